@@ -1,0 +1,264 @@
+"""The audit writer (session events) and chain verification.
+
+Changes are captured after each flush (history is still there) and written
+at ``before_commit`` in one multi-row insert, under a lock, so the hash chain
+follows commit order. Nothing is written when the transaction rolls back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import event, inspect, insert, select, text
+from sqlalchemy.orm import Session
+
+from core.models.audit import AuditEntry
+from core.models.meta import Base, utcnow
+
+GENESIS = "0" * 64
+PG_AUDIT_LOCK = 0x6D7574756F  # "mutuo": advisory lock key serializing appends
+PENDING = "audit_pending"
+_audit_table = AuditEntry.__table__
+
+
+# -- entity names --------------------------------------------------------------
+
+def entity_type_of(model) -> str:
+    """``core_user`` -> ``core.user``: the name records are known by everywhere."""
+    name = getattr(model, "__entity_type__", None)
+    if name:
+        return name
+    table = model.__tablename__
+    plugin, _, rest = table.partition("_")
+    return f"{plugin}.{rest}" if rest else table
+
+
+# -- JSON-safe values ----------------------------------------------------------
+
+def json_safe(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (Decimal, dt.date, dt.datetime, dt.time)):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if isinstance(value, enum.Enum):
+        return json_safe(value.value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    return str(value)
+
+
+def canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(fields: dict, prev_hash: str) -> str:
+    payload = canonical([
+        fields["at"].isoformat(), fields["actor_id"], fields["actor"], fields["action"],
+        fields["entity_type"], fields["entity_id"], fields["changes"], fields["request_id"],
+        fields["client_addr"], prev_hash,
+    ])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# -- actor ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    name: str
+    request_id: str | None = None
+    client_addr: str | None = None
+
+
+SYSTEM = Actor(None, "system")
+
+
+def set_actor(session: Session, actor: Actor) -> None:
+    session.info["actor"] = actor
+
+
+def current_actor(session: Session) -> Actor:
+    actor = session.info.get("actor")
+    if actor is not None:
+        return actor
+    request = session.info.get("request")
+    if request is not None:
+        return request_actor(request)
+    return SYSTEM
+
+
+def request_actor(request) -> Actor:
+    try:
+        user = request.user  # called after the final flush, so a query here is safe
+    except Exception:  # an identity lookup must never block a commit
+        user = None
+    return Actor(
+        id=getattr(user, "id", None),
+        name=getattr(user, "username", None) or "anonymous",
+        request_id=getattr(request, "request_id", None),
+        client_addr=request.client_addr,
+    )
+
+
+# -- capture -------------------------------------------------------------------
+
+def _pending(session) -> list:
+    return session.info.setdefault(PENDING, [])
+
+
+def record_event(session: Session, action: str, entity_type: str, entity_id, data: dict | None = None) -> None:
+    """Queue a security/business event; written with the transaction's other entries."""
+    _pending(session).append((utcnow(), action, entity_type, None if entity_id is None else str(entity_id),
+                              canonical(json_safe(data or {}))))
+    tm = session.info.get("tm")
+    if tm is not None:  # a read-only request must still commit its event
+        import zope.sqlalchemy
+        zope.sqlalchemy.mark_changed(session, transaction_manager=tm)
+
+
+def _audited(obj) -> bool:
+    return getattr(type(obj), "__audit__", True) and isinstance(obj, Base)
+
+
+def _row_id(state) -> str | None:
+    ident = state.identity
+    if not ident:
+        return None
+    return str(ident[0]) if len(ident) == 1 else canonical(json_safe(list(ident)))
+
+
+def _changes(state, insert_or_delete: str | None) -> dict:
+    secret = type(state.obj()).__audit_secret__ if state.obj() is not None else ()
+    out = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        hist = state.attrs[key].history
+        if insert_or_delete == "insert":
+            value = hist.added[0] if hist.added else state.dict.get(key)
+            if value is None:
+                continue
+            out[key] = [None, "***" if key in secret else json_safe(value)]
+        elif insert_or_delete == "delete":
+            value = state.dict.get(key) if not hist.deleted else hist.deleted[0]
+            out[key] = ["***" if key in secret else json_safe(value), None]
+        elif hist.added or hist.deleted:
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old == new:
+                continue
+            out[key] = ["***", "***"] if key in secret else [json_safe(old), json_safe(new)]
+    return out
+
+
+def _after_flush(session, _flush_context):
+    if session.info.get("audit_disabled"):
+        return
+    pending = _pending(session)
+    now = utcnow()
+    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not _audited(obj):
+                continue
+            state = inspect(obj)
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(state, None if action == "update" else action)
+            if action == "update" and not changes:
+                continue
+            pending.append((now, action, entity_type_of(type(obj)), _row_id(state), canonical(changes)))
+
+
+def _before_commit(session):
+    if session.info.get("audit_disabled"):
+        return
+    session.flush()
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        write_entries(session, pending, current_actor(session))
+
+
+def write_entries(session, pending, actor: Actor) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
+    prev = conn.execute(select(_audit_table.c.hash).order_by(_audit_table.c.id.desc()).limit(1)).scalar()
+    prev = prev or GENESIS
+    rows = []
+    for at, action, entity_type, entity_id, changes in pending:
+        row = {
+            "at": at, "actor_id": actor.id, "actor": actor.name[:100], "action": action,
+            "entity_type": entity_type, "entity_id": entity_id, "changes": changes,
+            "request_id": actor.request_id, "client_addr": actor.client_addr,
+        }
+        row["prev_hash"] = prev
+        row["hash"] = prev = entry_hash(row, prev)
+        rows.append(row)
+    conn.execute(insert(_audit_table), rows)
+
+
+def _discard(session, *_args):
+    session.info.pop(PENDING, None)
+
+
+def install(session_class=Session) -> None:
+    """Attach the audit hooks to every session of ``session_class`` (once)."""
+    if event.contains(session_class, "after_flush", _after_flush):
+        return
+    event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "before_commit", _before_commit)
+    event.listen(session_class, "after_rollback", _discard)
+    event.listen(session_class, "after_soft_rollback", _discard)
+
+
+# -- verification --------------------------------------------------------------
+
+@dataclass
+class VerifyResult:
+    checked: int
+    broken_id: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_chain(connection, batch: int = 2000, progress=None) -> VerifyResult:
+    """Recompute every hash in id order, streaming; stop at the first mismatch."""
+    cols = _audit_table.c
+    stmt = select(_audit_table).order_by(cols.id).execution_options(stream_results=True, yield_per=batch)
+    prev = GENESIS
+    checked = 0
+    for row in connection.execute(stmt):
+        fields = row._mapping
+        if fields["prev_hash"] != prev:
+            return VerifyResult(checked, fields["id"], "its prev_hash does not match the hash of the entry before it (an entry was removed or altered)")
+        expected = entry_hash(fields, prev)
+        if expected != fields["hash"]:
+            return VerifyResult(checked, fields["id"], f"its content does not match its hash (stored {fields['hash'][:12]}…, recomputed {expected[:12]}…)")
+        prev = fields["hash"]
+        checked += 1
+        if progress and checked % batch == 0:
+            progress(checked)
+    return VerifyResult(checked)
+
+
+PG_TRIGGER_SQL = """
+CREATE OR REPLACE FUNCTION core_audit_entry_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'core_audit_entry is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER core_audit_entry_no_change BEFORE UPDATE OR DELETE ON core_audit_entry
+  FOR EACH ROW EXECUTE FUNCTION core_audit_entry_append_only();
+"""

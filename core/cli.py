@@ -1,0 +1,158 @@
+"""The ``mutuo`` command. Heavy imports happen inside commands so --help stays fast."""
+from __future__ import annotations
+
+import os
+import sys
+from functools import cached_property
+
+import click
+
+DEFAULT_CONFIG = "config/development.ini"
+
+
+class Env:
+    """Settings, plugins, engine and sessions of one CLI invocation, built on first use."""
+
+    def __init__(self, config_path: str):
+        self.config_path = config_path
+
+    @cached_property
+    def settings(self) -> dict:
+        from core.config import load_settings
+
+        return load_settings(self.config_path)
+
+    @cached_property
+    def registry(self) -> dict:
+        from core.platform import populate_registry
+
+        registry: dict = {}
+        populate_registry(registry, self.settings)
+        return registry
+
+    @property
+    def pm(self):
+        return self.registry["mutuo.pm"]
+
+    @cached_property
+    def engine(self):
+        from core.db import get_engine
+
+        return get_engine(self.settings)
+
+    @cached_property
+    def session_factory(self):
+        from core.db import get_session_factory
+
+        return get_session_factory(self.engine)
+
+    def transaction(self, command: str, fn):
+        """Run ``fn(session)`` in one transaction audited as ``cli:<command>``."""
+        from core.audit import Actor, set_actor
+        from core.db import run_in_transaction
+
+        def run(session):
+            set_actor(session, Actor(None, f"cli:{command}"))
+            return fn(session)
+
+        return run_in_transaction(self.session_factory, run)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def fail(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+class MutuoGroup(click.Group):
+    """Turns the errors a user can cause into one line and exit code 2."""
+
+    def invoke(self, ctx):
+        from core.config import ConfigError
+        from core.plugins import PluginError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, PluginError) as exc:
+            fail(f"Error: {exc}", 2)
+        except Exception as exc:
+            from core.errors import UserError
+
+            if isinstance(exc, UserError):
+                fail(f"Error: {exc}", 1)
+            if _is_db_unreachable(exc):
+                fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
+                     "check sqlalchemy.url in your config and that the server is running.", 2)
+            if type(exc).__name__ == "StartupError":
+                fail(f"Error: {exc}", 2)
+            raise
+
+
+def _is_db_unreachable(exc) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError) and any(
+        s in str(exc).lower() for s in ("connect", "unable to open", "does not exist", "refused", "password")
+    )
+
+
+def _first_line(exc) -> str:
+    text = str(getattr(exc, "orig", exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@click.group(cls=MutuoGroup)
+@click.option("-c", "--config", "config_path", envvar="MUTUO_CONFIG", default=DEFAULT_CONFIG,
+              show_default=True, help="Config file (or $MUTUO_CONFIG).")
+@click.pass_context
+def main(ctx, config_path):
+    """Mutuo: a modular ERP for peer-to-peer lending companies."""
+    ctx.obj = Env(config_path)
+
+
+def _register_command_modules():
+    from core import cli_admin, cli_db  # noqa: F401  (they attach commands to ``main``)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=6543, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not start the embedded Celery worker with beat.")
+@pass_env
+def serve(env, host, port, no_worker):
+    """Serve the web UI with waitress (and, embedded, a worker with beat)."""
+    import waitress
+
+    from core.web.app import make_app
+
+    app = make_app(env.settings)
+    worker = None
+    if not no_worker:
+        from core.celery import start_embedded_worker
+
+        worker = start_embedded_worker(env.config_path, env.settings)
+    click.echo(f"Mutuo is serving on http://{host}:{port}/  (Ctrl-C stops)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)),
+                       _quiet=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=20)
+
+
+@main.command("shell")
+@pass_env
+def shell(env):
+    """An interactive Python shell with ``session``, ``settings`` and ``pm``."""
+    import code
+
+    session = env.session_factory()
+    banner = "Mutuo shell: session (uncommitted until session.commit()), settings, pm, registry"
+    code.interact(banner=banner, local={"session": session, "settings": env.settings, "pm": env.pm,
+                                        "registry": env.registry})
+
+
+_register_command_modules()

@@ -1,0 +1,121 @@
+"""``mutuo plugins``, ``mutuo db``, ``mutuo demo`` and ``mutuo audit`` commands."""
+from __future__ import annotations
+
+import click
+
+from core.cli import fail, main, pass_env
+
+
+@main.group()
+def plugins():
+    """Installed and enabled plugins."""
+
+
+@plugins.command("list")
+@pass_env
+def plugins_list(env):
+    """Every installed plugin: version, enabled, dependencies, migration state."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from core.plugins import available_plugins, enabled_names, load_plugin
+
+    enabled = set(enabled_names(env.settings))
+    states = _branch_states(env)
+    table = Table("name", "version", "enabled", "depends", "migrations")
+    for name, path in available_plugins().items():
+        try:
+            info = load_plugin(name, path).info
+            version, depends = info.version, ", ".join(info.depends) or "-"
+        except Exception as exc:  # a broken third-party package must not hide the others
+            version, depends = "?", f"cannot import: {exc}"
+        table.add_row(name, version, "yes" if name in enabled else "no", depends,
+                      states.get(name, "not enabled" if name not in enabled else "no migrations"))
+    Console().print(table)
+
+
+def _branch_states(env) -> dict[str, str]:
+    from core.migrate import status
+
+    try:
+        with env.engine.connect() as conn:
+            return {s.branch: ("at head " + s.head if s.at_head else f"{s.current or 'none'} → head {s.head}")
+                    for s in status(env.settings, env.pm, conn)}
+    except Exception as exc:  # plugins list still answers without a database
+        return {name: f"unknown ({type(exc).__name__})" for name in env.pm.enabled_names}
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_env
+def db_upgrade(env):
+    """Upgrade core and the enabled plugins to head, then sync default roles."""
+    from core.migrate import upgrade
+    from core.platform_state import note_enabled_plugins
+    from core.accounts import sync_default_roles
+
+    with env.engine.begin() as conn:
+        branches = upgrade(env.settings, env.pm, conn)
+    click.echo(f"Upgraded: {', '.join(branches)}")
+    changes = env.transaction("db upgrade", lambda s: sync_default_roles(s, env.registry["mutuo.security"]))
+    env.transaction("db upgrade", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
+    for change in changes:
+        click.echo(f"  {change}")
+
+
+@db.command("status")
+@pass_env
+def db_status(env):
+    """Each branch's current and head revision."""
+    from core.migrate import status
+
+    with env.engine.connect() as conn:
+        rows = status(env.settings, env.pm, conn)
+    behind = False
+    for row in rows:
+        mark = "at head" if row.at_head else "BEHIND: run `mutuo db upgrade`"
+        behind |= not row.at_head
+        click.echo(f"{row.branch:<16} current {row.current or 'none':<14} head {row.head:<14} {mark}")
+    if behind:
+        raise SystemExit(1)
+
+
+@main.group()
+def demo():
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="1 = small; larger builds proportionally more records.")
+@pass_env
+def demo_load(env, scale):
+    """Create demo users and records once (running it again changes nothing)."""
+    from core.demo import load_demo
+
+    loaded = load_demo(env, scale, echo=click.echo)
+    if not loaded:
+        click.echo("Demo data is already loaded; nothing to do.")
+
+
+@main.group()
+def audit():
+    """The audit log."""
+
+
+@audit.command("verify")
+@pass_env
+def audit_verify(env):
+    """Recompute the hash chain; name the first entry that does not match."""
+    from core.audit import verify_chain
+
+    with env.engine.connect() as conn:
+        result = verify_chain(conn)
+    if result.intact:
+        click.echo(f"{result.checked} entries checked: chain intact")
+    else:
+        fail(f"{result.checked} entries checked; entry {result.broken_id} does not match: {result.problem}", 1)

@@ -1,0 +1,73 @@
+"""Reading and checking settings: one place for config errors."""
+from __future__ import annotations
+
+import os
+import re
+
+from core.plugins import PluginError
+
+DEFAULT_SECRET = "change-me"
+_ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """A config problem; the message says what to do."""
+
+
+def expand_env(settings: dict) -> dict:
+    """Replace ``${NAME}`` / ``${NAME:-default}`` in string settings from the environment."""
+    def sub(match):
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name, default)
+        if value is None:
+            return ""
+        return value
+
+    return {k: _ENV.sub(sub, v) if isinstance(v, str) else v for k, v in settings.items()}
+
+
+def environment(settings: dict) -> str:
+    return settings.get("mutuo.environment", "production")
+
+
+def is_development(settings: dict) -> bool:
+    return environment(settings) in ("development", "testing")
+
+
+def as_bool(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def check_settings(settings: dict) -> dict:
+    """Validate the settings every process needs; raise ConfigError with the fix."""
+    if not settings.get("sqlalchemy.url"):
+        raise ConfigError("Setting sqlalchemy.url is missing; set it in the [app:main] section of your config file.")
+    secret = settings.get("mutuo.secret", "")
+    if not is_development(settings) and (not secret or secret == DEFAULT_SECRET or len(secret) < 32):
+        raise ConfigError(
+            "Setting mutuo.secret is unset, the default, or shorter than 32 characters; "
+            "set MUTUO_SECRET to a long random value (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    for key in ("mutuo.login.max_failures", "mutuo.login.lock_minutes", "mutuo.documents.max_size"):
+        if key in settings:
+            try:
+                int(settings[key])
+            except (TypeError, ValueError):
+                raise ConfigError(f"Setting {key} must be a whole number, not {settings[key]!r}.") from None
+    return settings
+
+
+def load_settings(config_uri: str) -> dict:
+    """Settings of ``[app:main]`` in ``config_uri``, env-expanded and checked."""
+    from pyramid.paster import get_appsettings
+
+    if not os.path.isfile(config_uri):
+        raise ConfigError(f"Config file {config_uri} does not exist; pass -c PATH or set MUTUO_CONFIG.")
+    try:
+        settings = dict(get_appsettings(config_uri, name="main"))
+    except Exception as exc:  # configparser/plaster raise many kinds
+        raise ConfigError(f"Config file {config_uri} cannot be read ({exc}); fix its syntax.") from None
+    return check_settings(expand_env(settings))
+
+
+__all__ = ["ConfigError", "PluginError", "load_settings", "check_settings", "expand_env"]

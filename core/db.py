@@ -1,0 +1,74 @@
+"""Engine, session factory and request.dbsession (pyramid_tm + zope.sqlalchemy)."""
+from __future__ import annotations
+
+import transaction
+import zope.sqlalchemy
+from sqlalchemy import engine_from_config, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def get_engine(settings: dict, prefix: str = "sqlalchemy."):
+    url = settings.get(prefix + "url", "")
+    options = {}
+    if url.startswith("sqlite"):
+        # Concurrent web + worker processes on one file: wait rather than fail.
+        options["connect_args"] = {"timeout": 30}
+    engine = engine_from_config(settings, prefix, future=True, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # Let SQLAlchemy own transactions (pysqlite's own BEGIN handling is broken).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn):
+    # IMMEDIATE: take the write lock up front, so the audit chain and
+    # read-then-write services serialize instead of failing on upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_session_factory(engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None) -> Session:
+    """A session joined to ``transaction_manager``; commit/abort follow the transaction."""
+    dbsession = session_factory(info={"request": request, "tm": transaction_manager})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = config.registry.get("dbengine") or get_engine(settings)
+    config.registry["dbengine"] = engine
+    config.registry["dbsession_factory"] = get_session_factory(engine)
+
+    def dbsession(request):
+        session = request.environ.get("app.dbsession")
+        if session is None:
+            session = get_tm_session(request.registry["dbsession_factory"], request.tm, request)
+        return session
+
+    config.add_request_method(dbsession, reify=True)
+
+
+def run_in_transaction(session_factory, fn, *, info=None):
+    """Run ``fn(session)`` in its own transaction manager; commit or abort as one."""
+    tm = transaction.TransactionManager(explicit=True)
+    with tm:
+        session = session_factory(info={**(info or {}), "tm": tm})
+        zope.sqlalchemy.register(session, transaction_manager=tm)
+        return fn(session)

@@ -1,0 +1,47 @@
+"""Demo data: users for every default role, then each plugin's records, once."""
+from __future__ import annotations
+
+from core.platform_state import get_state, set_state
+
+DEMO_PASSWORD_SUFFIX = "-demo-pass"  # development only: "<username>-demo-pass"
+
+
+def demo_password(username: str) -> str:
+    return username + DEMO_PASSWORD_SUFFIX
+
+
+def demo_users(session, registry) -> list[tuple[str, str]]:
+    """One user per role (admin first); returns [(username, password)]."""
+    from sqlalchemy import select
+
+    from core.accounts import create_user
+    from core.models.user import Role, User
+
+    made = []
+    roles = session.scalars(select(Role).order_by(Role.name)).all()
+    for role in sorted(roles, key=lambda r: (r.name != "admin", r.name)):
+        username = role.name
+        if session.scalars(select(User).where(User.username == username)).first():
+            continue
+        extra = ["staff"] if role.name != "staff" and any(r.name == "staff" for r in roles) else []
+        create_user(session, username, demo_password(username), full_name=f"Demo {role.title}",
+                    email=f"{username}@example.test", roles=[role.name, *extra])
+        made.append((username, demo_password(username)))
+    return made
+
+
+def load_demo(env, scale: int = 1, echo=print) -> bool:
+    """Load demo data unless already loaded. Returns True when something was loaded."""
+    if env.transaction("demo load", lambda s: get_state(s, "demo_loaded")):
+        return False
+    if env.settings.get("mutuo.demo_users", "false").lower() == "true":
+        users = env.transaction("demo load", lambda s: demo_users(s, env.registry))
+        for username, password in users:
+            echo(f"  user {username:<20} password {password}")
+    for owner, _ in [(p.info.name, p) for p in env.pm.enabled]:
+        impls = {i.plugin_name: i.function for i in env.pm.hook.mutuo_demo_data.get_hookimpls()}
+        if owner in impls:
+            summary = env.transaction("demo load", lambda s, f=impls[owner]: f(session=s, scale=scale))
+            echo(f"  {owner}: {summary or 'loaded'}")
+    env.transaction("demo load", lambda s: set_state(s, "demo_loaded", str(scale)))
+    return True

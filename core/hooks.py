@@ -1,0 +1,73 @@
+"""Core's own implementations of the core hooks (core is plugin number zero)."""
+from pathlib import Path
+
+from core.plugins import hookimpl
+from core.security import Permission, RoleSpec
+from core.web.menu import MenuEntry
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+@hookimpl
+def mutuo_models():
+    return ["core.models.user", "core.models.audit", "core.models.document", "core.models.job",
+            "core.models.state"]
+
+
+@hookimpl
+def mutuo_migrations():
+    return str(MIGRATIONS)
+
+
+@hookimpl
+def mutuo_permissions():
+    return [
+        Permission("core.dashboard.view", "See the dashboard", "The start page with the widgets of one's roles."),
+        Permission("core.user.view", "See users", "List users and see their roles and effective permissions."),
+        Permission("core.user.manage", "Manage users", "Create, edit, deactivate users and reset passwords."),
+        Permission("core.role.view", "See roles", "List roles and the permissions they hold."),
+        Permission("core.role.manage", "Manage roles", "Create, copy and edit roles and their permissions."),
+        Permission("core.audit.view", "Read the audit log", "Browse and export every recorded change and event."),
+        Permission("core.document.view", "See documents", "See and download documents not linked to a record."),
+        Permission("core.document.manage", "Manage documents", "Upload and delete documents not linked to a record."),
+        Permission("core.job.view", "See scheduled jobs", "See jobs, their schedules and run history."),
+        Permission("core.job.run", "Run jobs now", "Start a scheduled job by hand."),
+        Permission("core.job.manage", "Control jobs", "Pause, resume and reschedule jobs."),
+    ]
+
+
+@hookimpl
+def mutuo_roles():
+    return [
+        RoleSpec("staff", "Staff", ("core.dashboard.view",), "Every employee: the dashboard and nothing else."),
+        RoleSpec("auditor", "Auditor", ("core.dashboard.view", "core.audit.view", "core.user.view",
+                                         "core.role.view", "core.document.view", "core.job.view"),
+                 "Internal audit and compliance: reads everything core records, changes nothing."),
+    ]
+
+
+@hookimpl
+def mutuo_entity_types():
+    from core.entities import EntityType
+    from core.models.user import Role, User
+
+    return [
+        EntityType(User, "User", "core.user.view", "core.user.manage", "admin.user", "{username}"),
+        EntityType(Role, "Role", "core.role.view", "core.role.manage", "admin.role", "{name}"),
+    ]
+
+
+@hookimpl
+def mutuo_menu(request):
+    return [
+        MenuEntry("Dashboard", "home", "core.dashboard.view", order=0),
+        MenuEntry("Users", "admin.users", "core.user.view", "Admin", 900),
+        MenuEntry("Roles", "admin.roles", "core.role.view", "Admin", 901),
+        MenuEntry("Permissions", "admin.permissions", "core.role.view", "Admin", 902),
+        MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
+    ]
+
+
+@hookimpl
+def mutuo_jobs():
+    return []

@@ -1,0 +1,126 @@
+"""Core hook specifications.
+
+Every hook is called with keyword arguments. Hooks that return lists are
+merged by core in plugin dependency order; a duplicate id stops start-up.
+Each hook is documented in docs/plugins.md (a test keeps the two in step).
+"""
+from core.plugins import hookspec
+
+
+@hookspec(historic=False)
+def mutuo_addhooks(pluginmanager):
+    """Add a plugin's own hookspecs.
+
+    Called once while the plugin manager is built, after every enabled plugin
+    is registered. ``pluginmanager`` is the :class:`core.plugins.MutuoPluginManager`;
+    call ``pluginmanager.add_hookspecs(module)``. Returns nothing.
+    """
+
+
+@hookspec
+def mutuo_models():
+    """Return the modules that define this plugin's SQLAlchemy models.
+
+    Called at start-up (web, CLI, worker, migrations) before the metadata is
+    used, so the tables are known to ``Base.metadata``. Returns a list of
+    module objects or dotted names.
+    """
+
+
+@hookspec
+def mutuo_migrations():
+    """Return the path of this plugin's Alembic version directory.
+
+    Called by ``mutuo db upgrade|status`` and the Alembic environment. The
+    revisions in it carry ``branch_labels = ("<plugin>",)`` and ``depends_on``
+    the revision of core (or another plugin) they need. Returns a string path.
+    """
+
+
+@hookspec
+def mutuo_configure(config):
+    """Add routes, views and static assets to the Pyramid ``config``.
+
+    Called once while the WSGI app is built, inside ``config.route_prefix``
+    ``/<plugin>``; route names must be ``<plugin>.<name>``. Every view must
+    declare a permission. Returns nothing.
+    """
+
+
+@hookspec
+def mutuo_permissions():
+    """Return the permissions this plugin declares.
+
+    Called at start-up and by ``mutuo db upgrade``. Returns a list of
+    :class:`core.security.Permission` (name ``<plugin>.<entity>.<action>``,
+    title, description). Names must be unique across plugins.
+    """
+
+
+@hookspec
+def mutuo_roles():
+    """Return default roles with their permissions.
+
+    Called by ``mutuo db upgrade`` (creates missing roles, adds newly declared
+    permissions, never removes an admin's edit) and at start-up to check every
+    permission name exists. Returns a list of :class:`core.security.RoleSpec`.
+    """
+
+
+@hookspec
+def mutuo_entity_types():
+    """Return the record types this plugin owns.
+
+    Called at start-up. Documents and the audit log use them for access
+    checks, labels and links. Returns a list of :class:`core.entities.EntityType`.
+    """
+
+
+@hookspec
+def mutuo_record_rules():
+    """Return record rules narrowing what users see of a model.
+
+    Called at start-up. Returns a list of :class:`core.security.RecordRule`
+    (model, bypass permission, ``filter(request)`` giving a SQL expression).
+    Core's ``restricted_query`` applies them to lists, pages and exports.
+    """
+
+
+@hookspec
+def mutuo_menu(request):
+    """Return menu entries for the navigation bar.
+
+    Called on each page render with the current ``request``. Returns a list of
+    :class:`core.web.menu.MenuEntry`; entries whose permission the user lacks
+    are hidden by core.
+    """
+
+
+@hookspec
+def mutuo_dashboard(request):
+    """Return dashboard widgets for the home page.
+
+    Called when the dashboard renders. Returns a list of
+    :class:`core.web.dashboard.Widget` (title, permission, template and its
+    values, optional chart); widgets the user may not see are dropped.
+    """
+
+
+@hookspec
+def mutuo_jobs():
+    """Return the scheduled jobs this plugin declares.
+
+    Called at start-up by the web app, the worker and beat. Returns a list of
+    :class:`core.jobs.JobSpec` (name ``<plugin>.<job>``, task function,
+    schedule, description, time limit). Duplicate names stop start-up.
+    """
+
+
+@hookspec
+def mutuo_demo_data(session, scale):
+    """Create demo records in ``session`` through the plugin's services.
+
+    Called by ``mutuo demo load`` in dependency order, once per database
+    (a marker prevents a second load). ``scale`` is a positive int, 1 = small.
+    Returns a short summary string or None.
+    """

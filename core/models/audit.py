@@ -1,0 +1,29 @@
+"""The append-only, hash-chained audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.meta import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    __tablename__ = "core_audit_entry"
+    __audit__ = False  # the log does not log itself
+    __table_args__ = (Index("ix_core_audit_entry_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    #: Canonical JSON ({field: [old, new]} or event data), hashed as stored.
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    request_id: Mapped[str | None] = mapped_column(String(36))
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

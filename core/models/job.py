@@ -1,0 +1,46 @@
+"""Scheduled job settings admins change, and the record of every run."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.meta import Base, UTCDateTime, utcnow
+
+RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "timed_out")
+
+
+class JobSetting(Base):
+    """An admin's choice for one job: paused, or another schedule. Survives upgrades."""
+
+    __tablename__ = "core_job_setting"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule_override: Mapped[str | None] = mapped_column(String(100))  # crontab "m h dom mon dow" or "every N seconds"
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class JobRun(Base):
+    __tablename__ = "core_job_run"
+    __audit__ = False  # runs are themselves the record; job_run events go to the audit log
+    __table_args__ = (
+        # One real run per (job, slot); duplicates are recorded as skipped rows.
+        Index("uq_core_job_run_slot", "job", "slot", unique=True,
+              sqlite_where=text("status != 'skipped'"), postgresql_where=text("status != 'skipped'")),
+        Index("ix_core_job_run_job_started", "job", "started"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    slot: Mapped[str] = mapped_column(String(40))  # ISO time of the scheduled slot, or manual:<uuid>
+    trigger: Mapped[str] = mapped_column(String(10))  # beat | manual | cli
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    started: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    triggered_by: Mapped[str] = mapped_column(String(100), default="")
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    time_limit: Mapped[int] = mapped_column(Integer, default=3600)

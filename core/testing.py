@@ -1,0 +1,223 @@
+"""pytest fixtures for Mutuo and its plugins (registered as the ``mutuo`` pytest11 plugin).
+
+A plugin's tests override ``mutuo_plugins`` to choose the enabled plugins.
+Each plugin set gets its own database, built once by running the migrations
+and wiped between tests (the audit log is kept: its chain must stay valid
+across the whole run, and ``mutuo audit verify`` checks it afterwards).
+
+Database: ``MUTUO_TEST_DATABASE_URL`` (PostgreSQL in CI), else SQLite files
+in a temporary folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+KEEP_TABLES = {"alembic_version", "core_audit_entry"}
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def base_settings(plugins, url: str, documents: str) -> dict:
+    return {
+        "mutuo.environment": "testing",
+        "mutuo.plugins": " ".join(plugins),
+        "mutuo.secret": TEST_SECRET,
+        "mutuo.cookie_secure": "false",
+        "sqlalchemy.url": url,
+        "mutuo.documents.path": documents,
+        "celery.broker_url": os.environ.get("MUTUO_TEST_BROKER_URL", "memory://"),
+        "celery.result_backend": "cache+memory://",
+        "celery.task_always_eager": "true",
+    }
+
+
+def database_url_for(plugins, tmp_dir: Path) -> str:
+    key = hashlib.sha1(" ".join(plugins).encode()).hexdigest()[:8]
+    base = os.environ.get("MUTUO_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_dir / f'mutuo-{key}.sqlite'}"
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{key}").render_as_string(hide_password=False)
+
+
+def create_database(url: str) -> None:
+    """Drop and create a PostgreSQL database (SQLite files are created on connect)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        path = parsed.database
+        if path and os.path.exists(path):
+            os.remove(path)
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+class TestDatabase:
+    """A migrated database for one plugin set, plus its app, reused across tests."""
+
+    def __init__(self, plugins, tmp_dir: Path):
+        from core.db import get_engine, get_session_factory
+        from core.migrate import upgrade
+        from core.platform import populate_registry
+
+        self.plugins = tuple(plugins)
+        self.url = database_url_for(plugins, tmp_dir)
+        self.documents = str(tmp_dir / f"documents-{abs(hash(self.plugins))}")
+        self.settings = base_settings(plugins, self.url, self.documents)
+        create_database(self.url)
+        self.engine = get_engine(self.settings)
+        self.registry: dict = {}
+        populate_registry(self.registry, self.settings)
+        with self.engine.begin() as conn:
+            upgrade(self.settings, self.registry["mutuo.pm"], conn)
+        self.session_factory = get_session_factory(self.engine)
+        self._app = None
+        self.reset()
+
+    @property
+    def pm(self):
+        return self.registry["mutuo.pm"]
+
+    @property
+    def app(self):
+        if self._app is None:
+            from core.web.app import make_app
+
+            self._app = make_app(self.settings, pm=self.pm, engine=self.engine)
+        return self._app
+
+    def reset(self) -> None:
+        """Empty every table but the audit log, then recreate the default roles."""
+        from sqlalchemy import MetaData, text
+
+        from core.accounts import sync_default_roles
+
+        meta = MetaData()
+        meta.reflect(self.engine)
+        tables = [t for t in reversed(meta.sorted_tables) if t.name not in KEEP_TABLES]
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql" and tables:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        self.transaction(lambda s: sync_default_roles(s, self.registry["mutuo.security"]))
+
+    def transaction(self, fn, actor: str = "test"):
+        from core.audit import Actor, set_actor
+        from core.db import run_in_transaction
+
+        def run(session):
+            set_actor(session, Actor(None, actor))
+            return fn(session)
+
+        return run_in_transaction(self.session_factory, run)
+
+
+_databases: dict[tuple, TestDatabase] = {}
+
+
+@pytest.fixture(scope="session")
+def mutuo_tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mutuo")
+
+
+@pytest.fixture
+def mutuo_plugins() -> tuple[str, ...]:
+    """The enabled plugins for a test; override it in a plugin's conftest or module."""
+    return tuple(os.environ.get("MUTUO_TEST_PLUGINS", "").split())
+
+
+@pytest.fixture
+def mutuo_db(mutuo_plugins, mutuo_tmp) -> TestDatabase:
+    key = tuple(mutuo_plugins)
+    if key not in _databases:
+        _databases[key] = TestDatabase(key, mutuo_tmp)
+    else:
+        _databases[key].reset()
+    return _databases[key]
+
+
+@pytest.fixture
+def dbsession(mutuo_db):
+    """A plain session (audited as actor 'test'); commit it yourself."""
+    from core.audit import Actor, set_actor
+
+    session = mutuo_db.session_factory()
+    set_actor(session, Actor(None, "test"))
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def testapp(mutuo_db):
+    import webtest
+
+    return webtest.TestApp(mutuo_db.app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost"})
+
+
+@pytest.fixture
+def make_user(mutuo_db):
+    """make_user(username, permissions=(...), roles=(...)) -> (username, password)."""
+    counter = {"n": 0}
+
+    def make(username=None, permissions=(), roles=(), password="correct-horse-battery", **kw):
+        from core.accounts import create_user, set_role_permissions
+        from core.models.user import Role
+
+        counter["n"] += 1
+        username = username or f"user{counter['n']}"
+
+        def build(session):
+            role_names = list(roles)
+            if permissions:
+                role = Role(name=f"r_{username}", title=f"Test role of {username}")
+                session.add(role)
+                session.flush()
+                set_role_permissions(session, role, permissions, mutuo_db.registry["mutuo.security"].permissions)
+                role_names.append(role.name)
+            return create_user(session, username, password, roles=role_names, **kw).id
+
+        mutuo_db.transaction(build)
+        return username, password
+
+    return make
+
+
+def login(testapp, username: str, password: str = "correct-horse-battery"):
+    """Log ``testapp`` in through the real login form."""
+    page = testapp.get("/login")
+    form = page.forms[0]
+    form["username"] = username
+    form["password"] = password
+    return form.submit(status=302)
+
+
+@pytest.fixture
+def logged_in(testapp, make_user):
+    """logged_in(permissions=(...)) -> testapp logged in as a fresh user holding them."""
+    def log_in(permissions=("core.dashboard.view",), **kw):
+        username, password = make_user(permissions=permissions, **kw)
+        login(testapp, username, password)
+        testapp.username = username
+        return testapp
+
+    return log_in
+
+
+def csrf_token(testapp) -> str:
+    """The CSRF token of the test app's session (fetch any page first)."""
+    page = testapp.get("/account")
+    return page.html.find("input", {"name": "csrf_token"})["value"]

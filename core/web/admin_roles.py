@@ -1,0 +1,136 @@
+"""Admin screens for roles: list, create, copy, edit, the permission matrix, who holds what."""
+from itertools import groupby
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core import accounts
+from core.models.user import Role, RolePermission, User
+from core.security import ADMIN_ROLE, get_visible_or_404, restricted_query, security_registry
+from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.listing import Column, Listing, render_listing
+from core.web.record import record_panels
+from core.web.shell import flash
+
+
+class RoleSchema(CSRFSchema):
+    name = colander.SchemaNode(colander.String(), validator=colander.Regex(r"^[a-z][a-z0-9_]{0,63}$",
+                               "Use lowercase letters, digits and underscores, starting with a letter."))
+    title = colander.SchemaNode(colander.String(), validator=colander.Length(1, 200))
+    description = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.TextAreaWidget(rows=3))
+
+
+def grouped_permissions(request):
+    """[(plugin title, [Permission...])] in plugin order, for the matrix."""
+    reg = security_registry(request)
+    pm = request.registry["mutuo.pm"]
+    titles = {"core": "Core"} | {p.info.name: p.info.title for p in pm.enabled}
+    order = list(titles)
+    perms = sorted(reg.permissions.values(), key=lambda p: (order.index(p.plugin) if p.plugin in order else 99, p.name))
+    return [(titles.get(plugin, plugin), list(items)) for plugin, items in groupby(perms, key=lambda p: p.plugin)]
+
+
+def _role_url(request, role):
+    return request.route_url("admin.role", id=role.id)
+
+
+@view_config(route_name="admin.roles", renderer="core:web/templates/admin/roles.pt", permission="core.role.view")
+def roles(request):
+    listing = Listing(request, restricted_query(request, Role), columns=[
+        Column("name", "Name", Role.name, link=_role_url),
+        Column("title", "Title", Role.title),
+        Column("permissions", "Permissions", value=lambda r: "all" if r.name == ADMIN_ROLE else len(r.grants)),
+        Column("users", "Users", value=lambda r: len(r.users)),
+        Column("plugin", "Declared by", Role.plugin, value=lambda r: r.plugin or "admin"),
+    ], default_sort="name", export_name="roles")
+    return render_listing(listing, title="Roles")
+
+
+@view_config(route_name="admin.role", renderer="core:web/templates/admin/role.pt", permission="core.role.view")
+def role_page(request):
+    role = get_visible_or_404(request, Role, request.matchdict["id"])
+    editable = request.has_permission("core.role.manage") and role.name != ADMIN_ROLE
+    if request.method == "POST" and editable and "save_permissions" in request.POST:
+        accounts.set_role_permissions(request.dbsession, role, request.POST.getall("permission"),
+                                      security_registry(request).permissions)
+        flash(request, f"Permissions of {role.name} saved.")
+        return HTTPFound(_role_url(request, role))
+    held = set(security_registry(request).permissions) if role.name == ADMIN_ROLE else role.permissions
+    return {"title": role.name, "role": role, "groups": grouped_permissions(request), "held": held,
+            "editable": editable, "panels": record_panels(request, role)}
+
+
+@view_config(route_name="admin.role_new", renderer="core:web/templates/form_page.pt", permission="core.role.manage")
+def role_new(request):
+    source = None
+    if request.params.get("copy"):
+        source = get_visible_or_404(request, Role, request.params["copy"])
+    form = make_form(request, RoleSchema(), buttons=("create",))
+
+    def create(data):
+        if request.dbsession.scalars(select(Role).where(Role.name == data["name"])).first():
+            raise accounts.AccountError(f"Role '{data['name']}' already exists.", "name")
+        role = Role(name=data["name"], title=data["title"], description=data["description"], builtin=False)
+        request.dbsession.add(role)
+        request.dbsession.flush()
+        if source is not None:
+            perms = security_registry(request).permissions if source.name == ADMIN_ROLE else source.permissions
+            accounts.set_role_permissions(request.dbsession, role, perms, security_registry(request).permissions)
+        flash(request, f"Role {role.name} created; now tick its permissions.")
+        return _role_url(request, role)
+
+    appstruct = {"name": f"{source.name}_copy", "title": f"{source.title} (copy)", "description": source.description} if source else {}
+    return page("Copy role " + source.name if source else "New role", process(request, form, create, appstruct))
+
+
+@view_config(route_name="admin.role_edit", renderer="core:web/templates/form_page.pt", permission="core.role.manage")
+def role_edit(request):
+    role = get_visible_or_404(request, Role, request.matchdict["id"])
+    form = make_form(request, RoleSchema(), buttons=("save",))
+
+    def save(data):
+        if data["name"] != role.name:
+            if role.builtin:
+                raise accounts.AccountError("Built-in roles keep their name; copy the role to make a new one.", "name")
+            if request.dbsession.scalars(select(Role).where(Role.name == data["name"])).first():
+                raise accounts.AccountError(f"Role '{data['name']}' already exists.", "name")
+            role.name = data["name"]
+        role.title, role.description = data["title"], data["description"]
+        flash(request, f"Role {role.name} saved.")
+        return _role_url(request, role)
+
+    appstruct = {"name": role.name, "title": role.title, "description": role.description}
+    return page(f"Edit role {role.name}", process(request, form, save, appstruct))
+
+
+@view_config(route_name="admin.permissions", renderer="core:web/templates/admin/permissions.pt", permission="core.role.view")
+def permissions(request):
+    """For every permission: the roles and the users that hold it."""
+    session = request.dbsession
+    by_perm: dict[str, list[Role]] = {}
+    for grant in session.scalars(select(RolePermission)):
+        by_perm.setdefault(grant.permission, []).append(grant.role)
+    admin = session.scalars(select(Role).where(Role.name == ADMIN_ROLE)).first()
+    users_of = {r.id: [u for u in r.users if u.active] for r in session.scalars(select(Role))}
+    selected = request.params.get("permission")
+    rows = []
+    for group, perms in grouped_permissions(request):
+        for perm in perms:
+            roles = sorted(by_perm.get(perm.name, []) + ([admin] if admin else []), key=lambda r: r.name)
+            users = sorted({u.username for r in roles for u in users_of.get(r.id, [])})
+            rows.append((group, perm, roles, users))
+    if selected:
+        rows = [r for r in rows if r[1].name == selected]
+    return {"title": "Permissions", "rows": rows, "selected": selected}
+
+
+def includeme(config):
+    config.add_route("admin.roles", "/admin/roles")
+    config.add_route("admin.role_new", "/admin/roles/new")
+    config.add_route("admin.role", "/admin/roles/{id}")
+    config.add_route("admin.role_edit", "/admin/roles/{id}/edit")
+    config.add_route("admin.permissions", "/admin/permissions")
+    config.scan("core.web.admin_roles")

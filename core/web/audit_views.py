@@ -1,0 +1,66 @@
+"""The audit log browser: filters, pagination, CSV export, links to records."""
+from datetime import date, datetime, time, timedelta, timezone
+
+from pyramid.view import view_config
+from sqlalchemy import distinct, select
+
+from core.entities import record_url
+from core.models.audit import AuditEntry
+from core.security import restricted_query
+from core.web.listing import Column, Filter, Listing, render_listing
+
+
+def _day(value: str, end: bool = False):
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return start + timedelta(days=1) if end else start
+
+
+def _date_filter(column, end):
+    def apply(stmt, value):
+        moment = _day(value, end)
+        if moment is None:
+            return stmt
+        return stmt.where(column < moment) if end else stmt.where(column >= moment)
+    return apply
+
+
+@view_config(route_name="audit.log", renderer="core:web/templates/audit.pt", permission="core.audit.view")
+def audit_log(request):
+    session = request.dbsession
+    actions = [(a, a) for a in session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))]
+    types = [(t, t) for t in session.scalars(select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type))]
+    listing = Listing(
+        request, restricted_query(request, AuditEntry),
+        columns=[
+            Column("id", "#", AuditEntry.id),
+            Column("at", "When (UTC)", AuditEntry.at, value=lambda e: e.at.strftime("%Y-%m-%d %H:%M:%S")),
+            Column("actor", "Actor", AuditEntry.actor),
+            Column("action", "Action", AuditEntry.action),
+            Column("entity_type", "Entity", AuditEntry.entity_type),
+            Column("entity_id", "Id", AuditEntry.entity_id,
+                   link=lambda r, e: record_url(r, e.entity_type, e.entity_id) or r.route_url(
+                       "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
+            Column("changes", "Changes", value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…"),
+            Column("client_addr", "Address", AuditEntry.client_addr),
+            Column("hash", "Hash", value=lambda e: e.hash[:12]),
+        ],
+        filters=[
+            Filter("actor", "Actor", lambda s, v: s.where(AuditEntry.actor == v)),
+            Filter("entity_type", "Entity type", lambda s, v: s.where(AuditEntry.entity_type == v), tuple(types)),
+            Filter("entity_id", "Entity id", lambda s, v: s.where(AuditEntry.entity_id == v)),
+            Filter("action", "Action", lambda s, v: s.where(AuditEntry.action == v), tuple(actions)),
+            Filter("since", "From", _date_filter(AuditEntry.at, False), kind="date"),
+            Filter("until", "To", _date_filter(AuditEntry.at, True), kind="date"),
+        ],
+        default_sort="-id", export_name="audit-log",
+    )
+    return render_listing(listing, title="Audit log")
+
+
+def includeme(config):
+    config.add_route("audit.log", "/admin/audit")
+    config.scan("core.web.audit_views")

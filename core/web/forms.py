@@ -1,0 +1,86 @@
+"""deform glue: render a form, validate, call a service, show field errors.
+
+Services raise ``FieldError``-like exceptions (any exception with a ``field``
+attribute); they become an error on that field, never a traceback, and the
+transaction is rolled back so nothing half-written remains.
+"""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPFound
+
+from core.errors import UserError
+
+
+FormError = UserError  # services raise it; forms show it on the field
+
+
+class CSRFSchema(colander.MappingSchema):
+    """Every form carries the session's CSRF token (checked by Pyramid)."""
+
+    @colander.deferred
+    def _token(node, kw):
+        return kw["request"].session.get_csrf_token()
+
+    csrf_token = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), default=_token)
+
+
+def make_form(request, schema: colander.Schema, buttons=("save",), **kw) -> deform.Form:
+    schema = schema.bind(request=request, **kw.pop("bind", {}))
+    return deform.Form(schema, buttons=buttons, **kw)
+
+
+def process(request, form: deform.Form, on_valid, appstruct=None, success_url=None):
+    """Handle GET/POST for ``form``. ``on_valid(appstruct)`` returns a URL or a response."""
+    if request.method == "POST" and any(b.name in request.POST for b in form.buttons):
+        try:
+            data = form.validate(request.POST.items())
+        except deform.ValidationFailure as failure:
+            request.response.status = 400
+            return {"form": failure.render()}
+        data.pop("csrf_token", None)
+        point = Savepoint(request)
+        try:
+            result = on_valid(data)
+        except UserError as exc:
+            point.rollback()
+            request.response.status = 400
+            return {"form": render_with_error(form, data, exc)}
+        if isinstance(result, str):
+            return HTTPFound(result)
+        if result is not None:
+            return result
+        return HTTPFound(success_url or request.path)
+    return {"form": form.render(appstruct or {})}
+
+
+class Savepoint:
+    """Undo a service's partial writes (and queued audit entries) when it refuses."""
+
+    def __init__(self, request):
+        from core.audit import PENDING
+
+        self.session = request.dbsession
+        self.queued = len(self.session.info.get(PENDING, []))
+        self.nested = self.session.begin_nested()
+
+    def rollback(self):
+        from core.audit import PENDING
+
+        self.nested.rollback()
+        del self.session.info.get(PENDING, [])[self.queued:]
+
+
+def render_with_error(form: deform.Form, data: dict, exc: Exception) -> str:
+    field = getattr(exc, "field", None)
+    error = colander.Invalid(form.schema, None if field in [c.name for c in form.schema.children] else str(exc))
+    if field in [c.name for c in form.schema.children]:
+        error[field] = str(exc)
+    form.widget.handle_error(form, error)
+    return form.render(data)
+
+
+def page(title, result, **extra):
+    """A form view's answer: the redirect after success, else the page values."""
+    return {"title": title, **extra, **result} if isinstance(result, dict) else result

@@ -1,0 +1,141 @@
+"""The web shell: static files, security headers, request ids, flash, error pages."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from pyramid.httpexceptions import HTTPClientError
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def security_headers_tween_factory(handler, registry):
+    def tween(request):
+        response = handler(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+    return tween
+
+
+def wants_json(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return (request.path.startswith("/api/") or "application/json" in accept
+            or request.headers.get("Authorization", "").lower().startswith("bearer "))
+
+
+def flash(request, message: str, kind: str = "success") -> None:
+    request.session.flash((kind, message))
+
+
+def flashes(request) -> list[tuple[str, str]]:
+    out = []
+    for item in request.session.pop_flash():
+        out.append(tuple(item) if isinstance(item, (list, tuple)) else ("info", str(item)))
+    return out
+
+
+@forbidden_view_config(renderer="core:web/templates/error.pt")
+def forbidden(exc, request):
+    from pyramid.httpexceptions import HTTPFound
+
+    if request.user is None:
+        if wants_json(request):
+            request.response.status = 401
+            request.override_renderer = "json"
+            return {"error": "authentication required", "detail": "send Authorization: Bearer <api key>"}
+        return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
+    missing = _missing_permission(exc)
+    _audit_denied(request, missing)
+    request.response.status = 403
+    if wants_json(request):
+        request.override_renderer = "json"
+        return {"error": "forbidden", "missing_permission": missing}
+    return {"title": "Not allowed", "code": 403,
+            "message": f"You need the permission “{missing}” for this page. Ask an administrator to give one of your roles that permission." if missing
+            else "You are not allowed to do this."}
+
+
+def _missing_permission(exc) -> str | None:
+    result = getattr(exc, "result", None)
+    perm = getattr(result, "permission", None)
+    if perm:
+        return perm
+    msg = str(getattr(result, "msg", "") or getattr(result, "s", "") or "")
+    return msg.removeprefix("missing ").strip() or None
+
+
+def _audit_denied(request, permission) -> None:
+    # The request's own transaction is aborted on an exception: record in a new one.
+    from core.audit import record_event, request_actor, set_actor
+    from core.db import run_in_transaction
+
+    actor = request_actor(request)
+
+    def write(session):
+        set_actor(session, actor)
+        record_event(session, "access_denied", "core.route", None,
+                     {"path": request.path, "method": request.method, "permission": permission})
+
+    try:
+        run_in_transaction(request.registry["dbsession_factory"], write)
+    except Exception:  # never turn a 403 into a 500
+        log.exception("could not audit an access denial")
+
+
+@notfound_view_config(renderer="core:web/templates/error.pt", append_slash=True)
+def notfound(request):
+    request.response.status = 404
+    if wants_json(request):
+        request.override_renderer = "json"
+        return {"error": "not found"}
+    return {"title": "Not found", "code": 404, "message": "There is nothing at this address, or you may not see it."}
+
+
+@exception_view_config(Exception, renderer="core:web/templates/error.pt")
+def server_error(exc, request):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    request.response.status = 500
+    if wants_json(request):
+        request.override_renderer = "json"
+        return {"error": "internal error", "request_id": request.request_id}
+    return {"title": "Something went wrong", "code": 500,
+            "message": f"Nothing was saved. The error is logged under request id {request.request_id}; "
+                       "tell an administrator if it happens again."}
+
+
+@exception_view_config(HTTPClientError, renderer="core:web/templates/error.pt")
+def http_error(exc, request):
+    # 4xx raised deliberately (400, 409, 413, 415...): a page that says why.
+    if exc.code < 400 or exc.code in (401,):
+        return exc
+    request.response.status = exc.code
+    if wants_json(request):
+        request.override_renderer = "json"
+        return {"error": exc.title, "detail": exc.detail}
+    return {"title": exc.title, "code": exc.code, "message": exc.detail or exc.explanation}
+
+
+def _request_id(request) -> str:
+    return request.headers.get("X-Request-Id", "")[:36] or str(uuid.uuid4())
+
+
+def includeme(config):
+    config.add_tween("core.web.shell.security_headers_tween_factory")
+    config.add_request_method(_request_id, "request_id", reify=True)
+    config.add_static_view("static/deform", "deform:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
+    config.add_static_view("static/core", "core:web/static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
+    config.add_request_method(lambda r: flashes(r), "flashes")
+    config.add_route("home", "/")
+    config.add_route("health", "/health")
+    config.scan("core.web.shell")

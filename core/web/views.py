@@ -1,0 +1,20 @@
+"""Include every core view module and the renderer globals."""
+from pyramid.events import BeforeRender, subscriber
+from pyramid.renderers import get_renderer
+
+from core.web import helpers
+from core.web.menu import visible_menu
+
+
+@subscriber(BeforeRender)
+def add_globals(event):
+    event.setdefault("view_menu", visible_menu)
+    event.setdefault("h", helpers)
+    event.setdefault("panels_macros", get_renderer("core:web/templates/panels.pt").implementation())
+    event.setdefault("listing_macros", get_renderer("core:web/templates/listing.pt").implementation())
+
+
+def includeme(config):
+    config.scan("core.web.views")
+    for module in ("home", "auth", "account", "admin_users", "admin_roles", "audit_views"):
+        config.include(f"core.web.{module}")
