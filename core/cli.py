@@ -135,8 +135,7 @@ def serve(env, host, port, no_worker):
         worker = start_embedded_worker(env.config_path, env.settings)
     click.echo(f"Mutuo is serving on http://{host}:{port}/  (Ctrl-C stops)")
     try:
-        waitress.serve(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)),
-                       _quiet=True)
+        waitress.serve(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)))
     finally:
         if worker is not None:
             worker.terminate()

@@ -1,4 +1,8 @@
-"""Shared test settings: core.testing is loaded as the ``mutuo`` pytest plugin."""
-import os
+"""Shared test settings; core.testing is loaded as the ``mutuo`` pytest plugin (pytest11)."""
+import pytest
 
-os.environ.setdefault("MUTUO_TEST_OUTPUT", os.path.join(os.path.dirname(__file__), "..", "test-output"))
+
+@pytest.fixture
+def mutuo_plugins():
+    """Core's tests run with the sample plugin, installed like a third-party package."""
+    return ("sample",)

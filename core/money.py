@@ -1,0 +1,60 @@
+"""Money arithmetic: the one rounding rule and the one pro-rata split.
+
+Money is ``Decimal`` with two places; rates are Decimal fractions. Never float.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from typing import Sequence
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+ROUNDING = ROUND_HALF_EVEN  # banker's rounding: no drift over many roundings
+
+
+def money(value, rounding: str = ROUNDING) -> Decimal:
+    """Round to cents (half-even unless told otherwise). Refuses floats."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float; pass a Decimal or a string")
+    return Decimal(value).quantize(CENT, rounding=rounding)
+
+
+def parse_money(text: str) -> Decimal:
+    """A user's amount ("1,234.50") as Decimal; ValueError with a clear message."""
+    from decimal import InvalidOperation
+
+    cleaned = str(text).replace(",", "").replace(" ", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not an amount; write it like 1234.50") from None
+    if not value.is_finite():
+        raise ValueError(f"'{text}' is not an amount; write it like 1234.50")
+    if value != value.quantize(CENT):
+        raise ValueError("Amounts have at most two decimal places.")
+    return value.quantize(CENT)
+
+
+def split_pro_rata(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``amount`` in proportion to ``weights`` so the parts sum exactly to it.
+
+    Largest-remainder method: every part is first rounded down to the cent;
+    the cents left over go one each to the largest remainders (ties: the
+    earlier weight), so the result is deterministic and reconciles to the cent.
+    """
+    amount = money(amount)
+    total = sum(weights, Decimal(0))
+    if not weights:
+        raise ValueError("nothing to split between")
+    if total <= 0:
+        raise ValueError("weights must sum to more than zero")
+    cents = int(amount / CENT)
+    sign = -1 if cents < 0 else 1
+    cents = abs(cents)
+    exact = [Decimal(cents) * w / total for w in weights]
+    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    left = cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [sign * Decimal(f) * CENT for f in floors]

@@ -1,0 +1,34 @@
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+
+from core.security import get_visible_or_404, restricted_query
+from core.web.listing import Column, Listing, render_listing
+from core.web.record import record_panels
+from mutuo_sample.models import Note
+
+
+@view_config(route_name="sample.notes", renderer="mutuo_sample:templates/notes.pt", permission="sample.note.view",
+             request_method="GET")
+def notes(request):
+    listing = Listing(request, restricted_query(request, Note), columns=[
+        Column("id", "#", Note.id, link=lambda r, n: r.route_url("sample.note", id=n.id)),
+        Column("title", "Title", Note.title),
+        Column("amount", "Amount", Note.amount),
+    ], default_sort="id", export_name="notes")
+    return render_listing(listing, title="Notes")
+
+
+@view_config(route_name="sample.notes", permission="sample.note.manage", request_method="POST")
+def create_note(request):
+    note = Note(title=request.POST.get("title", "").strip() or "Untitled", owner_id=request.user.id)
+    request.dbsession.add(note)
+    request.dbsession.flush()
+    request.registry["mutuo.pm"].hook.sample_note_created(note=note)
+    return HTTPFound(request.route_url("sample.note", id=note.id))
+
+
+@view_config(route_name="sample.note", renderer="mutuo_sample:templates/note.pt", permission="sample.note.view")
+def note(request):
+    note = get_visible_or_404(request, Note, request.matchdict["id"])
+    return {"title": note.title, "note": note,
+            "panels": record_panels(request, note, can_edit=request.has_permission("sample.note.manage"))}
