@@ -1,0 +1,1 @@
+"""The departments of a lending company, each a Mutuo plugin."""

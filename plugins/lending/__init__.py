@@ -1,0 +1,149 @@
+"""The ``lending`` plugin: the operations department of a P2P lender.
+
+Customers (borrowers and investors) and investors' cash accounts, loan
+applications with their review, investor funding, disbursement, repayments
+distributed to investors pro rata, and the daily close of business
+(days past due, delinquency buckets, late penalties). Other departments plug
+into its events (``plugins/lending/hookspecs.py``). See docs/plugins/lending.md.
+"""
+from pathlib import Path
+
+from core import PluginInfo, hookimpl
+
+PLUGIN = PluginInfo(name="lending", title="Lending", version="1.0.0", depends=("products",),
+                    description="Customers, applications, investor funding, loans, repayments, close of business.")
+
+ENTITIES = ("customer", "cash", "application", "investment", "loan", "repayment")
+
+
+@hookimpl
+def mutuo_addhooks(pluginmanager):
+    from plugins.lending import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def mutuo_models():
+    return ["plugins.lending.models"]
+
+
+@hookimpl
+def mutuo_migrations():
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def mutuo_permissions():
+    from core.security import Permission
+
+    return [
+        Permission("lending.customer.view", "See customers", "Borrowers and investors, their KYC and records."),
+        Permission("lending.customer.manage", "Manage customers", "Open and edit customers, record KYC decisions."),
+        Permission("lending.cash.view", "See cash accounts", "Investors' cash entries, balances and statements."),
+        Permission("lending.cash.manage", "Record deposits and withdrawals", "Move money in and out of investors' "
+                   "cash accounts."),
+        Permission("lending.application.view", "See loan applications", "Applications and their status."),
+        Permission("lending.application.manage", "Handle loan applications", "Create, edit, submit, list for "
+                   "funding and cancel applications."),
+        Permission("lending.application.approve", "Approve loan applications", "Approve or reject submitted "
+                   "applications that no other department reviews."),
+        Permission("lending.investment.view", "See investments", "The funding board and reservations."),
+        Permission("lending.investment.manage", "Take investments", "Reserve an investor's money for a listed "
+                   "application."),
+        Permission("lending.loan.view", "See loans", "Loans, schedules, holdings, days past due."),
+        Permission("lending.loan.disburse", "Disburse loans", "Turn a funded application into a loan."),
+        Permission("lending.loan.manage", "Manage loans", "Write off loans."),
+        Permission("lending.repayment.view", "See repayments", "Repayments and how they were distributed."),
+        Permission("lending.repayment.post", "Post repayments", "Record money received from borrowers."),
+    ]
+
+
+@hookimpl
+def mutuo_roles():
+    from core.security import RoleSpec
+
+    views = tuple(f"lending.{e}.view" for e in ENTITIES)
+    return [
+        RoleSpec("loan_officer", "Loan officer",
+                 ("core.dashboard.view", "lending.customer.view", "lending.customer.manage",
+                  "lending.application.view", "lending.application.manage", "lending.investment.view",
+                  "lending.loan.view", "lending.repayment.view"),
+                 "Takes borrowers' applications, checks their documents and lists approved loans for funding."),
+        RoleSpec("customer_service", "Customer service",
+                 ("core.dashboard.view", "lending.customer.view", "lending.customer.manage", "lending.cash.view",
+                  "lending.cash.manage", "lending.application.view", "lending.investment.view",
+                  "lending.investment.manage", "lending.loan.view", "lending.repayment.view"),
+                 "Opens accounts, records investors' deposits and withdrawals and takes their investments."),
+        RoleSpec("operations_manager", "Operations manager",
+                 ("core.dashboard.view", *views, "lending.customer.manage", "lending.cash.manage",
+                  "lending.application.manage", "lending.application.approve", "lending.investment.manage",
+                  "lending.loan.disburse", "lending.loan.manage", "lending.repayment.post"),
+                 "Approves applications, disburses loans, posts repayments and watches delinquency."),
+    ]
+
+
+@hookimpl
+def mutuo_entity_types():
+    from core.entities import EntityType
+    from plugins.lending.models import Application, Customer, Loan, Repayment
+
+    return [
+        EntityType(Customer, "Customer", "lending.customer.view", "lending.customer.manage", "lending.customer",
+                   "{name}"),
+        EntityType(Application, "Loan application", "lending.application.view", "lending.application.manage",
+                   "lending.application", "Application {id}"),
+        EntityType(Loan, "Loan", "lending.loan.view", "lending.loan.manage", "lending.loan", "Loan {id}"),
+        EntityType(Repayment, "Repayment", "lending.repayment.view", "lending.repayment.post", "lending.repayment",
+                   "{reference}"),
+    ]
+
+
+@hookimpl
+def mutuo_configure(config):
+    from plugins.lending.views import includeme
+
+    includeme(config)
+
+
+@hookimpl
+def mutuo_menu(request):
+    from core.web.menu import MenuEntry
+
+    return [
+        MenuEntry("Customers", "lending.customers", "lending.customer.view", "Lending", 200),
+        MenuEntry("Applications", "lending.applications", "lending.application.view", "Lending", 210),
+        MenuEntry("Funding board", "lending.funding", "lending.investment.view", "Lending", 220),
+        MenuEntry("Loans", "lending.loans", "lending.loan.view", "Lending", 230),
+        MenuEntry("Repayments", "lending.repayments", "lending.repayment.view", "Lending", 240),
+        MenuEntry("Post a repayment", "lending.repayment_new", "lending.repayment.post", "Lending", 250),
+    ]
+
+
+@hookimpl
+def mutuo_dashboard(request):
+    from plugins.lending.views.dashboard import widgets
+
+    return widgets(request)
+
+
+@hookimpl
+def mutuo_jobs():
+    from core.jobs import JobSpec
+    from plugins.lending import jobs
+
+    return [
+        JobSpec("lending.close_of_business", jobs.close_of_business, "30 0 * * *",
+                "Closes every business date not yet closed up to yesterday: days past due, delinquency buckets, "
+                "late penalties.", time_limit=3600),
+        JobSpec("lending.expire_listings", jobs.expire_listings, "15 0 * * *",
+                "Expires listed applications whose funding window has passed and releases the reservations.",
+                time_limit=600),
+    ]
+
+
+@hookimpl
+def mutuo_demo_data(session, scale):
+    from plugins.lending.demo import load
+
+    return load(session, scale)

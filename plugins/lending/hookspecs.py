@@ -1,0 +1,87 @@
+"""Hooks the ``lending`` plugin calls, for other departments to implement.
+
+Every hook is called with keyword arguments, **inside the caller's
+transaction**: whatever an implementation writes to the session commits or
+rolls back together with the lending operation that triggered it. An
+implementation that raises :class:`core.errors.UserError` refuses the whole
+operation (the user sees the message; nothing is saved). A plugin that is not
+enabled simply does not answer.
+
+Implementations receive ORM objects of :mod:`plugins.lending.models`; read
+them, link to them by foreign key, but change them only through
+:mod:`plugins.lending.services`.
+
+Each hook is documented in docs/plugins/lending.md.
+"""
+from core import hookspec
+
+
+@hookspec
+def lending_review_required(application):
+    """Ask whether a plugin wants to review a submitted application.
+
+    Called once, right after ``application`` (a
+    :class:`plugins.lending.models.Application`) moved from ``draft`` to
+    ``submitted`` and after :func:`lending_application_submitted`. Return a
+    short reviewer name (e.g. ``"risk"``) to hold the application until that
+    reviewer decides through
+    :func:`plugins.lending.services.review_decision`; return ``None`` to
+    let it pass. When no enabled plugin answers, a user holding
+    ``lending.application.approve`` approves or rejects it by hand.
+    Returns a string or None.
+    """
+
+
+@hookspec
+def lending_application_submitted(application):
+    """React to an application having been submitted.
+
+    Called when ``application`` moves from ``draft`` to ``submitted``, before
+    :func:`lending_review_required` is asked. Useful for scoring, blacklist
+    checks or notifications. Returns nothing.
+    """
+
+
+@hookspec
+def lending_loan_disbursed(loan):
+    """React to a new loan.
+
+    Called when a funded application is disbursed, after ``loan`` (a
+    :class:`plugins.lending.models.Loan`) and its installments and holdings
+    are flushed (so ``loan.id`` is set). Returns nothing.
+    """
+
+
+@hookspec
+def lending_repayment_posted(repayment):
+    """React to a posted repayment.
+
+    Called after ``repayment`` (a :class:`plugins.lending.models.Repayment`)
+    has been allocated to the installments and distributed to the investors'
+    cash accounts; ``repayment.loan`` is the loan. Called before
+    :func:`lending_loan_closed` when the repayment closes the loan.
+    Returns nothing.
+    """
+
+
+@hookspec
+def lending_loan_delinquency_changed(loan, old_bucket, new_bucket, days_past_due):
+    """React to a loan moving between delinquency buckets.
+
+    Called by the close of business job for each business date it closes,
+    for every active loan whose bucket changed that day (``"current"``,
+    ``"1-30"``, ``"31-60"``, ``"61-90"``, ``"91+"`` by default; the setting
+    ``lending.buckets`` changes the ranges), and when a repayment or the
+    closing of a loan changes it. ``days_past_due`` is the new count.
+    Called once per loan and change, in loan id order. Returns nothing.
+    """
+
+
+@hookspec
+def lending_loan_closed(loan):
+    """React to a loan that has nothing left to pay.
+
+    Called when a repayment settles the last amount owed; ``loan.status`` is
+    already ``"closed"`` and ``loan.closed_on`` the repayment's date.
+    Returns nothing.
+    """

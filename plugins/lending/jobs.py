@@ -1,0 +1,15 @@
+"""Lending's scheduled jobs: thin wrappers over the services (one transaction per run)."""
+from __future__ import annotations
+
+from plugins.lending.services import applications, close_of_business as cob
+
+
+def close_of_business(request) -> str:
+    """Close every business date not yet closed, up to yesterday in the company's time zone."""
+    return cob.close_of_business(request.dbsession).summary
+
+
+def expire_listings(request) -> str:
+    """Expire listings whose funding window passed; their reservations are released."""
+    count = applications.expire_listings(request.dbsession)
+    return f"{count} listing(s) expired" if count else "no listing past its funding window"

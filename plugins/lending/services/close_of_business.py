@@ -1,0 +1,193 @@
+"""Close of business: days past due, buckets and late penalties, set-based.
+
+For every business date not yet closed, oldest first (missed days are caught
+up), up to and including ``through`` (default: yesterday in the company's
+time zone):
+
+1. claim the date in ``lending_business_date`` (its primary key makes a second
+   close of the same date impossible, even by two concurrent runs);
+2. accrue the day's late penalty on every unpaid installment past its grace
+   days: ``(unpaid principal + unpaid interest) × penalty_daily_rate``, exact
+   to 8 places and never rounded in SQL (``core.money.money`` rounds it when
+   it is read), in two statements (installments, and the loans' totals);
+3. compute days past due and the bucket of every active loan whose figures
+   change (loans with an overdue unpaid installment, and loans that were
+   overdue and no longer are) in one ``UPDATE ... FROM`` (``RETURNING`` the
+   old and new bucket on PostgreSQL; on SQLite a ``SELECT`` and one
+   ``executemany``);
+4. fire ``lending_loan_delinquency_changed`` for each loan whose bucket
+   changed, loading those loans in chunks (only when a plugin listens).
+
+No loan-at-a-time ORM loop; the work is proportional to the delinquent loans.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Date, and_, bindparam, exists, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.audit import record_event
+from core.errors import UserError
+from core.models.meta import utcnow
+from plugins.lending.models import BusinessDate, Installment, Loan
+from plugins.lending.services import context
+from plugins.lending.services.delinquency import bucket_case, buckets_from_settings, days_between
+
+CHUNK = 1000
+MAX_CATCH_UP_DAYS = 3660
+
+I = Installment.__table__  # noqa: E741  (Core tables: no ORM bookkeeping per row)
+L = Loan.__table__
+
+
+@dataclass
+class DayResult:
+    business_date: date
+    loans_changed: int = 0
+    bucket_changes: list[tuple[int, str, str, int]] = field(default_factory=list)  # (loan, old, new, dpd)
+    penalty: Decimal = Decimal(0)
+
+
+@dataclass
+class CloseResult:
+    days: list[DayResult] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if not self.days:
+            return "nothing to close: every business date up to the target is closed"
+        first, last = self.days[0].business_date, self.days[-1].business_date
+        span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        changes = sum(len(d.bucket_changes) for d in self.days)
+        penalty = sum((d.penalty for d in self.days), Decimal(0))
+        return (f"closed {len(self.days)} business date(s) {span}: "
+                f"{sum(d.loans_changed for d in self.days)} loan updates, {changes} bucket changes, "
+                f"penalties accrued {penalty.quantize(Decimal('0.01'))}")
+
+
+def last_closed(session) -> date | None:
+    return session.scalar(select(func.max(BusinessDate.business_date)))
+
+
+def dates_to_close(session, through: date, start: date | None = None) -> list[date]:
+    """Every date after the last closed one up to ``through``; ``start`` (or ``through``) on a first run."""
+    last = last_closed(session)
+    first = last + timedelta(days=1) if last else (start or through)
+    days = (through - first).days + 1
+    if days > MAX_CATCH_UP_DAYS:
+        raise UserError(f"Close of business would have to catch up {days} days from {first}; "
+                        f"close fewer by passing an earlier 'through' date first.", "through")
+    return [first + timedelta(days=n) for n in range(max(days, 0))]
+
+
+def close_of_business(session, through: date | None = None, *, start: date | None = None) -> CloseResult:
+    """Close every business date not yet closed up to ``through``. See the module docstring."""
+    buckets = buckets_from_settings(context.settings(session))
+    through = through or context.today(session) - timedelta(days=1)
+    result = CloseResult()
+    for day in dates_to_close(session, through, start):
+        result.days.append(close_day(session, day, buckets))
+    return result
+
+
+def close_day(session, day: date, buckets) -> DayResult:
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.execute(insert(BusinessDate.__table__).values(business_date=day, closed_at=utcnow()))
+    except IntegrityError:
+        raise UserError(f"Business date {day} is already closed (another run closed it); nothing was done twice.",
+                        "through") from None
+    out = DayResult(day)
+    out.penalty = _accrue_penalties(session, day)
+    changes = _update_delinquency(session, day, buckets)
+    out.loans_changed = len(changes)
+    out.bucket_changes = [c for c in changes if c[1] != c[2]]
+    session.execute(update(BusinessDate.__table__).where(BusinessDate.__table__.c.business_date == day).values(
+        loans=out.loans_changed, bucket_changes=len(out.bucket_changes), penalty_accrued=out.penalty))
+    session.expire_all()  # loans and installments changed under the ORM's feet
+    _fire_bucket_events(session, out.bucket_changes)
+    record_event(session, "business_date_closed", "lending.business_date", day.isoformat(),
+                 {"loans_changed": out.loans_changed, "bucket_changes": len(out.bucket_changes),
+                  "penalty_accrued": out.penalty})
+    return out
+
+
+# -- 2. penalties ------------------------------------------------------------------
+
+def _penalty_base():
+    return (I.c.principal_due - I.c.principal_paid) + (I.c.interest_due - I.c.interest_waived - I.c.interest_paid)
+
+
+def _accruing(day: date, loan):
+    return and_(I.c.paid_on.is_(None), I.c.penalty_from <= bindparam("day", day, type_=Date),
+                loan.c.id == I.c.loan_id, loan.c.status == "active", loan.c.penalty_daily_rate > 0,
+                _penalty_base() > 0)
+
+
+def _accrue_penalties(session, day: date) -> Decimal:
+    loan = L.alias("rate_loan")
+    amount = _penalty_base() * loan.c.penalty_daily_rate
+    per_loan = (select(I.c.loan_id.label("loan_id"), func.sum(amount).label("amount"))
+                .where(_accruing(day, loan)).group_by(I.c.loan_id).subquery("day_penalty"))
+    total = session.execute(select(func.sum(per_loan.c.amount))).scalar()
+    if not total:
+        return Decimal(0)
+    session.execute(update(L).where(L.c.id == per_loan.c.loan_id)
+                    .values(penalty_accrued=L.c.penalty_accrued + per_loan.c.amount))
+    session.execute(update(I).where(_accruing(day, L)).values(
+        penalty_accrued=I.c.penalty_accrued + _penalty_base() * L.c.penalty_daily_rate))
+    return Decimal(total)
+
+
+# -- 3. days past due and buckets ----------------------------------------------------
+
+def _changed_loans(session, day: date, buckets):
+    """A subquery of (id, old_bucket, bucket, dpd) for every active loan whose figures change."""
+    dialect = session.get_bind().dialect.name
+    d = bindparam("day", day, type_=Date)
+    oldest = (select(I.c.loan_id.label("loan_id"), func.min(I.c.due_date).label("oldest"))
+              .where(I.c.paid_on.is_(None), I.c.due_date < d).group_by(I.c.loan_id).subquery("oldest"))
+    dpd = days_between(dialect, d, oldest.c.oldest)
+    bucket = bucket_case(dpd, buckets)
+    overdue = (select(L.c.id.label("id"), L.c.bucket.label("old_bucket"), bucket.label("bucket"), dpd.label("dpd"))
+               .select_from(L.join(oldest, oldest.c.loan_id == L.c.id))
+               .where(L.c.status == "active", or_(L.c.days_past_due != dpd, L.c.bucket != bucket)))
+    still_overdue = exists().where(I.c.loan_id == L.c.id, I.c.paid_on.is_(None), I.c.due_date < d)
+    current = buckets[0].name
+    cured = (select(L.c.id.label("id"), L.c.bucket.label("old_bucket"), literal(current).label("bucket"),
+                    literal(0).label("dpd"))
+             .where(L.c.status == "active", or_(L.c.days_past_due != 0, L.c.bucket != current), ~still_overdue))
+    return overdue.union_all(cured).subquery("changed")
+
+
+def _update_delinquency(session, day: date, buckets) -> list[tuple[int, str, str, int]]:
+    changed = _changed_loans(session, day, buckets)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = (update(L).where(L.c.id == changed.c.id)
+                .values(days_past_due=changed.c.dpd, bucket=changed.c.bucket)
+                .returning(L.c.id, changed.c.old_bucket, changed.c.bucket, changed.c.dpd))
+        rows = session.execute(stmt).all()
+    else:
+        rows = session.execute(select(changed.c.id, changed.c.old_bucket, changed.c.bucket, changed.c.dpd)).all()
+        if rows:
+            session.execute(update(L).where(L.c.id == bindparam("loan_id"))
+                            .values(days_past_due=bindparam("new_dpd"), bucket=bindparam("new_bucket")),
+                            [{"loan_id": r[0], "new_dpd": r[3], "new_bucket": r[2]} for r in rows])
+    return sorted((int(r[0]), r[1], r[2], int(r[3])) for r in rows)
+
+
+# -- 4. events --------------------------------------------------------------------------
+
+def _fire_bucket_events(session, changes) -> None:
+    if not changes or not context.has_listeners(session, "lending_loan_delinquency_changed"):
+        return
+    hook = context.hooks(session).lending_loan_delinquency_changed
+    for start in range(0, len(changes), CHUNK):
+        chunk = changes[start:start + CHUNK]
+        loans = {loan.id: loan for loan in session.scalars(select(Loan).where(Loan.id.in_([c[0] for c in chunk])))}
+        for loan_id, old, new, dpd in chunk:
+            hook(loan=loans[loan_id], old_bucket=old, new_bucket=new, days_past_due=dpd)

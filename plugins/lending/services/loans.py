@@ -1,0 +1,290 @@
+"""Disbursement and repayments: loans, schedules, holdings, distribution to investors.
+
+Disbursement (funded → disbursed): a loan whose terms are copied from the
+product version; its schedule from ``plugins.products.schedule``; the
+origination fee is kept from the payout; one holding per investor in
+proportion to what they put in; reservations become spent and each investor's
+cash account is debited.
+
+Repayment: allocated by :mod:`plugins.lending.services.allocation`; any
+installment fee and the product's investor service fee (``service_fee_rate``
+× what the repayment brings the investors — principal, interest and
+penalty — rounded by ``core.money.money``) go to the platform; the rest is split between the holdings pro rata by
+``core.money.split_pro_rata`` (largest remainder: the shares add up to the
+cent) and credited to the investors' cash accounts.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import UserError
+from core.models.meta import utcnow
+from core.money import ZERO, money, split_pro_rata
+from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
+from plugins.lending.services import cash, context
+from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
+from plugins.lending.services.applications import require
+from plugins.lending.services.delinquency import bucket_for, buckets_from_settings, days_past_due
+from plugins.products import services as products
+from plugins.products.schedule import add_months, build_schedule
+
+SHARE_PLACES = Decimal("0.0000000001")
+
+
+class DuplicateReference(UserError):
+    """A repayment reference that was already posted: the repayment is refused (idempotent posting)."""
+
+    def __init__(self, message: str, earlier: Repayment | None = None):
+        super().__init__(message, "reference")
+        self.earlier = earlier
+
+
+# -- disbursement -----------------------------------------------------------------------
+
+def disburse(session, application: Application, disbursed_on: date | None = None) -> Loan:
+    """Turn a funded application into a loan; see the module docstring."""
+    require(application, "disburse")
+    version = products.get_version(session, application.product_version_id)
+    disbursed_on = disbursed_on or context.today(session)
+    principal = application.amount
+    fee = money(principal * version.origination_fee_rate)
+    investments = [i for i in application.investments if i.status == "reserved"]
+    invested = sum((i.amount for i in investments), ZERO)
+    if invested != principal:
+        raise UserError(f"Investments add up to {invested:,.2f}, not the {principal:,.2f} to disburse; "
+                        f"the application is not fully funded.", "status")
+    loan = Loan(
+        customer_id=application.customer_id, application_id=application.id, product_version_id=version.id,
+        principal=principal, annual_rate=application.annual_rate, term_months=application.term_months,
+        repayment_method=version.repayment_method, disbursed_on=disbursed_on, origination_fee=fee,
+        payout=principal - fee, service_fee_rate=version.service_fee_rate,
+        penalty_daily_rate=version.penalty_daily_rate, grace_days=version.grace_days,
+        allocation_order=",".join(parse_order(version.allocation_order)), region=application.region,
+        industry=application.industry, status="active", days_past_due=0, bucket="current",
+        penalty_accrued=Decimal(0))
+    session.add(loan)
+    session.flush()
+    grace = timedelta(days=int(version.grace_days) + 1)
+    for item in build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
+                               add_months(disbursed_on, 1)):
+        session.add(Installment(loan_id=loan.id, number=item.number, due_date=item.due_date,
+                                penalty_from=item.due_date + grace, principal_due=item.principal,
+                                interest_due=item.interest, fee_due=ZERO, penalty_accrued=Decimal(0)))
+    _create_holdings(session, loan, investments, disbursed_on)
+    application.status = "disbursed"
+    session.flush()
+    context.hooks(session).lending_loan_disbursed(loan=loan)
+    return loan
+
+
+def _create_holdings(session, loan: Loan, investments, disbursed_on: date) -> None:
+    per_investor: OrderedDict[int, Decimal] = OrderedDict()
+    for investment in sorted(investments, key=lambda i: i.id):
+        per_investor[investment.investor_id] = per_investor.get(investment.investor_id, ZERO) + investment.amount
+        investment.status = "spent"
+        investment.settled_at = utcnow()
+    for investor_id, amount in per_investor.items():
+        session.add(Holding(loan_id=loan.id, investor_id=investor_id, amount=amount,
+                            share=(amount / loan.principal).quantize(SHARE_PLACES)))
+    cash.add_entries(session, [
+        {"customer_id": investor_id, "kind": "investment", "amount": -amount, "entry_date": disbursed_on,
+         "reference": f"loan-{loan.id}", "memo": f"Invested in loan {loan.id}", "loan_id": loan.id,
+         "repayment_id": None, "created_at": utcnow()}
+        for investor_id, amount in per_investor.items()])
+
+
+# -- what is owed ---------------------------------------------------------------------------
+
+def owed(installment: Installment) -> Owed:
+    return Owed(
+        number=installment.number, due_date=installment.due_date,
+        principal=installment.principal_due - installment.principal_paid,
+        interest=installment.interest_due - installment.interest_waived - installment.interest_paid,
+        fee=installment.fee_due - installment.fee_waived - installment.fee_paid,
+        penalty=max(installment.penalty_due - installment.penalty_paid, ZERO),
+    )
+
+
+def _last_closed(session) -> date | None:
+    from plugins.lending.services.close_of_business import last_closed
+
+    return last_closed(session)
+
+
+def payoff_amount(session, loan: Loan, on: date | None = None) -> Decimal:
+    """What a repayment on ``on`` must be to leave nothing owed."""
+    on = on or context.today(session)
+    return payoff([owed(i) for i in loan.installments if i.paid_on is None], _due_by(session, on))
+
+
+def _due_by(session, paid_on: date) -> date:
+    closed = _last_closed(session)
+    return max(paid_on, closed) if closed else paid_on
+
+
+def outstanding_principal(loan: Loan) -> Decimal:
+    return sum((i.principal_due - i.principal_paid for i in loan.installments), ZERO)
+
+
+# -- repayments -------------------------------------------------------------------------------
+
+def _check_reference(session, reference: str) -> str:
+    reference = (reference or "").strip()
+    if not reference:
+        raise UserError("Enter the payment's external reference (bank transfer id), so it is never posted twice.",
+                        "reference")
+    if len(reference) > 100:
+        raise UserError("A reference has at most 100 characters.", "reference")
+    earlier = session.scalars(select(Repayment).where(Repayment.reference == reference)).first()
+    if earlier is not None:
+        raise DuplicateReference(f"Reference {reference} was already posted on {earlier.paid_on} to loan "
+                                 f"{earlier.loan_id} (repayment {earlier.id}, {earlier.amount:,.2f}); nothing was "
+                                 f"posted again.", earlier)
+    return reference
+
+
+def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -> Repayment:
+    """Allocate, distribute and record a repayment; refuse a reference seen before."""
+    try:
+        amount = money(amount)
+    except (TypeError, ArithmeticError, ValueError):
+        raise UserError(f"'{amount}' is not an amount; write it like 250.00.", "amount") from None
+    reference = _check_reference(session, reference)
+    if amount <= ZERO:
+        raise UserError("Enter an amount greater than zero.", "amount")
+    loan = session.get(Loan, loan.id, with_for_update=True, populate_existing=True)
+    if loan.status != "active":
+        raise UserError(f"Loan {loan.id} is {loan.status}; repayments are posted to active loans only.", "loan_id")
+    if paid_on is None:
+        raise UserError("Enter the date the money arrived.", "paid_on")
+    if paid_on < loan.disbursed_on:
+        raise UserError(f"The payment date is before the loan was disbursed ({loan.disbursed_on}).", "paid_on")
+    if paid_on > context.today(session):
+        raise UserError("The payment date is in the future; post it on the day the money arrives.", "paid_on")
+    open_items = [i for i in loan.installments if i.paid_on is None]
+    due_by = _due_by(session, paid_on)
+    limit = payoff([owed(i) for i in open_items], due_by)
+    if amount > limit:
+        raise UserError(f"Loan {loan.id} can take at most {limit:,.2f} on {paid_on} (everything due plus the "
+                        f"remaining principal); post at most that.", "amount")
+    allocation = allocate([owed(i) for i in open_items], amount, due_by, loan.allocation_order)
+    repayment = _record(session, loan, amount, paid_on, reference, allocation)
+    by_number = {i.number: i for i in open_items}
+    for paid in allocation.paid:
+        _apply(by_number[paid.number], paid, paid_on)
+    _distribute(session, loan, repayment)
+    closed = all(i.paid_on is not None for i in loan.installments)
+    session.flush()
+    hook = context.hooks(session)
+    hook.lending_repayment_posted(repayment=repayment)
+    if closed:
+        _close(session, loan, paid_on)
+        hook.lending_loan_closed(loan=loan)
+    else:
+        refresh_delinquency(session, loan)
+    return repayment
+
+
+def _record(session, loan, amount, paid_on, reference, allocation) -> Repayment:
+    interest, penalty, fee = allocation.sum("interest"), allocation.sum("penalty"), allocation.sum("fee")
+    service_fee = money((amount - fee) * loan.service_fee_rate)
+    repayment = Repayment(
+        loan_id=loan.id, amount=amount, paid_on=paid_on, reference=reference, principal=allocation.sum("principal"),
+        interest=interest, fee=fee, penalty=penalty, prepaid_principal=allocation.sum("prepaid_principal"),
+        service_fee=service_fee, distributed=amount - fee - service_fee)
+    session.add(repayment)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same reference posted concurrently
+        raise DuplicateReference(f"Reference {reference} was just posted by someone else; nothing was posted "
+                                 f"again.") from None
+    return repayment
+
+
+def _apply(installment: Installment, paid, paid_on: date) -> None:
+    installment.principal_paid += paid.principal
+    installment.interest_paid += paid.interest
+    installment.fee_paid += paid.fee
+    installment.penalty_paid += paid.penalty
+    installment.interest_waived += paid.interest_waived
+    installment.fee_waived += paid.fee_waived
+    left = owed(installment)
+    if left.principal == left.interest == left.fee == left.penalty == ZERO:
+        installment.paid_on = paid_on
+
+
+def _distribute(session, loan: Loan, repayment: Repayment) -> None:
+    holdings = loan.holdings
+    if not holdings or repayment.distributed <= ZERO:
+        return
+    shares = split_pro_rata(repayment.distributed, [h.amount for h in holdings])
+    now = utcnow()
+    cash.add_entries(session, [
+        {"customer_id": h.investor_id, "kind": "repayment", "amount": part, "entry_date": repayment.paid_on,
+         "reference": repayment.reference[:100], "memo": f"Loan {loan.id} repayment", "loan_id": loan.id,
+         "repayment_id": repayment.id, "created_at": now}
+        for h, part in zip(holdings, shares) if part != ZERO])
+
+
+def _close(session, loan: Loan, closed_on: date) -> None:
+    old = loan.bucket
+    loan.status = "closed"
+    loan.closed_on = closed_on
+    loan.days_past_due = 0
+    loan.bucket = "current"
+    session.flush()
+    if old != "current":
+        context.hooks(session).lending_loan_delinquency_changed(loan=loan, old_bucket=old, new_bucket="current",
+                                                                days_past_due=0)
+
+
+def refresh_delinquency(session, loan: Loan) -> None:
+    """Recompute one loan's days past due as of the last closed business date (after a repayment)."""
+    closed = _last_closed(session)
+    if closed is None or loan.status != "active":
+        return
+    buckets = buckets_from_settings(context.settings(session))
+    dpd = days_past_due([i.due_date for i in loan.installments if i.paid_on is None], closed)
+    bucket = bucket_for(dpd, buckets)
+    old = loan.bucket
+    loan.days_past_due, loan.bucket = dpd, bucket
+    session.flush()
+    if old != bucket:
+        context.hooks(session).lending_loan_delinquency_changed(loan=loan, old_bucket=old, new_bucket=bucket,
+                                                                days_past_due=dpd)
+
+
+def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:
+    """active → written_off: the loan is no longer expected to be repaid; close of business ignores it."""
+    reason = (reason or "").strip()
+    if loan.status != "active":
+        raise UserError(f"Only active loans can be written off; loan {loan.id} is {loan.status}.", "status")
+    if not reason:
+        raise UserError("Say why the loan is written off.", "reason")
+    from core.audit import record_event
+
+    loan.status = "written_off"
+    loan.closed_on = on or context.today(session)
+    record_event(session, "loan_written_off", "lending.loan", loan.id,
+                 {"reason": reason, "outstanding_principal": outstanding_principal(loan)})
+    session.flush()
+    return loan
+
+
+def installment_state(installment: Installment, today: date) -> str:
+    """paid | overdue | due (today) | partly paid | upcoming — for the schedule table."""
+    if installment.paid_on is not None:
+        return "paid"
+    if installment.due_date < today:
+        return "overdue"
+    if installment.due_date == today:
+        return "due"
+    if installment.total_paid > 0:
+        return "partly paid"
+    return "upcoming"

@@ -1,0 +1,161 @@
+"""JSON API: loans and repayments (Bearer API keys or a session with a CSRF header).
+
+``GET  /lending/api/loans``                       loans (filters: status, bucket, customer_id; page, per_page)
+``GET  /lending/api/loans/{id}``                  one loan with its schedule and holdings
+``GET  /lending/api/loans/{id}/repayments``       its repayments
+``POST /lending/api/loans/{id}/repayments``       post one: {"amount": "250.00", "paid_on": "2026-03-01", "reference": "..."}
+``GET  /lending/api/repayments``                  repayments (filters: loan_id, reference; page, per_page)
+``GET  /lending/api/repayments/{id}``             one repayment with its distribution
+
+Money is sent and returned as strings ("1234.50"), dates as ISO dates.
+A refusal answers 400 ``{"error": message, "field": name}``; a reference
+already posted answers 409 with the earlier repayment's id.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from core.errors import UserError
+from core.security import get_visible_or_404, restricted_query
+from plugins.lending.models import CashEntry, Loan, Repayment
+from plugins.lending.services import context, loans as service
+from plugins.lending.views.common import parse_amount, parse_date
+
+MAX_PER_PAGE = 100
+
+
+def _money(value) -> str:
+    return f"{value:.2f}"
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def loan_json(loan: Loan, detail: bool = False) -> dict:
+    out = {"id": loan.id, "customer_id": loan.customer_id, "application_id": loan.application_id,
+           "product_version_id": loan.product_version_id, "principal": _money(loan.principal),
+           "annual_rate": str(loan.annual_rate), "term_months": loan.term_months,
+           "repayment_method": loan.repayment_method, "disbursed_on": _day(loan.disbursed_on),
+           "origination_fee": _money(loan.origination_fee), "payout": _money(loan.payout), "status": loan.status,
+           "days_past_due": loan.days_past_due, "bucket": loan.bucket, "penalty_accrued": _money(loan.penalty_due),
+           "region": loan.region, "industry": loan.industry, "closed_on": _day(loan.closed_on),
+           "principal_outstanding": _money(service.outstanding_principal(loan))}
+    if detail:
+        out["installments"] = [{
+            "number": i.number, "due_date": _day(i.due_date), "principal_due": _money(i.principal_due),
+            "interest_due": _money(i.interest_due), "fee_due": _money(i.fee_due), "penalty_due": _money(i.penalty_due),
+            "principal_paid": _money(i.principal_paid), "interest_paid": _money(i.interest_paid),
+            "fee_paid": _money(i.fee_paid), "penalty_paid": _money(i.penalty_paid),
+            "interest_waived": _money(i.interest_waived), "fee_waived": _money(i.fee_waived),
+            "paid_on": _day(i.paid_on)} for i in loan.installments]
+        out["holdings"] = [{"investor_id": h.investor_id, "amount": _money(h.amount), "share": str(h.share)}
+                           for h in loan.holdings]
+    return out
+
+
+def repayment_json(repayment: Repayment) -> dict:
+    return {"id": repayment.id, "loan_id": repayment.loan_id, "reference": repayment.reference,
+            "amount": _money(repayment.amount), "paid_on": _day(repayment.paid_on),
+            "principal": _money(repayment.principal), "prepaid_principal": _money(repayment.prepaid_principal),
+            "interest": _money(repayment.interest), "fee": _money(repayment.fee),
+            "penalty": _money(repayment.penalty), "service_fee": _money(repayment.service_fee),
+            "distributed": _money(repayment.distributed)}
+
+
+def _page(request, stmt, order, to_json) -> dict:
+    try:
+        page = max(1, int(request.params.get("page", 1)))
+        per_page = min(MAX_PER_PAGE, max(1, int(request.params.get("per_page", 50))))
+    except ValueError:
+        request.response.status = 400
+        return {"error": "page and per_page are whole numbers", "field": "page"}
+    total = request.dbsession.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = request.dbsession.scalars(stmt.order_by(order).limit(per_page).offset((page - 1) * per_page)).all()
+    return {"total": total, "page": page, "per_page": per_page, "items": [to_json(r) for r in rows]}
+
+
+def _int_param(request, name):
+    value = request.params.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@view_config(route_name="lending.api_loans", renderer="json", permission="lending.loan.view", request_method="GET")
+def api_loans(request):
+    stmt = restricted_query(request, Loan)
+    for name in ("status", "bucket", "region", "industry"):
+        if request.params.get(name):
+            stmt = stmt.where(getattr(Loan, name) == request.params[name])
+    if request.params.get("customer_id"):
+        stmt = stmt.where(Loan.customer_id == (_int_param(request, "customer_id") or -1))
+    return _page(request, stmt, Loan.id, loan_json)
+
+
+@view_config(route_name="lending.api_loan", renderer="json", permission="lending.loan.view", request_method="GET")
+def api_loan(request):
+    return loan_json(get_visible_or_404(request, Loan, request.matchdict["id"]), detail=True)
+
+
+@view_config(route_name="lending.api_loan_repayments", renderer="json", permission="lending.repayment.view",
+             request_method="GET")
+def api_loan_repayments(request):
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    return _page(request, restricted_query(request, Repayment, Repayment.loan_id == loan.id), Repayment.id,
+                 repayment_json)
+
+
+@view_config(route_name="lending.api_loan_repayments", renderer="json", permission="lending.repayment.post",
+             request_method="POST")
+def api_post_repayment(request):
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    try:
+        body = request.json_body
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        request.response.status = 400
+        return {"error": 'Send a JSON object like {"amount": "250.00", "paid_on": "2026-03-01", "reference": "..."}.',
+                "field": None}
+    from core.web.forms import Savepoint
+
+    point = Savepoint(request)
+    try:
+        paid_on = parse_date(body.get("paid_on"), "paid_on", context.today(request.dbsession))
+        repayment = service.post_repayment(request.dbsession, loan, parse_amount(str(body.get("amount", ""))),
+                                           paid_on, str(body.get("reference") or ""))
+    except service.DuplicateReference as exc:
+        point.rollback()
+        request.response.status = 409
+        return {"error": str(exc), "field": exc.field,
+                "repayment_id": exc.earlier.id if exc.earlier is not None else None}
+    except UserError as exc:
+        point.rollback()
+        request.response.status = 400
+        return {"error": str(exc), "field": exc.field}
+    request.response.status = 201
+    request.response.location = request.route_url("lending.api_repayment", id=repayment.id)
+    return {**repayment_json(repayment), "loan_status": loan.status}
+
+
+@view_config(route_name="lending.api_repayments", renderer="json", permission="lending.repayment.view",
+             request_method="GET")
+def api_repayments(request):
+    stmt = restricted_query(request, Repayment)
+    if request.params.get("loan_id"):
+        stmt = stmt.where(Repayment.loan_id == (_int_param(request, "loan_id") or -1))
+    if request.params.get("reference"):
+        stmt = stmt.where(Repayment.reference == request.params["reference"])
+    return _page(request, stmt, Repayment.id, repayment_json)
+
+
+@view_config(route_name="lending.api_repayment", renderer="json", permission="lending.repayment.view",
+             request_method="GET")
+def api_repayment(request):
+    repayment = get_visible_or_404(request, Repayment, request.matchdict["id"])
+    shares = request.dbsession.scalars(select(CashEntry).where(CashEntry.repayment_id == repayment.id)
+                                       .order_by(CashEntry.id)).all()
+    return {**repayment_json(repayment),
+            "shares": [{"investor_id": e.customer_id, "amount": _money(e.amount)} for e in shares]}

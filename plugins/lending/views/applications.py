@@ -1,0 +1,257 @@
+"""Applications: list, create, edit, detail with workflow buttons, invest; the funding board."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.view import view_config
+from sqlalchemy import func, or_, select
+
+from core.errors import UserError
+from core.security import get_visible_or_404, restricted_query
+from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.record import record_panels
+from core.web.shell import flash
+from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
+from plugins.lending.services import applications as service, loans
+from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, percent_to_rate, \
+    run_action
+from plugins.products import services as products
+from plugins.products.models import LoanProduct, ProductVersion
+
+
+def application_url(request, application) -> str:
+    return request.route_url("lending.application", id=application.id)
+
+
+@colander.deferred
+def _version_widget(node, kw):
+    versions = products.selectable_versions(kw["request"].dbsession)
+    return deform.widget.SelectWidget(values=[("", "— choose —")] + [
+        (str(v.id), f"{v.product.code} {v.product.name} (v{v.number}: {v.min_amount:,.0f}–{v.max_amount:,.0f}, "
+                    f"{v.min_term_months}–{v.max_term_months} months)") for v in versions])
+
+
+class ApplicationSchema(CSRFSchema):
+    customer_id = colander.SchemaNode(colander.Integer(), title="Borrower (customer number)")
+    product_version_id = colander.SchemaNode(colander.String(), title="Product", widget=_version_widget)
+    amount = money_node("Amount")
+    term_months = colander.SchemaNode(colander.String(), title="Term (months)")
+    annual_rate = colander.SchemaNode(colander.String(), title="Annual rate (%)", missing="",
+                                      description="Blank: the product's default rate.")
+    purpose = colander.SchemaNode(colander.String(), title="Purpose", missing="",
+                                  widget=deform.widget.TextAreaWidget(rows=2))
+    region = colander.SchemaNode(colander.String(), title="Region", missing="", description="Blank: the borrower's.")
+    industry = colander.SchemaNode(colander.String(), title="Industry", missing="",
+                                   description="Blank: the borrower's.")
+
+
+class InvestSchema(CSRFSchema):
+    investor_id = colander.SchemaNode(colander.Integer(), title="Investor (customer number)")
+    amount = money_node("Amount")
+
+
+def _borrower(session, customer_id) -> Customer:
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        raise UserError(f"There is no customer {customer_id}; open the borrower's page and start from there.",
+                        "customer_id")
+    return customer
+
+
+def _fields(data) -> dict:
+    return {"product_version_id": data["product_version_id"], "amount": parse_amount(data["amount"]),
+            "term_months": data["term_months"], "annual_rate": percent_to_rate(data["annual_rate"]),
+            "purpose": data["purpose"], "region": data["region"] or None, "industry": data["industry"] or None}
+
+
+@view_config(route_name="lending.applications", renderer=TEMPLATES + "list.pt", permission="lending.application.view")
+def applications(request):
+    listing = Listing(request, restricted_query(request, Application).join(Customer).join(
+        ProductVersion, ProductVersion.id == Application.product_version_id).join(LoanProduct), columns=[
+        Column("id", "#", Application.id, link=application_url),
+        Column("borrower", "Borrower", Customer.name, value=lambda a: a.customer.name,
+               link=lambda r, a: r.route_url("lending.customer", id=a.customer_id)),
+        Column("product", "Product", LoanProduct.code, value=lambda a: _product_label(request, a)),
+        Column("amount", "Amount", Application.amount, css="money"),
+        Column("term_months", "Term", Application.term_months),
+        Column("annual_rate", "Rate", Application.annual_rate, value=lambda a: f"{a.annual_rate * 100:.2f} %"),
+        Column("status", "Status", Application.status),
+        Column("region", "Region", Application.region),
+        Column("industry", "Industry", Application.industry),
+        Column("created_at", "Created", Application.created_at, value=lambda a: a.created_at.strftime("%Y-%m-%d")),
+    ], filters=[
+        Filter("q", "Borrower", lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
+                                                         Customer.id_number.ilike(f"%{v}%")))),
+        Filter("status", "Status", lambda s, v: s.where(Application.status == v),
+               tuple((x, x) for x in APPLICATION_STATUSES)),
+        Filter("product", "Product code", lambda s, v: s.where(LoanProduct.code == v)),
+        Filter("region", "Region", lambda s, v: s.where(Application.region == v)),
+        Filter("industry", "Industry", lambda s, v: s.where(Application.industry == v)),
+    ], default_sort="-id", export_name="applications")
+    actions = [("New application", request.route_url("lending.application_new"))] \
+        if request.has_permission("lending.application.manage") else []
+    return render_listing(listing, title="Loan applications", actions=actions)
+
+
+def _product_label(request, application) -> str:
+    version = request.dbsession.get(ProductVersion, application.product_version_id)
+    return version.label if version else ""
+
+
+@view_config(route_name="lending.application_new", renderer="core:web/templates/form_page.pt",
+             permission="lending.application.manage")
+def application_new(request):
+    form = make_form(request, ApplicationSchema(), buttons=("create",))
+
+    def create(data):
+        borrower = _borrower(request.dbsession, data["customer_id"])
+        application = service.create_application(request.dbsession, customer=borrower, **_fields(data))
+        flash(request, f"Application {application.id} saved as a draft; submit it when it is complete.")
+        return application_url(request, application)
+
+    start = {}
+    if request.params.get("customer_id", "").isdigit():
+        start["customer_id"] = int(request.params["customer_id"])
+    return page("New loan application", process(request, form, create, start))
+
+
+@view_config(route_name="lending.application_edit", renderer="core:web/templates/form_page.pt",
+             permission="lending.application.manage")
+def application_edit(request):
+    application = get_visible_or_404(request, Application, request.matchdict["id"])
+    schema = ApplicationSchema()
+    del schema["customer_id"]
+    form = make_form(request, schema, buttons=("save",))
+
+    def save(data):
+        service.update_application(request.dbsession, application, **_fields(data))
+        flash(request, f"Application {application.id} saved.")
+        return application_url(request, application)
+
+    appstruct = {"product_version_id": str(application.product_version_id), "amount": f"{application.amount:.2f}",
+                 "term_months": str(application.term_months),
+                 "annual_rate": f"{(application.annual_rate * 100).normalize():f}", "purpose": application.purpose,
+                 "region": application.region, "industry": application.industry}
+    if not service.allowed(application, "edit"):
+        flash(request, f"Only draft applications can be edited; application {application.id} is "
+                       f"{application.status}.", "warning")
+    return page(f"Edit application {application.id}", process(request, form, save, appstruct))
+
+
+@view_config(route_name="lending.application", renderer=TEMPLATES + "application.pt",
+             permission="lending.application.view")
+def application_page(request):
+    application = get_visible_or_404(request, Application, request.matchdict["id"])
+    session = request.dbsession
+    funded = service.funded_amount(session, application.id)
+    version = session.get(ProductVersion, application.product_version_id)
+    return {"title": f"Application {application.id}", "a": application, "version": version, "funded": funded,
+            "remaining": application.amount - funded, "can": lambda action: _can(request, application, action),
+            "investments": session.scalars(select(Investment).where(Investment.application_id == application.id)
+                                           .order_by(Investment.id)).all(),
+            "panels": record_panels(request, application,
+                                    can_edit=request.has_permission("lending.application.manage"))}
+
+
+ACTION_PERMISSIONS = {"submit": "lending.application.manage", "approve": "lending.application.approve",
+                      "reject": "lending.application.approve", "list": "lending.application.manage",
+                      "cancel": "lending.application.manage", "disburse": "lending.loan.disburse",
+                      "invest": "lending.investment.manage", "edit": "lending.application.manage"}
+
+
+def _can(request, application, action) -> bool:
+    if not service.allowed(application, action) or not request.has_permission(ACTION_PERMISSIONS[action]):
+        return False
+    if action in ("approve", "reject") and application.review_pending:
+        return False
+    return True
+
+
+def application_action(request):
+    """POST /applications/{id}/{action}: one workflow button (registered per action with its permission)."""
+    application = get_visible_or_404(request, Application, request.matchdict["id"])
+    action = request.matchdict["action"]
+    session = request.dbsession
+    reason = request.POST.get("reason", "")
+    back = application_url(request, application)
+    if action == "disburse":
+        def disburse():
+            when = parse_date(request.POST.get("disbursed_on"), "disbursed_on")
+            loan = loans.disburse(session, application, when)
+            flash(request, f"Loan {loan.id} disbursed: {loan.payout:,.2f} paid out after an origination fee of "
+                           f"{loan.origination_fee:,.2f}.")
+            return request.route_url("lending.loan", id=loan.id)
+        return run_action(request, disburse, None, back)
+    calls = {
+        "submit": lambda: service.submit(session, application),
+        "approve": lambda: service.approve(session, application, reason),
+        "reject": lambda: service.reject(session, application, reason),
+        "list": lambda: service.list_for_funding(session, application),
+        "cancel": lambda: service.cancel(session, application, reason),
+    }
+
+    def message(_result):
+        if action == "submit" and application.review_pending:
+            return f"Application {application.id} submitted; waiting for review by {application.review_pending}."
+        return f"Application {application.id} is now {application.status}."
+
+    return run_action(request, calls[action], message, back)
+
+
+def add_action_views(config) -> None:
+    for action in ("submit", "approve", "reject", "list", "cancel", "disburse"):
+        config.add_view(application_action, route_name="lending.application_action", request_method="POST",
+                        match_param=f"action={action}", permission=ACTION_PERMISSIONS[action])
+
+
+@view_config(route_name="lending.application_invest", renderer="core:web/templates/form_page.pt",
+             permission="lending.investment.manage")
+def application_invest(request):
+    application = get_visible_or_404(request, Application, request.matchdict["id"])
+    form = make_form(request, InvestSchema(), buttons=("invest",))
+
+    def invest(data):
+        investor = request.dbsession.get(Customer, data["investor_id"])
+        if investor is None:
+            raise UserError(f"There is no customer {data['investor_id']}.", "investor_id")
+        investment = service.invest(request.dbsession, application, investor, parse_amount(data["amount"]))
+        flash(request, f"{investment.amount:,.2f} of {investor.name} reserved for application {application.id}"
+                       + (" — fully funded." if application.status == "funded" else "."))
+        return application_url(request, application)
+
+    left = service.remaining(request.dbsession, application)
+    version = request.dbsession.get(ProductVersion, application.product_version_id)
+    intro = (f"Application {application.id}: {left:,.2f} of {application.amount:,.2f} remains. Minimum "
+             f"{version.min_investment:,.2f}, in steps of {version.investment_increment:,.2f}.")
+    return page(f"Invest in application {application.id}", process(request, form, invest), intro=intro)
+
+
+@view_config(route_name="lending.funding", renderer=TEMPLATES + "list.pt", permission="lending.investment.view")
+def funding_board(request):
+    funded = (select(func.coalesce(func.sum(Investment.amount), 0))
+              .where(Investment.application_id == Application.id, Investment.status.in_(("reserved", "spent")))
+              .correlate(Application).scalar_subquery().label("funded"))
+    stmt = restricted_query(request, Application, Application.status == "listed").join(Customer).add_columns(funded)
+    listing = Listing(request, stmt, columns=[
+        Column("id", "#", Application.id, value=lambda r: r[0].id,
+               link=lambda req, r: application_url(req, r[0])),
+        Column("borrower", "Borrower", Customer.name, value=lambda r: r[0].customer.name),
+        Column("amount", "Amount", Application.amount, value=lambda r: f"{r[0].amount:,.2f}", css="money"),
+        Column("funded", "Funded", funded, value=lambda r: f"{r[1]:,.2f}", css="money"),
+        Column("remaining", "Remaining", Application.amount - funded, value=lambda r: f"{r[0].amount - r[1]:,.2f}",
+               css="money"),
+        Column("progress", "Progress", None, value=lambda r: f"{(r[1] * 100 / r[0].amount):.0f} %"),
+        Column("rate", "Rate", Application.annual_rate, value=lambda r: f"{r[0].annual_rate * 100:.2f} %"),
+        Column("term", "Term", Application.term_months, value=lambda r: f"{r[0].term_months} months"),
+        Column("deadline", "Funding closes", Application.funding_deadline, value=lambda r: r[0].funding_deadline),
+        Column("region", "Region", Application.region, value=lambda r: r[0].region),
+        Column("industry", "Industry", Application.industry, value=lambda r: r[0].industry),
+    ] + ([Column("invest", "", None, value=lambda r: "Invest",
+                 link=lambda req, r: req.route_url("lending.application_invest", id=r[0].id))]
+         if request.has_permission("lending.investment.manage") else []), filters=[
+        Filter("region", "Region", lambda s, v: s.where(Application.region == v)),
+        Filter("industry", "Industry", lambda s, v: s.where(Application.industry == v)),
+    ], default_sort="deadline", export_name="funding-board")
+    return render_listing(listing, title="Funding board",
+                          intro="Listed applications open for investment, the soonest to close first.")

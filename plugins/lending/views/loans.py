@@ -1,0 +1,180 @@
+"""Loans (list, detail with schedule, investors, repayments), posting repayments, write-off."""
+from __future__ import annotations
+
+import colander
+from pyramid.view import view_config
+from sqlalchemy import func, or_, select
+
+from core.errors import UserError
+from core.security import get_visible_or_404, restricted_query
+from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.record import record_panels
+from core.web.shell import flash
+from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
+from plugins.lending.services import context, loans as service
+from plugins.lending.services.close_of_business import last_closed
+from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
+from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, run_action
+from plugins.products.models import LoanProduct, ProductVersion
+
+
+def loan_url(request, loan) -> str:
+    return request.route_url("lending.loan", id=loan.id)
+
+
+def outstanding_column():
+    """SQL: the principal still owed on a loan (for lists, sorting and CSV)."""
+    return (select(func.coalesce(func.sum(Installment.principal_due - Installment.principal_paid), 0))
+            .where(Installment.loan_id == Loan.id).correlate(Loan).scalar_subquery().label("outstanding"))
+
+
+class RepaymentSchema(CSRFSchema):
+    amount = money_node("Amount received")
+    paid_on = date_node("Date received", "Blank: today.", missing="")
+    reference = colander.SchemaNode(colander.String(), title="External reference",
+                                    description="The bank transfer id; a reference is posted only once.")
+
+
+class NewRepaymentSchema(RepaymentSchema):
+    loan_id = colander.SchemaNode(colander.Integer(), title="Loan number", insert_before="amount")
+
+
+@view_config(route_name="lending.loans", renderer=TEMPLATES + "list.pt", permission="lending.loan.view")
+def loans(request):
+    outstanding = outstanding_column()
+    stmt = (restricted_query(request, Loan).join(Customer, Customer.id == Loan.customer_id)
+            .join(ProductVersion, ProductVersion.id == Loan.product_version_id).join(LoanProduct)
+            .add_columns(outstanding, LoanProduct.code))
+    buckets = bucket_names(buckets_from_settings(request.registry.settings or {}))
+    listing = Listing(request, stmt, columns=[
+        Column("id", "#", Loan.id, value=lambda r: r[0].id, link=lambda req, r: loan_url(req, r[0])),
+        Column("borrower", "Borrower", Customer.name, value=lambda r: r[0].customer.name),
+        Column("product", "Product", LoanProduct.code, value=lambda r: r[2]),
+        Column("principal", "Principal", Loan.principal, value=lambda r: f"{r[0].principal:,.2f}", css="money"),
+        Column("outstanding", "Outstanding", outstanding, value=lambda r: f"{r[1]:,.2f}", css="money"),
+        Column("rate", "Rate", Loan.annual_rate, value=lambda r: f"{r[0].annual_rate * 100:.2f} %"),
+        Column("disbursed_on", "Disbursed", Loan.disbursed_on, value=lambda r: r[0].disbursed_on),
+        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r[0].days_past_due),
+        Column("bucket", "Bucket", Loan.bucket, value=lambda r: r[0].bucket),
+        Column("status", "Status", Loan.status, value=lambda r: r[0].status),
+        Column("region", "Region", Loan.region, value=lambda r: r[0].region),
+        Column("industry", "Industry", Loan.industry, value=lambda r: r[0].industry),
+    ], filters=[
+        Filter("q", "Borrower", lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
+                                                         Customer.id_number.ilike(f"%{v}%")))),
+        Filter("status", "Status", lambda s, v: s.where(Loan.status == v), tuple((x, x) for x in LOAN_STATUSES)),
+        Filter("bucket", "Bucket", lambda s, v: s.where(Loan.bucket == v), tuple((b, b) for b in buckets)),
+        Filter("product", "Product code", lambda s, v: s.where(LoanProduct.code == v)),
+        Filter("region", "Region", lambda s, v: s.where(Loan.region == v)),
+        Filter("industry", "Industry", lambda s, v: s.where(Loan.industry == v)),
+    ], default_sort="-id", export_name="loans")
+    return render_listing(listing, title="Loans")
+
+
+@view_config(route_name="lending.loan", renderer=TEMPLATES + "loan.pt", permission="lending.loan.view")
+def loan_page(request):
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    today = context.today(request.dbsession)
+    schedule = [(i, service.installment_state(i, today)) for i in loan.installments]
+    version = request.dbsession.get(ProductVersion, loan.product_version_id)
+    return {"title": f"Loan {loan.id}", "loan": loan, "version": version, "schedule": schedule, "today": today,
+            "outstanding": service.outstanding_principal(loan),
+            "payoff": service.payoff_amount(request.dbsession, loan, today) if loan.status == "active" else None,
+            "last_closed": last_closed(request.dbsession),
+            "panels": record_panels(request, loan, can_edit=request.has_permission("lending.loan.manage"))}
+
+
+def _post(request, loan, data) -> str:
+    paid_on = parse_date(data["paid_on"], "paid_on", context.today(request.dbsession))
+    repayment = service.post_repayment(request.dbsession, loan, parse_amount(data["amount"]), paid_on,
+                                       data["reference"])
+    closed = " The loan is repaid and closed." if loan.status == "closed" else ""
+    flash(request, f"Repayment {repayment.reference} of {repayment.amount:,.2f} posted to loan {loan.id}; "
+                   f"{repayment.distributed:,.2f} distributed to {len(loan.holdings)} investor(s).{closed}")
+    return loan_url(request, loan)
+
+
+@view_config(route_name="lending.loan_repay", renderer="core:web/templates/form_page.pt",
+             permission="lending.repayment.post")
+def loan_repay(request):
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    form = make_form(request, RepaymentSchema(), buttons=("post",))
+    intro = f"Loan {loan.id} of {loan.customer.name}."
+    if loan.status == "active":
+        intro += f" Payoff today: {service.payoff_amount(request.dbsession, loan):,.2f}."
+    return page(f"Post a repayment to loan {loan.id}", process(request, form, lambda data: _post(request, loan, data)),
+                intro=intro)
+
+
+@view_config(route_name="lending.repayment_new", renderer="core:web/templates/form_page.pt",
+             permission="lending.repayment.post")
+def repayment_new(request):
+    form = make_form(request, NewRepaymentSchema(), buttons=("post",))
+
+    def post(data):
+        loan = request.dbsession.get(Loan, data["loan_id"])
+        if loan is None:
+            raise UserError(f"There is no loan {data['loan_id']}.", "loan_id")
+        return _post(request, loan, data)
+
+    return page("Post a repayment", process(request, form, post))
+
+
+@view_config(route_name="lending.loan_write_off", request_method="POST", permission="lending.loan.manage")
+def loan_write_off(request):
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    return run_action(request, lambda: service.write_off(request.dbsession, loan, request.POST.get("reason", "")),
+                      f"Loan {loan.id} written off.", loan_url(request, loan))
+
+
+@view_config(route_name="lending.repayments", renderer=TEMPLATES + "list.pt", permission="lending.repayment.view")
+def repayments(request):
+    def repayment_url(req, r):
+        return req.route_url("lending.repayment", id=r.id)
+
+    def date_filter(op):
+        def apply(stmt, value):
+            day = parse_date(value, "paid_on")
+            return stmt.where(op(Repayment.paid_on, day)) if day else stmt
+        return apply
+
+    listing = Listing(request, restricted_query(request, Repayment), columns=[
+        Column("id", "#", Repayment.id, link=repayment_url),
+        Column("reference", "Reference", Repayment.reference, link=repayment_url),
+        Column("loan_id", "Loan", Repayment.loan_id, link=lambda req, r: req.route_url("lending.loan", id=r.loan_id)),
+        Column("paid_on", "Date", Repayment.paid_on),
+        Column("amount", "Amount", Repayment.amount, css="money"),
+        Column("principal", "Principal", Repayment.principal, css="money"),
+        Column("interest", "Interest", Repayment.interest, css="money"),
+        Column("penalty", "Penalty", Repayment.penalty, css="money"),
+        Column("service_fee", "Service fee", Repayment.service_fee, css="money"),
+        Column("distributed", "To investors", Repayment.distributed, css="money"),
+    ], filters=[
+        Filter("loan", "Loan #", lambda s, v: s.where(Repayment.loan_id == int(v)) if v.isdigit() else s.where(False)),
+        Filter("reference", "Reference", lambda s, v: s.where(Repayment.reference.ilike(f"%{v}%"))),
+        Filter("from", "From", _safe(date_filter(lambda c, d: c >= d)), kind="date"),
+        Filter("to", "To", _safe(date_filter(lambda c, d: c <= d)), kind="date"),
+    ], default_sort="-id", export_name="repayments")
+    actions = [("Post a repayment", request.route_url("lending.repayment_new"))] \
+        if request.has_permission("lending.repayment.post") else []
+    return render_listing(listing, title="Repayments", actions=actions)
+
+
+def _safe(apply):
+    def wrapped(stmt, value):
+        try:
+            return apply(stmt, value)
+        except UserError:
+            return stmt.where(False)
+    return wrapped
+
+
+@view_config(route_name="lending.repayment", renderer=TEMPLATES + "repayment.pt", permission="lending.repayment.view")
+def repayment_page(request):
+    repayment = get_visible_or_404(request, Repayment, request.matchdict["id"])
+    shares = request.dbsession.execute(
+        select(CashEntry, Customer.name).join(Customer, Customer.id == CashEntry.customer_id)
+        .where(CashEntry.repayment_id == repayment.id).order_by(CashEntry.id)).all()
+    return {"title": f"Repayment {repayment.reference}", "r": repayment, "shares": shares,
+            "panels": record_panels(request, repayment, can_edit=False)}
