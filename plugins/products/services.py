@@ -1,0 +1,389 @@
+"""Product services: the catalog's rules, used by views, demo data and other plugins.
+
+Every refusal is a :class:`core.errors.UserError` naming the form field it
+belongs to and saying what to do. Callers own the transaction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import UserError
+from core.money import CENT
+from plugins.products.models import (
+    ALLOCATION_PARTS, DAY_COUNTS, DEFAULT_ALLOCATION, TERM_FIELDS, LoanProduct, ProductVersion,
+)
+from plugins.products.schedule import MAX_TERM_MONTHS, METHOD_TITLES, METHODS, Installment, add_months, apr, \
+    build_schedule, schedule_totals
+
+MAX_AMOUNT = Decimal("1000000000000.00")  # far above any loan; stops a slipped finger
+MAX_RATE = Decimal(1)  # 100 %: rates are fractions, so 12 (meaning 12 %) is refused
+RATE_PLACE = Decimal("0.000001")  # Numeric(9, 6)
+MAX_DAYS = 365
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+PRODUCT_FIELDS = ("code", "name", "description")
+OPTIONAL_TERMS = {
+    "day_count": "actual/365",
+    "origination_fee_rate": Decimal("0"),
+    "penalty_daily_rate": Decimal("0"),
+    "grace_days": 0,
+    "service_fee_rate": Decimal("0"),
+    "allocation_order": DEFAULT_ALLOCATION,
+}
+LABELS = {
+    "min_amount": "minimum amount", "max_amount": "maximum amount",
+    "min_term_months": "minimum term", "max_term_months": "maximum term",
+    "default_rate": "default rate", "min_rate": "minimum rate", "max_rate": "maximum rate",
+    "origination_fee_rate": "origination fee rate", "penalty_daily_rate": "daily penalty rate",
+    "service_fee_rate": "investor service fee rate", "grace_days": "grace period",
+    "min_investment": "minimum investment", "investment_increment": "investment increment",
+    "funding_window_days": "funding window",
+}
+
+
+# -- reading -------------------------------------------------------------------
+
+def get_product(session: Session, product_id) -> LoanProduct:
+    product = session.get(LoanProduct, product_id)
+    if product is None:
+        raise UserError("There is no such product; choose one from the list.", "product_id")
+    return product
+
+
+def get_version(session: Session, version_id) -> ProductVersion:
+    """The version with this id; UserError on ``product_version_id`` if there is none."""
+    try:
+        version = session.get(ProductVersion, int(version_id))
+    except (TypeError, ValueError):
+        version = None
+    if version is None:
+        raise UserError("There is no such product version; choose a product from the list.", "product_version_id")
+    return version
+
+
+def current_version_ids():
+    """SQL: the id of each product's highest-numbered version."""
+    newest = (select(ProductVersion.product_id, func.max(ProductVersion.number).label("number"))
+              .group_by(ProductVersion.product_id).subquery())
+    return (select(ProductVersion.id)
+            .join(newest, (newest.c.product_id == ProductVersion.product_id) & (newest.c.number == ProductVersion.number)))
+
+
+def selectable_versions(session: Session) -> list[ProductVersion]:
+    """The current version of every active product: what a new application may choose."""
+    stmt = (select(ProductVersion).join(LoanProduct)
+            .where(LoanProduct.status == "active", ProductVersion.id.in_(current_version_ids()))
+            .order_by(LoanProduct.code))
+    return list(session.scalars(stmt))
+
+
+def ensure_selectable(session: Session, version: ProductVersion) -> None:
+    """Refuse versions a new application may not use: retired, draft or superseded."""
+    product = version.product
+    if product.status == "retired":
+        raise UserError(f"Product {product.code} is retired; choose an active product.", "product_version_id")
+    if product.status != "active":
+        raise UserError(f"Product {product.code} is not active yet; choose an active product.", "product_version_id")
+    current = product.current_version
+    if current is not None and current.id != version.id:
+        raise UserError(f"Product {product.code} has new terms (version {current.number}); "
+                        f"choose it again to apply them.", "product_version_id")
+
+
+def check_terms(version: ProductVersion, amount: Decimal, term_months: int, rate: Decimal | None = None) -> Decimal:
+    """Refuse an amount, term or rate outside the version's ranges; return the rate that applies."""
+    name = f"{version.product.code} (version {version.number})"
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount != amount.quantize(CENT):
+        raise UserError("Write the amount in whole cents, like 1234.50.", "amount")
+    if not version.min_amount <= amount <= version.max_amount:
+        raise UserError(f"The amount must be between {_money(version.min_amount)} and "
+                        f"{_money(version.max_amount)} for {name}.", "amount")
+    if not isinstance(term_months, int) or not version.min_term_months <= term_months <= version.max_term_months:
+        raise UserError(f"The term must be between {version.min_term_months} and {version.max_term_months} "
+                        f"months for {name}.", "term_months")
+    if rate is None:
+        return version.default_rate
+    if not isinstance(rate, Decimal) or not rate.is_finite() or not version.min_rate <= rate <= version.max_rate:
+        raise UserError(f"The rate must be between {_percent(version.min_rate)} and {_percent(version.max_rate)} "
+                        f"a year for {name}.", "rate")
+    return rate
+
+
+# -- the workflow ------------------------------------------------------------------
+
+def create_product(session: Session, **fields) -> LoanProduct:
+    """A draft product with its first version; fields are the product's and the terms."""
+    _unknown(fields)
+    info = _product_fields(session, fields, None)
+    terms = validate_terms({**OPTIONAL_TERMS, **{k: v for k, v in fields.items() if k in TERM_FIELDS}})
+    product = LoanProduct(status="draft", **info)
+    product.versions.append(ProductVersion(number=1, **terms))
+    session.add(product)
+    session.flush()
+    return product
+
+
+def update_product(session: Session, product: LoanProduct, **fields) -> LoanProduct:
+    """Change name, description or terms. A draft is edited in place; an active
+    product gets a new version when its terms change; a retired one refuses."""
+    _unknown(fields)
+    if product.status == "retired":
+        raise UserError(f"Product {product.code} is retired; its terms can no longer change. "
+                        f"Create a new product instead.")
+    if "code" in fields and fields["code"] != product.code and product.status != "draft":
+        raise UserError("The code of an active product cannot change: loans and reports refer to it.", "code")
+    info = _product_fields(session, {**_product_info(product), **fields}, product)
+    current = product.current_version
+    terms = validate_terms({**current.terms(), **{k: v for k, v in fields.items() if k in TERM_FIELDS}})
+    for name, value in info.items():
+        if getattr(product, name) != value:
+            setattr(product, name, value)
+    if product.status == "draft":
+        for name, value in terms.items():
+            if getattr(current, name) != value:
+                setattr(current, name, value)
+    elif any(getattr(current, name) != value for name, value in terms.items()):
+        product.versions.append(ProductVersion(number=current.number + 1, **terms))
+    session.flush()
+    return product
+
+
+def activate(session: Session, product: LoanProduct) -> LoanProduct:
+    """Offer a draft product to new applications."""
+    if product.status == "active":
+        raise UserError(f"Product {product.code} is already active.")
+    if product.status == "retired":
+        raise UserError(f"Product {product.code} is retired and stays retired; create a new product instead.")
+    validate_terms(product.current_version.terms())
+    product.status = "active"
+    session.flush()
+    return product
+
+
+def retire(session: Session, product: LoanProduct) -> LoanProduct:
+    """Stop offering a product; loans made under it keep their version."""
+    if product.status == "retired":
+        raise UserError(f"Product {product.code} is already retired.")
+    if product.status != "active":
+        raise UserError(f"Product {product.code} is a draft and was never offered; activate it or leave it as a draft.")
+    product.status = "retired"
+    session.flush()
+    return product
+
+
+def _unknown(fields: dict) -> None:
+    unknown = set(fields) - set(PRODUCT_FIELDS) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown product fields: {', '.join(sorted(unknown))}")
+
+
+def _product_info(product: LoanProduct) -> dict:
+    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+
+
+def _product_fields(session: Session, fields: dict, product: LoanProduct | None) -> dict:
+    code = str(fields.get("code") or "").strip()
+    if not code:
+        raise UserError("Give the product a code, like CASH-12.", "code")
+    if not CODE_PATTERN.match(code):
+        raise UserError("A code has up to 32 letters, digits, dots, dashes or underscores, starting with a "
+                        "letter or digit.", "code")
+    clash = session.scalars(select(LoanProduct).where(func.lower(LoanProduct.code) == code.lower())).first()
+    if clash is not None and clash is not product:
+        raise UserError(f"Code {code} is taken by product “{clash.name}”; choose another.", "code")
+    name = str(fields.get("name") or "").strip()
+    if not name:
+        raise UserError("Give the product a name.", "name")
+    if len(name) > 200:
+        raise UserError("A name has at most 200 characters.", "name")
+    return {"code": code, "name": name, "description": str(fields.get("description") or "").strip()}
+
+
+# -- term validation -----------------------------------------------------------------
+
+def validate_terms(terms: dict) -> dict:
+    """Check every rule on a full set of terms; return them normalized. Raises UserError(field)."""
+    missing = [name for name in TERM_FIELDS if terms.get(name) in (None, "")]
+    if missing:
+        raise UserError(f"The {LABELS.get(missing[0], missing[0].replace('_', ' '))} is required.", missing[0])
+    out = {}
+    for name in ("min_amount", "max_amount", "min_investment", "investment_increment"):
+        out[name] = _amount(terms[name], name)
+    for name in ("min_term_months", "max_term_months", "grace_days", "funding_window_days"):
+        out[name] = _whole(terms[name], name)
+    for name in ("default_rate", "min_rate", "max_rate", "origination_fee_rate", "penalty_daily_rate",
+                 "service_fee_rate"):
+        out[name] = _rate(terms[name], name)
+    out["repayment_method"] = _choice(terms["repayment_method"], METHODS, "repayment_method", "repayment method")
+    out["day_count"] = _choice(terms["day_count"], DAY_COUNTS, "day_count", "day-count convention")
+    out["allocation_order"] = allocation_order(terms["allocation_order"])
+    _check_ranges(out)
+    return out
+
+
+def _check_ranges(t: dict) -> None:
+    if t["min_amount"] <= 0:
+        raise UserError("The minimum amount must be more than zero.", "min_amount")
+    if t["max_amount"] < t["min_amount"]:
+        raise UserError(f"The maximum amount must be at least the minimum amount ({_money(t['min_amount'])}).",
+                        "max_amount")
+    if t["min_term_months"] < 1:
+        raise UserError("The minimum term is at least 1 month.", "min_term_months")
+    if t["max_term_months"] > MAX_TERM_MONTHS:
+        raise UserError(f"The maximum term is at most {MAX_TERM_MONTHS} months.", "max_term_months")
+    if t["max_term_months"] < t["min_term_months"]:
+        raise UserError(f"The maximum term must be at least the minimum term ({t['min_term_months']} months).",
+                        "max_term_months")
+    if t["max_rate"] < t["min_rate"]:
+        raise UserError(f"The maximum rate must be at least the minimum rate ({_percent(t['min_rate'])}).",
+                        "max_rate")
+    if not t["min_rate"] <= t["default_rate"] <= t["max_rate"]:
+        raise UserError(f"The default rate must lie between the minimum ({_percent(t['min_rate'])}) and the "
+                        f"maximum rate ({_percent(t['max_rate'])}).", "default_rate")
+    for name in ("grace_days", "funding_window_days"):
+        if t[name] > MAX_DAYS:
+            raise UserError(f"The {LABELS[name]} is at most {MAX_DAYS} days.", name)
+    if t["funding_window_days"] < 1:
+        raise UserError("The funding window is at least 1 day.", "funding_window_days")
+    if t["min_investment"] <= 0:
+        raise UserError("The minimum investment must be more than zero.", "min_investment")
+    if t["min_investment"] > t["max_amount"]:
+        raise UserError(f"The minimum investment cannot exceed the maximum amount ({_money(t['max_amount'])}).",
+                        "min_investment")
+    if t["investment_increment"] <= 0:
+        raise UserError("The investment increment must be more than zero, like 1.00.", "investment_increment")
+    if t["investment_increment"] > t["max_amount"]:
+        raise UserError("The investment increment cannot exceed the maximum amount.", "investment_increment")
+
+
+def allocation_order(value) -> str:
+    """Normalize an allocation order (text "a,b,c,d" or a sequence); it must be a permutation."""
+    parts = [p.strip().lower() for p in (value.split(",") if isinstance(value, str) else value)]
+    if sorted(parts) != sorted(ALLOCATION_PARTS):
+        raise UserError(f"The allocation order must name each of {', '.join(ALLOCATION_PARTS)} exactly once, "
+                        f"separated by commas.", "allocation_order")
+    return ",".join(parts)
+
+
+def _number(value, field: str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"{field} must not be a float")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise UserError(f"The {LABELS.get(field, field)} must be a number.", field)
+    if number < 0:
+        raise UserError(f"The {LABELS.get(field, field)} cannot be negative.", field)
+    return number
+
+
+def _amount(value, field: str) -> Decimal:
+    number = _number(value, field)
+    if number != number.quantize(CENT):
+        raise UserError(f"The {LABELS[field]} has at most two decimal places.", field)
+    if number > MAX_AMOUNT:
+        raise UserError(f"The {LABELS[field]} is at most {_money(MAX_AMOUNT)}.", field)
+    return number.quantize(CENT)
+
+
+def _rate(value, field: str) -> Decimal:
+    number = _number(value, field)
+    if number != number.quantize(RATE_PLACE):
+        raise UserError(f"The {LABELS[field]} has at most four decimals as a percentage (0.0001 %).", field)
+    if number > MAX_RATE:
+        raise UserError(f"The {LABELS[field]} is at most 100 %.", field)
+    return number.quantize(RATE_PLACE)
+
+
+def _whole(value, field: str) -> int:
+    number = _number(value, field)
+    if number != number.to_integral_value():
+        raise UserError(f"The {LABELS[field]} is a whole number.", field)
+    return int(number)
+
+
+def _choice(value, choices, field: str, label: str) -> str:
+    if value not in choices:
+        raise UserError(f"Unknown {label} “{value}”; choose one of {', '.join(choices)}.", field)
+    return value
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f} %"
+
+
+# -- the calculator ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quote:
+    installments: list[Installment]
+    principal: Decimal
+    interest: Decimal
+    total: Decimal
+    fee: Decimal
+    apr: Decimal
+    method: str
+    annual_rate: Decimal
+
+
+def quote(amount: Decimal, term_months: int, annual_rate: Decimal, method: str, first_due_date: date,
+          fee_rate: Decimal = Decimal(0)) -> Quote:
+    """A schedule with its totals and APR, for the calculator. Raises UserError on the field at fault."""
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise UserError("The amount must be more than zero.", "amount")
+    if amount != amount.quantize(CENT):
+        raise UserError("The amount has at most two decimal places.", "amount")
+    if amount > MAX_AMOUNT:
+        raise UserError(f"The amount is at most {_money(MAX_AMOUNT)}.", "amount")
+    if not 1 <= term_months <= MAX_TERM_MONTHS:
+        raise UserError(f"The term is from 1 to {MAX_TERM_MONTHS} months.", "term_months")
+    if not Decimal(0) <= annual_rate <= MAX_RATE:
+        raise UserError("The rate is from 0 to 100 % a year.", "rate")
+    if method not in METHODS:
+        raise UserError(f"Choose a repayment method: {', '.join(METHOD_TITLES.values())}.", "method")
+    if not Decimal(0) <= fee_rate < 1:
+        raise UserError("The origination fee is from 0 to less than 100 % of the amount.", "fee_rate")
+    installments = build_schedule(amount, annual_rate, term_months, method, first_due_date)
+    totals = schedule_totals(installments)
+    fee = (amount * fee_rate).quantize(CENT)
+    disbursed_on = add_months(first_due_date, -1)
+    rate = apr(amount, installments, fee=fee, disbursed_on=disbursed_on)
+    return Quote(installments, totals["principal"], totals["interest"], totals["total"], fee, rate, method,
+                 annual_rate)
+
+
+def calculator_params(version: ProductVersion) -> dict:
+    """Query parameters that open the calculator on a version's typical loan."""
+    return {
+        "amount": f"{version.min_amount:.2f}",
+        "term_months": str(version.max_term_months if version.repayment_method == "bullet"
+                           else version.min_term_months),
+        "rate": f"{(version.default_rate * 100).normalize():f}",
+        "method": version.repayment_method,
+        "fee_rate": f"{(version.origination_fee_rate * 100).normalize():f}",
+    }
+
+
+# -- statistics -------------------------------------------------------------------
+
+def product_counts(session: Session) -> dict:
+    """Counts for the dashboard: products by status, active products by method."""
+    by_status = dict(session.execute(select(LoanProduct.status, func.count()).group_by(LoanProduct.status)).all())
+    by_method = dict(session.execute(
+        select(ProductVersion.repayment_method, func.count())
+        .join(LoanProduct)
+        .where(LoanProduct.status == "active", ProductVersion.id.in_(current_version_ids()))
+        .group_by(ProductVersion.repayment_method)).all())
+    return {"status": by_status, "method": {m: by_method.get(m, 0) for m in METHODS}}
