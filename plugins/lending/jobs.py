@@ -1,7 +1,7 @@
 """Lending's scheduled jobs: thin wrappers over the services (one transaction per run)."""
 from __future__ import annotations
 
-from plugins.lending.services import applications, close_of_business as cob
+from plugins.lending.services import applications, cob
 
 
 def close_of_business(request) -> str:

@@ -9,7 +9,7 @@ from plugins.lending.services.applications import (  # noqa: F401
     list_for_funding, reject, remaining, review_decision, reviewers, submit, update_application,
 )
 from plugins.lending.services.cash import available, balance, deposit, reserved, statement, withdraw  # noqa: F401
-from plugins.lending.services.close_of_business import close_of_business, last_closed  # noqa: F401
+from plugins.lending.services.cob import close_of_business, last_closed  # noqa: F401
 from plugins.lending.services.context import bind  # noqa: F401
 from plugins.lending.services.customers import create_customer, document_count, set_kyc, update_customer  # noqa: F401
 from plugins.lending.services.loans import (  # noqa: F401

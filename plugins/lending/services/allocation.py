@@ -4,8 +4,9 @@ The rule (also in docs/plugins/lending.md):
 
 1. **Regular part.** The installments that are due on the payment date
    (``due_date <= paid_on``, or on the last closed business date when the
-   payment is back-dated; an installment carrying a penalty is always due) plus the *next* installment (paying it a few days
-   early is normal, not a prepayment) are paid oldest first; inside each
+   payment is back-dated; an installment carrying a penalty is always due) —
+   or, when none is due, the *next* installment (paying it a few days early
+   is normal, not a prepayment) — are paid oldest first; inside each
    installment the parts are paid in the product's allocation order
    (default ``penalty, fee, interest, principal``).
 2. **Overpayment.** What is left prepays *principal only*, starting with the
@@ -88,14 +89,14 @@ def parse_order(text: str | tuple | list | None) -> tuple[str, ...]:
 
 
 def regular_and_later(owed: list[Owed], due_by: date) -> tuple[list[Owed], list[Owed]]:
-    """Split unpaid installments into the regular part (due + the next one) and the later ones.
+    """Split unpaid installments into the regular part (what is due, else the next one) and the later ones.
 
     Due means ``due_date <= due_by`` or already carrying a penalty.
     """
     open_items = sorted((o for o in owed if o.total > 0), key=lambda o: (o.due_date, o.number))
     due = [o for o in open_items if o.due_date <= due_by or o.penalty > 0]
     later = [o for o in open_items if not (o.due_date <= due_by or o.penalty > 0)]
-    if later:
+    if not due and later:
         due.append(later.pop(0))
     return due, later
 

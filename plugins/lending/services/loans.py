@@ -111,7 +111,7 @@ def owed(installment: Installment) -> Owed:
 
 
 def _last_closed(session) -> date | None:
-    from plugins.lending.services.close_of_business import last_closed
+    from plugins.lending.services.cob import last_closed
 
     return last_closed(session)
 

@@ -13,7 +13,7 @@ from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
 from plugins.lending.services import context, loans as service
-from plugins.lending.services.close_of_business import last_closed
+from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, run_action
 from plugins.products.models import LoanProduct, ProductVersion

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -79,8 +80,9 @@ def session(dbsession, mutuo_db):
 class World:
     """Builds lending records through the services, the way users would."""
 
-    def __init__(self, session, documents_path: str):
+    def __init__(self, session, documents_path: str, clock):
         self.session = session
+        self.clock = clock
         self.documents_path = documents_path
         self.n = 0
 
@@ -163,22 +165,48 @@ class World:
     def loan(self, disbursed_on=date(2025, 1, 15), investors=2, **kw):
         from plugins.lending import services
 
-        application = self.funded(investors=investors, **kw)
-        return services.disburse(self.session, application, disbursed_on)
+        with self.clock.at(disbursed_on):
+            application = self.funded(investors=investors, **kw)
+            return services.disburse(self.session, application, disbursed_on)
 
 
 @pytest.fixture
-def world(session, mutuo_db):
-    return World(session, mutuo_db.documents)
+def world(session, mutuo_db, clock):
+    return World(session, mutuo_db.documents, clock)
+
+
+class Clock:
+    """The lending services' idea of today, frozen for a test."""
+
+    def __init__(self):
+        self.day: date | None = None
+
+    def today(self, session) -> date:
+        return self.day or date.today()
+
+    @contextmanager
+    def at(self, day: date):
+        before, self.day = self.day, day
+        try:
+            yield
+        finally:
+            self.day = before
 
 
 @pytest.fixture
-def today_is(monkeypatch):
-    """Freeze the lending services' idea of today."""
+def clock(monkeypatch):
     from plugins.lending.services import context
 
+    frozen = Clock()
+    monkeypatch.setattr(context, "today", frozen.today)
+    return frozen
+
+
+@pytest.fixture
+def today_is(clock):
+    """today_is(day): freeze today."""
     def set_today(day: date):
-        monkeypatch.setattr(context, "today", lambda session: day)
+        clock.day = day
     return set_today
 
 
