@@ -131,8 +131,9 @@ def _audited(obj) -> bool:
 
 
 def _row_id(state) -> str | None:
-    ident = state.identity
-    if not ident:
+    # New rows are still "pending" in after_flush (no identity key yet): read the PK columns.
+    ident = state.mapper.primary_key_from_instance(state.obj())
+    if not ident or any(v is None for v in ident):
         return None
     return str(ident[0]) if len(ident) == 1 else canonical(json_safe(list(ident)))
 

@@ -13,11 +13,22 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy."):
     if url.startswith("sqlite"):
         # Concurrent web + worker processes on one file: wait rather than fail.
         options["connect_args"] = {"timeout": 30}
+        _make_parent_dir(url)
     engine = engine_from_config(settings, prefix, future=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _make_parent_dir(url: str) -> None:
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -50,12 +50,17 @@ class BranchStatus:
 def status(settings: dict, pm, connection) -> list[BranchStatus]:
     cfg = alembic_config(settings, pm, connection)
     script = ScriptDirectory.from_config(cfg)
-    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = MigrationContext.configure(connection).get_current_heads()
+    # alembic_version omits revisions implied by depends_on: expand to all applied ones.
+    applied = {rev.revision for rev in script.revision_map.iterate_revisions(heads, "base")} if heads else set()
     out = []
     for branch in migration_locations(pm):
-        heads = script.get_revisions(f"{branch}@head")
-        head = heads[0].revision if heads else "-"
-        branch_revs = {r.revision for r in script.walk_revisions() if branch in r.branch_labels}
-        here = next((rev for rev in current if rev in branch_revs), None)
-        out.append(BranchStatus(branch, here, head))
+        try:
+            branch_head = script.get_revision(f"{branch}@head")
+        except Exception:  # a branch with no revisions yet
+            out.append(BranchStatus(branch, None, "-"))
+            continue
+        current = next((rev.revision for rev in script.iterate_revisions(branch_head.revision, "base")
+                        if branch in rev.branch_labels and rev.revision in applied), None)
+        out.append(BranchStatus(branch, current, branch_head.revision))
     return out

@@ -17,6 +17,18 @@ from pathlib import Path
 import pytest
 
 KEEP_TABLES = {"alembic_version", "core_audit_entry"}
+
+
+def _cheap_password_hashing() -> None:
+    """Tests log in hundreds of users: argon2 at its lowest cost keeps them fast."""
+    from argon2 import PasswordHasher
+
+    import core.security
+
+    core.security._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+
+
+_cheap_password_hashing()
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
@@ -35,7 +47,8 @@ def base_settings(plugins, url: str, documents: str) -> dict:
 
 
 def database_url_for(plugins, tmp_dir: Path) -> str:
-    key = hashlib.sha1(" ".join(plugins).encode()).hexdigest()[:8]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # parallel workers get their own databases
+    key = hashlib.sha1((" ".join(plugins) + worker + str(tmp_dir)).encode()).hexdigest()[:8]
     base = os.environ.get("MUTUO_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_dir / f'mutuo-{key}.sqlite'}"
@@ -66,12 +79,15 @@ def create_database(url: str) -> None:
 class TestDatabase:
     """A migrated database for one plugin set, plus its app, reused across tests."""
 
+    __test__ = False  # not a test class
+
     def __init__(self, plugins, tmp_dir: Path):
         from core.db import get_engine, get_session_factory
         from core.migrate import upgrade
         from core.platform import populate_registry
 
         self.plugins = tuple(plugins)
+        tmp_dir.mkdir(parents=True, exist_ok=True)
         self.url = database_url_for(plugins, tmp_dir)
         self.documents = str(tmp_dir / f"documents-{abs(hash(self.plugins))}")
         self.settings = base_settings(plugins, self.url, self.documents)
@@ -108,7 +124,7 @@ class TestDatabase:
         tables = [t for t in reversed(meta.sorted_tables) if t.name not in KEEP_TABLES]
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql" and tables:
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
             else:
                 for table in tables:
                     conn.execute(table.delete())
@@ -126,6 +142,19 @@ class TestDatabase:
 
 
 _databases: dict[tuple, TestDatabase] = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After all tests: every test database's audit chain must still verify."""
+    from core.audit import verify_chain
+
+    for db in _databases.values():
+        with db.engine.connect() as conn:
+            result = verify_chain(conn)
+        if not result.intact:
+            print(f"\nAUDIT CHAIN BROKEN in {db.url}: entry {result.broken_id}: {result.problem}")
+            session.exitstatus = 1
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,10 @@ def _audit_denied(request, permission) -> None:
     from core.db import run_in_transaction
 
     actor = request_actor(request)
+    # pyramid_tm aborts this request's transaction anyway (an exception view ran);
+    # end it now so its SQLite write lock cannot block the audit write below.
+    request.tm.abort()
+    request.tm.begin()
 
     def write(session):
         set_actor(session, actor)

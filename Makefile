@@ -1,0 +1,35 @@
+# The two commands: `make run` (embedded SQLite, demo data, http://127.0.0.1:6543) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= config/development.ini
+
+.PHONY: run test install clean bench
+
+$(BIN)/mutuo: setup.cfg pyproject.toml tests/sample_plugin/setup.cfg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip 'setuptools<81' wheel
+	$(BIN)/pip install -q -e '.[test]' -e tests/sample_plugin
+	touch $(BIN)/mutuo
+
+install: $(BIN)/mutuo
+
+run: install
+	@mkdir -p var
+	$(BIN)/mutuo -c $(CONFIG) db upgrade
+	$(BIN)/mutuo -c $(CONFIG) demo load
+	@echo ""
+	@echo "  Mutuo: http://127.0.0.1:6543/"
+	@echo "  Log in as admin / admin-demo-pass. Every demo role has a user named after it,"
+	@echo "  password <username>-demo-pass (e.g. loan_officer / loan_officer-demo-pass); see: $(BIN)/mutuo users list"
+	@echo ""
+	$(BIN)/mutuo -c $(CONFIG) serve
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var test-output
