@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import event, inspect, insert, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE, instance_state
 
 from core.models.audit import AuditEntry
 from core.models.meta import Base, utcnow
@@ -57,16 +58,24 @@ def json_safe(value):
     return str(value)
 
 
+_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _encoder.encode(obj)
 
 
-def entry_hash(fields: dict, prev_hash: str) -> str:
-    payload = canonical([
+def entry_hash(fields, prev_hash: str) -> str:
+    """SHA-256 over the entry's fields and the previous hash.
+
+    The payload is the ``repr`` of a tuple of str/int/None values: unambiguous,
+    stable across Python versions for these types, and much cheaper than JSON.
+    """
+    payload = repr((
         fields["at"].isoformat(), fields["actor_id"], fields["actor"], fields["action"],
         fields["entity_type"], fields["entity_id"], fields["changes"], fields["request_id"],
         fields["client_addr"], prev_hash,
-    ])
+    ))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -126,10 +135,6 @@ def record_event(session: Session, action: str, entity_type: str, entity_id, dat
         zope.sqlalchemy.mark_changed(session, transaction_manager=tm)
 
 
-def _audited(obj) -> bool:
-    return getattr(type(obj), "__audit__", True) and isinstance(obj, Base)
-
-
 def _row_id(state) -> str | None:
     # New rows are still "pending" in after_flush (no identity key yet): read the PK columns.
     ident = state.mapper.primary_key_from_instance(state.obj())
@@ -138,26 +143,39 @@ def _row_id(state) -> str | None:
     return str(ident[0]) if len(ident) == 1 else canonical(json_safe(list(ident)))
 
 
-def _changes(state, insert_or_delete: str | None) -> dict:
-    secret = type(state.obj()).__audit_secret__ if state.obj() is not None else ()
+_COLUMN_KEYS: dict = {}
+
+
+def _column_keys(mapper) -> frozenset:
+    keys = _COLUMN_KEYS.get(mapper)
+    if keys is None:
+        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs)
+    return keys
+
+
+def _changes(state, action: str) -> dict:
+    """{field: [old, new]} from the state itself (cheaper than per-attribute history)."""
+    secret = state.class_.__audit_secret__
+    columns = _column_keys(state.mapper)
+    values = state.dict
     out = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        hist = state.attrs[key].history
-        if insert_or_delete == "insert":
-            value = hist.added[0] if hist.added else state.dict.get(key)
-            if value is None:
+    if action == "update":
+        # committed_state holds the pre-flush value of every attribute that changed.
+        for key, old in state.committed_state.items():
+            if key not in columns:
                 continue
-            out[key] = [None, "***" if key in secret else json_safe(value)]
-        elif insert_or_delete == "delete":
-            value = state.dict.get(key) if not hist.deleted else hist.deleted[0]
-            out[key] = ["***" if key in secret else json_safe(value), None]
-        elif hist.added or hist.deleted:
-            old = hist.deleted[0] if hist.deleted else None
-            new = hist.added[0] if hist.added else None
+            new = values.get(key)
+            old = None if old is NO_VALUE else old
             if old == new:
                 continue
             out[key] = ["***", "***"] if key in secret else [json_safe(old), json_safe(new)]
+        return out
+    for key in columns:
+        value = values.get(key)
+        if value is None:
+            continue
+        shown = "***" if key in secret else json_safe(value)
+        out[key] = [None, shown] if action == "insert" else [shown, None]
     return out
 
 
@@ -168,15 +186,16 @@ def _after_flush(session, _flush_context):
     now = utcnow()
     for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
-            if not _audited(obj):
+            cls = type(obj)
+            if not getattr(cls, "__audit__", True) or not isinstance(obj, Base):
                 continue
-            state = inspect(obj)
-            if action == "update" and not session.is_modified(obj, include_collections=False):
+            state = instance_state(obj)
+            if action == "update" and not state.committed_state:
                 continue
-            changes = _changes(state, None if action == "update" else action)
+            changes = _changes(state, action)
             if action == "update" and not changes:
                 continue
-            pending.append((now, action, entity_type_of(type(obj)), _row_id(state), canonical(changes)))
+            pending.append((now, action, entity_type_of(cls), _row_id(state), canonical(changes)))
 
 
 def _before_commit(session):
