@@ -113,7 +113,7 @@ def main(ctx, config_path):
 
 
 def _register_command_modules():
-    from core import cli_admin, cli_db  # noqa: F401  (they attach commands to ``main``)
+    from core import cli_admin, cli_db, cli_documents, cli_jobs  # noqa: F401  (they attach commands to ``main``)
 
 
 @main.command("serve")
@@ -125,9 +125,16 @@ def serve(env, host, port, no_worker):
     """Serve the web UI with waitress (and, embedded, a worker with beat)."""
     import waitress
 
+    from core.migrate import status
+    from core.platform_state import note_enabled_plugins
     from core.web.app import make_app
 
-    app = make_app(env.settings)
+    with env.engine.connect() as conn:
+        behind = [f"{b.branch}: {b.current or 'none'} → {b.head}" for b in status(env.settings, env.pm, conn) if not b.at_head]
+    if behind:
+        fail(f"Error: the database is not up to date ({'; '.join(behind)}); run `mutuo db upgrade` first.", 2)
+    app = make_app(env.settings, pm=env.pm, engine=env.engine)
+    env.transaction("serve", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     worker = None
     if not no_worker:
         from core.celery import start_embedded_worker
