@@ -49,11 +49,13 @@ def mutuo_roles():
 @hookimpl
 def mutuo_entity_types():
     from core.entities import EntityType
+    from core.models.document import Document
     from core.models.user import Role, User
 
     return [
         EntityType(User, "User", "core.user.view", "core.user.manage", "admin.user", "{username}"),
         EntityType(Role, "Role", "core.role.view", "core.role.manage", "admin.role", "{name}"),
+        EntityType(Document, "Document", "core.document.view", "core.document.manage", "documents.document", "{title}"),
     ]
 
 
@@ -64,6 +66,7 @@ def mutuo_menu(request):
         MenuEntry("Users", "admin.users", "core.user.view", "Admin", 900),
         MenuEntry("Roles", "admin.roles", "core.role.view", "Admin", 901),
         MenuEntry("Permissions", "admin.permissions", "core.role.view", "Admin", 902),
+        MenuEntry("Documents", "documents.list", "core.document.view", "Admin", 905),
         MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
     ]
 
