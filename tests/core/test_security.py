@@ -8,6 +8,7 @@ from sqlalchemy import select
 from zope.interface import providedBy
 
 from core.models.meta import utcnow
+from core.plugins import available_plugins
 from core.models.user import User
 from core.testing import csrf_token, login
 
@@ -15,8 +16,17 @@ from core.testing import csrf_token, login
 PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/"}
 
 
+def _match_params(view) -> dict:
+    """Placeholder values a view insists on (``match_param="action=submit"``)."""
+    raw = view["match_param"] if "match_param" in view else None
+    if not raw:
+        return {}
+    items = [raw] if isinstance(raw, str) else list(raw)
+    return dict(item.split("=", 1) for item in items)
+
+
 def route_views(registry):
-    """[(route, request_method, permission)] for every view registered on a route."""
+    """[(route, request_methods, permission, match_params)] for every view registered on a route."""
     mapper = registry.getUtility(IRoutesMapper)
     introspector = registry.introspector
     found = []
@@ -30,15 +40,20 @@ def route_views(registry):
         methods = view["request_methods"] or ("GET",)
         if isinstance(methods, str):
             methods = (methods,)
-        found.append((route_name, tuple(methods), permission))
+        found.append((route_name, tuple(methods), permission, _match_params(view)))
     routes = {r.name: r for r in mapper.get_routes()}
     return found, routes
 
 
+ALL_PLUGINS = tuple(available_plugins())  # every installed plugin, the sample included
+EVERY_SET = pytest.mark.parametrize("mutuo_plugins", [("sample",), ALL_PLUGINS], ids=["sample", "all-plugins"])
+
+
+@EVERY_SET
 def test_every_view_declares_a_permission_or_is_public(mutuo_db):
     views, _ = route_views(mutuo_db.app.registry)
     assert views
-    for route, methods, permission in views:
+    for route, methods, permission, _params in views:
         if route in PUBLIC_ROUTES:
             assert permission == NO_PERMISSION_REQUIRED, f"public view {route} must say NO_PERMISSION_REQUIRED"
         else:
@@ -46,20 +61,29 @@ def test_every_view_declares_a_permission_or_is_public(mutuo_db):
             assert permission in mutuo_db.registry["mutuo.security"].permissions, f"{route}: undeclared {permission}"
 
 
-def _url_for(route, id_value="1"):
-    pattern = route.pattern
+def _url_for(route, id_value="1", params=None):
+    """A concrete URL for a route pattern; constrained placeholders get a value that matches."""
     import re
 
-    return re.sub(r"\{[^}]+\}", id_value, pattern if pattern.startswith("/") else "/" + pattern)
+    def fill(match):
+        if params and match.group(1) in params:
+            return params[match.group(1)]
+        regex = match.group(2) or "[^/]+"
+        candidates = [id_value, *re.findall(r"[A-Za-z_][A-Za-z_0-9-]*", regex), "a"]
+        return next(c for c in candidates if re.fullmatch(regex, c))
+
+    pattern = route.pattern if route.pattern.startswith("/") else "/" + route.pattern
+    return re.sub(r"\{(\w+)(?::([^}]+))?\}", fill, pattern)
 
 
+@EVERY_SET
 def test_authorization_matrix(mutuo_db, testapp, make_user):
     """For every protected route: anonymous → login/401, lacking → 403, holding → not 403."""
     views, routes = route_views(mutuo_db.app.registry)
-    protected = [(r, m, p) for r, m, p in views
+    protected = [(r, m, p, mp) for r, m, p, mp in views
                  if r not in PUBLIC_ROUTES and not r.startswith("__") and p != NO_PERMISSION_REQUIRED]
     assert len(protected) >= 10
-    perms = sorted({p for _r, _m, p in protected})
+    perms = sorted({p for _r, _m, p, _mp in protected})
     holders = {}
     for perm in perms:
         holders[perm] = make_user(permissions=(perm,) if perm == "core.dashboard.view" else ("core.dashboard.view", perm))
@@ -67,8 +91,8 @@ def test_authorization_matrix(mutuo_db, testapp, make_user):
     import webtest
 
     anon = webtest.TestApp(mutuo_db.app)
-    for route_name, methods, perm in protected:
-        url = _url_for(routes[route_name])
+    for route_name, methods, perm, params in protected:
+        url = _url_for(routes[route_name], params=params)
         for method in methods:
             if method not in ("GET", "POST"):
                 continue
@@ -84,8 +108,8 @@ def test_authorization_matrix(mutuo_db, testapp, make_user):
         login(app, *who)
         token = csrf_token(app)
         held = {p for p in perms if holders[p] == who} | {"core.dashboard.view"}
-        for route_name, methods, perm in protected:
-            url = _url_for(routes[route_name])
+        for route_name, methods, perm, params in protected:
+            url = _url_for(routes[route_name], params=params)
             for method in methods:
                 if method == "GET":
                     res = app.get(url, expect_errors=True)
