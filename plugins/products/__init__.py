@@ -81,19 +81,22 @@ def mutuo_menu(request):
     ]
 
 
+CHART_LABELS = {"equal_installment": "Annuity", "equal_principal": "Equal principal",
+                "interest_first": "Interest first", "bullet": "Bullet"}
+
+
 @hookimpl
 def mutuo_dashboard(request):
     if not request.has_permission("products.view"):
         return []
     from core.web.charts import bar_chart
     from core.web.menu import Widget
-    from plugins.products.schedule import METHOD_TITLES
     from plugins.products.services import product_counts
 
     counts = product_counts(request.dbsession)
     status = counts["status"]
-    chart = bar_chart([(METHOD_TITLES[m].split(" (")[0], n) for m, n in counts["method"].items()],
-                      label_width=150, title="Active products by repayment method")
+    chart = bar_chart([(CHART_LABELS[m], n) for m, n in counts["method"].items()],
+                      title="Active products by repayment method")
     return [Widget("Loan products", "products.view", chart=chart, link=request.route_url("products.list"),
                    rows=[("Active", status.get("active", 0)), ("Drafts", status.get("draft", 0)),
                          ("Retired", status.get("retired", 0))], order=50)]

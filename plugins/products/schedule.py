@@ -18,8 +18,9 @@ Rules (also in docs/plugins/products.md):
   period ``term_months``), with simple interest for the whole term.
 
 Speed matters (bench/schedules.py): the loops keep Decimal operations to the
-few the rules need, due dates are computed once per (first date, term) and
-installments are built without the frozen dataclass ``__init__`` detour.
+few the rules need; due dates are cached per (first date, term) and the rate
+terms per (rate, term), as loans share them; installments are built without
+the frozen dataclass ``__init__`` detour.
 """
 from __future__ import annotations
 
@@ -62,28 +63,25 @@ class Installment:
     remaining: Decimal  # principal still owed after this installment
 
 
-def _installment_factory():
-    # A frozen dataclass's __init__ routes each field through object.__setattr__
-    # (~0.7 µs an installment); setting the slots through their descriptors
-    # builds the same frozen object in half the time.
-    new = object.__new__
-    set_number, set_due, set_principal, set_interest, set_total, set_remaining = (
-        Installment.__dict__[name].__set__ for name in Installment.__slots__)
+class _NewInstallment:
+    """Builds an :class:`Installment` at a third of the cost of its frozen ``__init__``
+    (which routes every field through ``object.__setattr__``): the same slots are
+    filled on this mutable twin, then the object becomes an Installment by class
+    assignment, which Python allows between classes with identical slots."""
 
-    def make(number, due_date, principal, interest, total, remaining):
-        obj = new(Installment)
-        set_number(obj, number)
-        set_due(obj, due_date)
-        set_principal(obj, principal)
-        set_interest(obj, interest)
-        set_total(obj, total)
-        set_remaining(obj, remaining)
-        return obj
+    __slots__ = Installment.__slots__
 
-    return make
+    def __init__(self, number, due_date, principal, interest, total, remaining):
+        self.number = number
+        self.due_date = due_date
+        self.principal = principal
+        self.interest = interest
+        self.total = total
+        self.remaining = remaining
+        self.__class__ = Installment
 
 
-_make = _installment_factory()
+_make = _NewInstallment
 
 
 # -- dates ---------------------------------------------------------------------
@@ -147,43 +145,52 @@ def _check(principal, annual_rate, term_months, method, first_due_date, rounding
         raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}")
 
 
-def _interest_factor(annual: Decimal) -> tuple[Decimal, Decimal]:
-    """(multiplier, divisor) giving a period's interest exactly: annual / 12 when
-    that terminates (0.12 -> 0.01, one multiplication), else annual then ÷ 12."""
+@lru_cache(maxsize=1024)
+def _rate_terms(annual: Decimal, n: int) -> tuple[Decimal, Decimal, Decimal | None]:
+    """(multiplier, divisor, annuity factor) of a rate and term; cached, as a loan book uses few pairs.
+
+    The interest of a period is ``remaining × multiplier / divisor``: annual / 12 and 1 when
+    that terminates (0.12 -> 0.01: one multiplication), else the annual rate and 12, so the
+    result is exact before its one rounding. The factor gives the annuity payment
+    ``amount × i(1+i)^n / ((1+i)^n − 1)``; None for a rate too small to grow in 34 digits.
+    """
     monthly = annual / TWELVE
-    return (monthly, ONE) if monthly * TWELVE == annual else (annual, TWELVE)
+    multiplier, divisor = (monthly, ONE) if monthly * TWELVE == annual else (annual, TWELVE)
+    growth = (1 + monthly) ** n
+    factor = monthly * growth / (growth - 1) if growth != 1 else None
+    return multiplier, divisor, factor
 
 
 def _equal_installment(principal, annual, n, first, rounding):
     dates = due_dates(first, n)
-    rate, divisor = _interest_factor(annual)
-    monthly = annual / TWELVE
-    growth = (1 + monthly) ** n
-    if growth != 1:  # a rate too small to grow in 34 digits counts as zero
-        payment = (principal * monthly * growth / (growth - 1)).quantize(CENT, rounding)
+    rate, divisor, factor = _rate_terms(annual, n)
+    if factor is not None:
+        payment = (principal * factor).quantize(CENT, rounding)
     else:
         payment = (principal / n).quantize(CENT, rounding)
-    # The payment never goes below the first month's interest, so no principal part is negative.
-    floor = (principal * rate / divisor).quantize(CENT, rounding)
     while True:
         out = []
         append = out.append
         remaining = principal
         if divisor is ONE:
-            for k in range(n - 1):
+            for number, due in zip(range(1, n), dates):
                 interest = (remaining * rate).quantize(CENT, rounding)
                 part = payment - interest
                 remaining -= part
-                append(_make(k + 1, dates[k], part, interest, payment, remaining))
+                append(_make(number, due, part, interest, payment, remaining))
         else:
-            for k in range(n - 1):
+            for number, due in zip(range(1, n), dates):
                 interest = (remaining * rate / divisor).quantize(CENT, rounding)
                 part = payment - interest
                 remaining -= part
-                append(_make(k + 1, dates[k], part, interest, payment, remaining))
-        # Rounding the payment up by up to half a cent a month can overpay a
-        # small loan over a long term; then a cent less is paid each month.
-        if remaining >= 0 or payment <= floor:
+                append(_make(number, due, part, interest, payment, remaining))
+        if remaining >= 0:
+            break
+        # Rounding the payment up by up to half a cent a month can overpay a small loan
+        # over a long term: then a cent less is paid each month. The payment never goes
+        # below the first month's interest, so no principal part turns negative.
+        floor = (principal * rate / divisor).quantize(CENT, rounding)
+        if payment <= floor:
             break
         payment -= CENT
     interest = (remaining * rate / divisor).quantize(CENT, rounding)
@@ -193,17 +200,17 @@ def _equal_installment(principal, annual, n, first, rounding):
 
 def _equal_principal(principal, annual, n, first, rounding):
     dates = due_dates(first, n)
-    rate, divisor = _interest_factor(annual)
+    rate, divisor, _factor = _rate_terms(annual, n)
     part = (principal / n).quantize(CENT, rounding)
     if part * (n - 1) > principal:  # rounded up too far for the last part to stay positive
         part = (principal / n).quantize(CENT, ROUND_DOWN)
     out = []
     append = out.append
     remaining = principal
-    for k in range(n - 1):
+    for number, due in zip(range(1, n), dates):
         interest = (remaining * rate / divisor).quantize(CENT, rounding)
         remaining -= part
-        append(_make(k + 1, dates[k], part, interest, part + interest, remaining))
+        append(_make(number, due, part, interest, part + interest, remaining))
     interest = (remaining * rate / divisor).quantize(CENT, rounding)
     append(_make(n, dates[n - 1], remaining, interest, remaining + interest, ZERO))
     return out
@@ -211,9 +218,9 @@ def _equal_principal(principal, annual, n, first, rounding):
 
 def _interest_first(principal, annual, n, first, rounding):
     dates = due_dates(first, n)
-    rate, divisor = _interest_factor(annual)
+    rate, divisor, _factor = _rate_terms(annual, 1)
     interest = (principal * rate / divisor).quantize(CENT, rounding)
-    out = [_make(k + 1, dates[k], ZERO, interest, interest, principal) for k in range(n - 1)]
+    out = [_make(number, due, ZERO, interest, interest, principal) for number, due in zip(range(1, n), dates)]
     out.append(_make(n, dates[n - 1], principal, interest, principal + interest, ZERO))
     return out
 

@@ -365,11 +365,12 @@ def quote(amount: Decimal, term_months: int, annual_rate: Decimal, method: str, 
 
 
 def calculator_params(version: ProductVersion) -> dict:
-    """Query parameters that open the calculator on a version's typical loan."""
+    """Query parameters that open the calculator on a typical loan of ``version``:
+    its smallest amount over a year (or the nearest term it allows)."""
+    term = min(max(12, version.min_term_months), version.max_term_months)
     return {
         "amount": f"{version.min_amount:.2f}",
-        "term_months": str(version.max_term_months if version.repayment_method == "bullet"
-                           else version.min_term_months),
+        "term_months": str(term),
         "rate": f"{(version.default_rate * 100).normalize():f}",
         "method": version.repayment_method,
         "fee_rate": f"{(version.origination_fee_rate * 100).normalize():f}",
