@@ -58,7 +58,7 @@ def test_plugin_hookspecs_are_added_and_called(mutuo_db, logged_in):
     listener = Listener()
     pm.register(listener)
     try:
-        app = logged_in(("sample.note.view", "sample.note.manage"))
+        app = logged_in(("core.dashboard.view", "sample.note.view", "sample.note.manage"))
         from core.testing import csrf_token
 
         app.post("/sample/notes", {"title": "Hello", "csrf_token": csrf_token(app)}, status=302)
