@@ -68,9 +68,12 @@ def mutuo_menu(request):
         MenuEntry("Permissions", "admin.permissions", "core.role.view", "Admin", 902),
         MenuEntry("Documents", "documents.list", "core.document.view", "Admin", 905),
         MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
+        MenuEntry("Jobs", "jobs.list", "core.job.view", "Admin", 920),
     ]
 
 
 @hookimpl
 def mutuo_jobs():
-    return []
+    from core.jobs import core_jobs
+
+    return core_jobs()

@@ -1,0 +1,167 @@
+"""``mutuo jobs ...``, ``mutuo worker`` and ``mutuo beat``."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from core.cli import fail, main, pass_env
+
+
+def _spec(env, name: str):
+    spec = env.registry["mutuo.jobs"].get(name)
+    if spec is None:
+        fail(f"Error: no job named '{name}' in the enabled plugins; `mutuo jobs list` shows them.", 2)
+    return spec
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in this environment (containers)
+        return "cli"
+
+
+@main.group()
+def jobs():
+    """Scheduled jobs: list, run now, pause, reschedule."""
+
+
+@jobs.command("list")
+@pass_env
+def jobs_list(env):
+    """Every job with its schedule, paused or not, next run and last run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from core.jobs import job_states, job_timezone
+
+    table = Table("name", "schedule", "paused", "next run (UTC)", "last run (UTC)", "last status", "summary")
+    with env.session_factory() as session:
+        for s in job_states(session, env.registry["mutuo.jobs"], job_timezone(env.settings)):
+            last = s.last_run
+            table.add_row(s.spec.name, s.schedule + (" (override)" if s.overridden else ""),
+                          "yes" if s.paused else "no",
+                          s.next_run.strftime("%Y-%m-%d %H:%M:%S") if s.next_run else "-",
+                          last.started.strftime("%Y-%m-%d %H:%M:%S") if last else "-",
+                          last.status if last else "never", (last.summary if last else "")[:80])
+    Console(width=200).print(table)
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--wait", is_flag=True, help="Run it here and now and print the outcome (no worker needed).")
+@pass_env
+def jobs_run(env, name, wait):
+    """Start a job now: queued for a worker, or with --wait run here until it ends (exit 1 if it fails)."""
+    spec = _spec(env, name)
+    if wait:
+        from core.jobs import execute_job, job_platform, manual_slot
+
+        registry = job_platform(env.settings, base=env.registry, engine=env.engine)
+        outcome = execute_job(registry, name, manual_slot(), "cli", _who())
+        _report(outcome.as_dict())
+        return
+    from core.celery import configure, enqueue_job, run_job
+
+    configure(env.settings, os.path.abspath(env.config_path))
+    slot = enqueue_job(name, "cli", _who(), time_limit=spec.time_limit)
+    if run_job.app.conf.task_always_eager:  # it already ran, here
+        from sqlalchemy import select
+
+        from core.models.job import JobRun
+
+        with env.session_factory() as session:
+            run = session.scalars(select(JobRun).where(JobRun.job == name, JobRun.slot == slot)).first()
+            if run is not None:
+                _report({"job": name, "slot": slot, "status": run.status, "run_id": run.id,
+                         "summary": run.summary, "error": run.error})
+                return
+    click.echo(f"{name}: queued (slot {slot}); a worker runs it. `mutuo jobs list` shows its status.")
+
+
+def _report(outcome: dict) -> None:
+    click.echo(f"{outcome['job']}: {outcome['status'].replace('_', ' ')} (run #{outcome['run_id']}, "
+               f"slot {outcome['slot']})")
+    if outcome["summary"]:
+        click.echo(outcome["summary"])
+    if outcome["status"] not in ("succeeded", "skipped"):
+        if outcome.get("error"):
+            click.echo(outcome["error"].rstrip(), err=True)
+        sys.exit(1)
+
+
+@jobs.command("pause")
+@click.argument("name")
+@pass_env
+def jobs_pause(env, name):
+    """Pause a job: beat stops starting it (within seconds, no restart)."""
+    from core.jobs import set_paused
+
+    _spec(env, name)
+    env.transaction("jobs pause", lambda s: set_paused(s, name, True))
+    click.echo(f"{name} paused.")
+
+
+@jobs.command("resume")
+@click.argument("name")
+@pass_env
+def jobs_resume(env, name):
+    """Resume a paused job."""
+    from core.jobs import set_paused
+
+    _spec(env, name)
+    env.transaction("jobs resume", lambda s: set_paused(s, name, False))
+    click.echo(f"{name} resumed.")
+
+
+@jobs.command("schedule")
+@click.argument("name")
+@click.argument("schedule", required=False, default="")
+@pass_env
+def jobs_schedule(env, name, schedule):
+    """Override a job's schedule ("30 2 * * *", "every 15 minutes"); without SCHEDULE, back to the declared one."""
+    from core.jobs import set_schedule_override
+
+    spec = _spec(env, name)
+    env.transaction("jobs schedule", lambda s: set_schedule_override(s, name, schedule))
+    click.echo(f"{name} runs on '{schedule}'." if schedule else f"{name} is back on '{spec.schedule}'.")
+
+
+def _celery_argv(env, command: str) -> list[str]:
+    os.environ["MUTUO_CONFIG"] = os.path.abspath(env.config_path)  # pool children and beat read it too
+    env.registry  # noqa: B018  (a bad plugin set or a duplicate job fails here, in one line)
+    return [command]
+
+
+@main.command("worker")
+@click.option("--beat", is_flag=True, help="Also run the scheduler (only one beat per installation).")
+@click.option("-c", "--concurrency", type=int, help="Worker processes (default: CPU count).")
+@click.option("-l", "--loglevel", default="INFO", show_default=True)
+@click.option("-Q", "--queues", help="Queues to consume (default: the configured default queue).")
+@pass_env
+def worker(env, beat, concurrency, loglevel, queues):
+    """Run a Celery worker for this config (what `celery -A core.celery worker` does)."""
+    argv = _celery_argv(env, "worker") + [f"--loglevel={loglevel}"]
+    argv += ["--beat"] if beat else []
+    argv += [f"--concurrency={concurrency}"] if concurrency else []
+    argv += [f"--queues={queues}"] if queues else []
+    from core.celery import app, configure
+
+    configure(env.settings, os.path.abspath(env.config_path))
+    app.worker_main(argv)
+
+
+@main.command("beat")
+@click.option("-l", "--loglevel", default="INFO", show_default=True)
+@pass_env
+def beat(env, loglevel):
+    """Run the scheduler alone (production: one beat, workers elsewhere)."""
+    argv = _celery_argv(env, "beat") + [f"--loglevel={loglevel}"]
+    from core.celery import app, configure
+
+    configure(env.settings, os.path.abspath(env.config_path))
+    app.start(argv)

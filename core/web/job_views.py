@@ -1,0 +1,173 @@
+"""Admin screens for scheduled jobs: list, run history, run now, pause/resume, schedule override."""
+import colander
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.audit import record_event
+from core.jobs import (ScheduleError, job_states, job_timezone, parse_schedule, set_paused,
+                       set_schedule_override, sweep_timed_out)
+from core.models.job import RUN_STATUSES, JobRun
+from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.shell import flash
+
+STATUS_CLASS = {"running": "bg-info text-dark", "succeeded": "bg-success", "failed": "bg-danger",
+                "skipped": "bg-secondary", "timed_out": "bg-warning text-dark"}
+TRIGGERS = ("beat", "manual", "cli")
+
+
+def _jobs(request) -> dict:
+    return request.registry["mutuo.jobs"]
+
+
+def _spec_or_404(request):
+    spec = _jobs(request).get(request.matchdict["name"])
+    if spec is None:
+        raise HTTPNotFound(f"There is no job named {request.matchdict['name']!r} in the enabled plugins.")
+    return spec
+
+
+def _states(request, jobs):
+    # A run left "running" by a killed worker shows as timed out as soon as someone looks.
+    sweep_timed_out(request.dbsession)
+    return job_states(request.dbsession, jobs, job_timezone(request.registry.settings))
+
+
+def _job_url(request, name):
+    return request.route_url("jobs.job", name=name)
+
+
+def _common(request):
+    return {"status_class": STATUS_CLASS, "can_run": request.has_permission("core.job.run"),
+            "can_manage": request.has_permission("core.job.manage")}
+
+
+@view_config(route_name="jobs.list", renderer="core:web/templates/jobs.pt", permission="core.job.view")
+def jobs_list(request):
+    return {"title": "Jobs", "states": _states(request, _jobs(request)), **_common(request)}
+
+
+def _last_line(text) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def _duration(run) -> str:
+    if run.finished is None or run.started is None:
+        return ""
+    seconds = int((run.finished - run.started).total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+@view_config(route_name="jobs.job", renderer="core:web/templates/jobs_job.pt", permission="core.job.view")
+def job_page(request):
+    spec = _spec_or_404(request)
+    state = _states(request, {spec.name: spec})[0]
+    common = _common(request)
+    columns = [
+        Column("id", "#", JobRun.id, link=lambda r, run: r.route_url("jobs.run", name=run.job, id=run.id)),
+        Column("slot", "Slot", JobRun.slot),
+        Column("trigger", "Trigger", JobRun.trigger),
+        Column("triggered_by", "By", JobRun.triggered_by),
+        Column("status", "Status", JobRun.status, value=lambda run: run.status.replace("_", " ")),
+        Column("started", "Started (UTC)", JobRun.started, value=lambda run: run.started.strftime("%Y-%m-%d %H:%M:%S")),
+        Column("duration", "Took", value=_duration),
+        Column("summary", "Summary", value=lambda run: run.summary if len(run.summary or "") < 200 else run.summary[:200] + "…"),
+    ]
+    if common["can_manage"]:  # tracebacks can name internals: admins only
+        columns.append(Column("error", "Error", value=lambda run: _last_line(run.error)))
+    listing = Listing(
+        request, select(JobRun).where(JobRun.job == spec.name),
+        columns=columns,
+        filters=[
+            Filter("status", "Status", lambda s, v: s.where(JobRun.status == v), tuple((x, x.replace("_", " ")) for x in RUN_STATUSES)),
+            Filter("trigger", "Trigger", lambda s, v: s.where(JobRun.trigger == v), tuple((t, t) for t in TRIGGERS)),
+        ],
+        default_sort="-id", export_name=f"job-runs-{spec.name}",
+    )
+    return render_listing(listing, title=spec.name, spec=spec, state=state, **common)
+
+
+@view_config(route_name="jobs.run", renderer="core:web/templates/jobs_run.pt", permission="core.job.view")
+def run_page(request):
+    spec = _spec_or_404(request)
+    try:
+        run_id = int(request.matchdict["id"])
+    except ValueError:
+        raise HTTPNotFound() from None
+    run = request.dbsession.get(JobRun, run_id)
+    if run is None or run.job != spec.name:
+        raise HTTPNotFound()
+    return {"title": f"{spec.name} run #{run.id}", "spec": spec, "run": run, "duration": _duration(run),
+            **_common(request)}
+
+
+@view_config(route_name="jobs.run_now", request_method="POST", permission="core.job.run")
+def run_now(request):
+    from core.celery import enqueue_job
+
+    spec = _spec_or_404(request)
+    username = request.user.username
+    # Sent only once this request commits (never if it fails); a slot of its own.
+    slot = enqueue_job(spec.name, "manual", username, time_limit=spec.time_limit, request=request)
+    record_event(request.dbsession, "job_requested", "core.job", spec.name, {"job": spec.name, "slot": slot})
+    flash(request, f"{spec.name} is queued; its run appears below within seconds (reload to see it finish).")
+    return HTTPFound(_job_url(request, spec.name))
+
+
+@view_config(route_name="jobs.pause", request_method="POST", permission="core.job.manage")
+def pause(request):
+    spec = _spec_or_404(request)
+    paused = request.POST.get("paused") == "1"
+    set_paused(request.dbsession, spec.name, paused)
+    flash(request, f"{spec.name} is {'paused: beat will not start it' if paused else 'resumed'}"
+                   " (the scheduler picks this up within seconds).")
+    return HTTPFound(_job_url(request, spec.name))
+
+
+def _valid_schedule(node, value):
+    if value:
+        try:
+            parse_schedule(value)
+        except ScheduleError as exc:
+            raise colander.Invalid(node, str(exc)) from None
+
+
+class ScheduleSchema(CSRFSchema):
+    schedule = colander.SchemaNode(
+        colander.String(), title="Schedule", missing="", validator=_valid_schedule,
+        description="A crontab 'minute hour day-of-month month day-of-week' (e.g. '30 2 * * *'), "
+                    "or 'every N seconds|minutes|hours'. Leave empty to use the declared schedule.")
+
+
+@view_config(route_name="jobs.schedule", renderer="core:web/templates/form_page.pt", permission="core.job.manage")
+def schedule(request):
+    spec = _spec_or_404(request)
+    state = job_states(request.dbsession, {spec.name: spec}, job_timezone(request.registry.settings))[0]
+    form = make_form(request, ScheduleSchema(), buttons=("save",))
+
+    def save(data):
+        set_schedule_override(request.dbsession, spec.name, data["schedule"])
+        flash(request, f"{spec.name} now runs on '{data['schedule']}'." if data["schedule"]
+              else f"{spec.name} is back on its declared schedule '{spec.schedule}'.")
+        return _job_url(request, spec.name)
+
+    appstruct = {"schedule": state.schedule if state.overridden else ""}
+    return page(f"Schedule of {spec.name}", process(request, form, save, appstruct),
+                intro=f"Declared schedule: '{spec.schedule}'. Your choice is stored in the database: it "
+                      "survives restarts and upgrades, and the scheduler applies it within seconds.")
+
+
+def includeme(config):
+    from core.celery import configure
+
+    # Tasks this web process sends go to the broker of its own config file.
+    configure(config.get_settings())
+    config.add_route("jobs.list", "/admin/jobs")
+    config.add_route("jobs.job", "/admin/jobs/{name}")
+    config.add_route("jobs.run_now", "/admin/jobs/{name}/run")
+    config.add_route("jobs.pause", "/admin/jobs/{name}/pause")
+    config.add_route("jobs.schedule", "/admin/jobs/{name}/schedule")
+    config.add_route("jobs.run", "/admin/jobs/{name}/runs/{id}")
+    config.scan("core.web.job_views")
