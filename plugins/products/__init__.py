@@ -81,21 +81,18 @@ def mutuo_menu(request):
     ]
 
 
-CHART_LABELS = {"equal_installment": "Annuity", "equal_principal": "Equal principal",
-                "interest_first": "Interest first", "bullet": "Bullet"}
-
-
 @hookimpl
 def mutuo_dashboard(request):
     if not request.has_permission("products.view"):
         return []
     from core.web.charts import bar_chart
     from core.web.menu import Widget
+    from plugins.products.schedule import METHOD_SHORT
     from plugins.products.services import product_counts
 
     counts = product_counts(request.dbsession)
     status = counts["status"]
-    chart = bar_chart([(CHART_LABELS[m], n) for m, n in counts["method"].items()],
+    chart = bar_chart([(METHOD_SHORT[m], n) for m, n in counts["method"].items()],
                       title="Active products by repayment method")
     return [Widget("Loan products", "products.view", chart=chart, link=request.route_url("products.list"),
                    rows=[("Active", status.get("active", 0)), ("Drafts", status.get("draft", 0)),

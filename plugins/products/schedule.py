@@ -41,6 +41,8 @@ METHOD_TITLES = {
     "interest_first": "Interest first, principal at the end",
     "bullet": "Bullet (everything at maturity)",
 }
+METHOD_SHORT = {"equal_installment": "Annuity", "equal_principal": "Equal principal",
+                "interest_first": "Interest first", "bullet": "Bullet"}
 MAX_TERM_MONTHS = 600  # 50 years: beyond that a term is a typing mistake
 # Monotone modes only: a rounded payment must never fall below the rounded interest.
 ROUNDINGS = (ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_UP, ROUND_DOWN, ROUND_CEILING, ROUND_FLOOR)

@@ -14,7 +14,7 @@ from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.products import forms, services
 from plugins.products.models import STATUSES, TERM_FIELDS, LoanProduct, ProductVersion
-from plugins.products.schedule import METHOD_TITLES
+from plugins.products.schedule import METHOD_SHORT, METHOD_TITLES
 
 
 def _product_url(request, row) -> str:
@@ -38,14 +38,14 @@ def products(request):
             Column("code", "Code", LoanProduct.code, value=lambda r: r[0].code, link=_product_url),
             Column("name", "Name", LoanProduct.name, value=lambda r: r[0].name),
             Column("status", "Status", LoanProduct.status, value=lambda r: r[0].status),
-            Column("method", "Repayment method", ProductVersion.repayment_method,
-                   value=lambda r: METHOD_TITLES[r[1].repayment_method]),
+            Column("method", "Method", ProductVersion.repayment_method,
+                   value=lambda r: METHOD_SHORT[r[1].repayment_method]),
             Column("rate", "Default rate", ProductVersion.default_rate, value=lambda r: h.percent(r[1].default_rate),
                    css="money"),
             Column("rates", "Rate range", value=lambda r: f"{h.percent(r[1].min_rate)} – {h.percent(r[1].max_rate)}"),
             Column("amount", "Amounts", ProductVersion.max_amount,
                    value=lambda r: f"{h.money(r[1].min_amount)} – {h.money(r[1].max_amount)}"),
-            Column("term", "Term (months)", ProductVersion.max_term_months,
+            Column("term", "Months", ProductVersion.max_term_months,
                    value=lambda r: f"{r[1].min_term_months} – {r[1].max_term_months}"),
             Column("version", "Version", ProductVersion.number, value=lambda r: r[1].number, css="money"),
             Column("created", "Created", LoanProduct.created_at, value=lambda r: h.when(r[0].created_at.date())),

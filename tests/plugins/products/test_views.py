@@ -7,7 +7,7 @@ import pytest
 
 from core.testing import csrf_token
 from plugins.products import services
-from tests.plugins.products.test_services import TERMS
+from tests.plugins.products.factories import TERMS
 
 VIEW = ("core.dashboard.view", "products.view")
 MANAGE = VIEW + ("products.manage",)
@@ -108,7 +108,7 @@ def test_list_csv_export(logged_in, product_ids):
     assert res.content_type == "text/csv"
     assert 'filename="products.csv"' in res.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(res.text)))
-    assert rows[0][:4] == ["Code", "Name", "Status", "Repayment method"]
+    assert rows[0][:4] == ["Code", "Name", "Status", "Method"]
     assert [r[0] for r in rows[1:]] == ["CASH-12"]
     assert rows[1][8] == "2"  # version
 
