@@ -64,6 +64,7 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
             stmt = select(JobRun).filter_by(**where).order_by(JobRun.id)
             return list(session.scalars(stmt))
 
+    client = Celery(broker=broker)
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         worker = start_embedded_worker(str(ini), settings, stdout=log, stderr=log, cwd=str(tmp_path))
@@ -76,16 +77,21 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
         assert int(run.slot[17:19]) % 2 == 0  # an interval boundary
 
         # A job queued by hand through the broker (what "Run now" and `mutuo jobs run` send).
-        client = Celery(broker=broker)
         client.send_task("core.run_job", args=("core.audit_verify", "manual:" + uuid.uuid4().hex, "manual", "test"),
                          queue=queue)
         manual = wait_for(lambda: runs(job="core.audit_verify", status="succeeded"), DEADLINE)
         assert manual, "the queued job did not run; worker log:\n" + log_path.read_text(errors="replace")[-6000:]
         assert manual[0].summary.endswith("entries checked: chain intact")
-        client.close()
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+        if broker.startswith("redis"):  # a shared Redis keeps no trace of this run's private queue
+            import redis
+
+            db = redis.Redis.from_url(broker)
+            for key in db.scan_iter(f"*{queue}*"):
+                db.delete(key)
+        client.close()
     assert worker.returncode is not None
     # Beat's own state stays out of the working directory.
     assert not list(tmp_path.glob("celerybeat-schedule*"))
