@@ -1,0 +1,218 @@
+"""Contact attempts and promises to pay.
+
+A contact is recorded as it happened: channel, outcome, note, the next action
+date. An SMS or email contact sends its text through the message gateway
+(:mod:`.messages`). Logging a contact completes the case's oldest due action
+item of that channel. The outcome ``promise_to_pay`` needs an amount and a
+date: it records a promise (replacing a pending one) and the case becomes
+``promised``.
+
+Promises are settled by :func:`check_promises` (the job
+``collections.check_promises``) and, for ``kept``, as soon as a repayment
+arrives: a promise is **kept** when the repayments on the loan from the day
+it was made up to ``due_on`` + ``collections.promise_grace_days`` reach
+``collections.promise_threshold`` × the promised amount; it is **broken** once
+that day has passed without it. A broken promise counts against the case
+(``broken_promises``), which raises its priority in the collector's queue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.audit import record_event
+from core.errors import UserError
+from core.money import ZERO, money, parse_money
+from plugins.collections.models import (
+    CHANNELS, MESSAGE_CHANNELS, OUTCOMES, Case, Contact, Promise,
+)
+from plugins.collections.services import actions, config, messages
+from plugins.lending.models import Repayment
+
+NOTE_REQUIRED = ("dispute", "claims_paid", "refused", "third_party", "wrong_number")
+MAX_PROMISE_DAYS = 90
+CHUNK = 900
+
+
+def _date(value, field: str, what: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise UserError(f"'{value}' is not a date; write the {what} like 2026-03-31.", field) from None
+
+
+def _amount(value, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Decimal):
+        return money(value)
+    try:
+        return parse_money(value)
+    except ValueError as exc:
+        raise UserError(str(exc), field) from None
+
+
+def log_contact(session, case: Case, collector_id: int | None, *, channel: str, outcome: str, note: str = "",
+                next_action_on=None, promise_amount=None, promise_due=None, message: str = "") -> Contact:
+    """Record one contact attempt (and its promise or message). See the module docstring."""
+    today = config.today(session)
+    if not case.is_open:
+        raise UserError(f"Case {case.id} is {case.status}; contacts are logged on open cases.", "channel")
+    if channel not in CHANNELS:
+        raise UserError(f"Choose how you contacted them: {', '.join(CHANNELS)}.", "channel")
+    if outcome not in OUTCOMES:
+        raise UserError(f"Choose the outcome: {', '.join(o.replace('_', ' ') for o in OUTCOMES)}.", "outcome")
+    note = (note or "").strip()
+    if outcome in NOTE_REQUIRED and not note:
+        raise UserError(f"Say what happened: a {outcome.replace('_', ' ')} outcome needs a note.", "note")
+    next_on = _date(next_action_on, "next_action_on", "next action date")
+    if next_on is not None and next_on < today:
+        raise UserError(f"The next action date {next_on} is in the past; choose today or later.", "next_action_on")
+    amount = _amount(promise_amount, "promise_amount")
+    due = _date(promise_due, "promise_due", "promised date")
+    if outcome == "promise_to_pay":
+        _check_promise(amount, due, today)
+    elif amount is not None or due is not None:
+        raise UserError("A promised amount and date go with the outcome 'promise to pay' only.", "promise_amount")
+    contact = Contact(case_id=case.id, collector_id=collector_id, channel=channel, outcome=outcome, note=note,
+                      next_action_on=next_on, contacted_on=today, stage=case.stage)
+    session.add(contact)
+    session.flush()
+    if channel in MESSAGE_CHANNELS:
+        messages.queue_message(session, case, channel, message, contact_id=contact.id)
+    by = _username(session, collector_id)
+    actions.complete_matching(session, case.id, channel, by)
+    if next_on is not None:
+        case.next_action_on = next_on
+    if outcome == "promise_to_pay":
+        make_promise(session, case, contact, collector_id, amount, due, today)
+    session.flush()
+    return contact
+
+
+def _username(session, user_id) -> str:
+    from core.models.user import User
+
+    user = session.get(User, user_id) if user_id else None
+    return user.username if user else "system"
+
+
+def _check_promise(amount, due, today) -> None:
+    if amount is None:
+        raise UserError("Enter the amount they promised to pay.", "promise_amount")
+    if amount <= ZERO:
+        raise UserError("A promised amount is more than zero.", "promise_amount")
+    if due is None:
+        raise UserError("Enter the date they promised to pay by.", "promise_due")
+    if due < today:
+        raise UserError(f"The promised date {due} is in the past; choose today or later.", "promise_due")
+    if due > today + timedelta(days=MAX_PROMISE_DAYS):
+        raise UserError(f"A promise is at most {MAX_PROMISE_DAYS} days ahead; agree an earlier date.", "promise_due")
+
+
+def make_promise(session, case: Case, contact: Contact | None, collector_id, amount: Decimal, due: date,
+                 today: date) -> Promise:
+    for earlier in session.scalars(select(Promise).where(Promise.case_id == case.id, Promise.status == "pending")):
+        earlier.status, earlier.resolved_on = "cancelled", today  # the new promise replaces it
+    promise = Promise(case_id=case.id, contact_id=contact.id if contact else None, collector_id=collector_id,
+                      amount=amount, made_on=today, due_on=due, status="pending", paid_amount=ZERO)
+    session.add(promise)
+    if case.status == "open":
+        case.status = "promised"
+    case.promise_due = due
+    session.flush()
+    return promise
+
+
+# -- settling promises ------------------------------------------------------------------------
+
+@dataclass
+class PromiseRun:
+    kept: int = 0
+    broken: int = 0
+    pending: int = 0
+
+    @property
+    def summary(self) -> str:
+        return f"{self.kept} promise(s) kept, {self.broken} broken, {self.pending} still pending"
+
+
+def _paid(session, promises: list[Promise], grace: int) -> dict[int, Decimal]:
+    """Promise id -> repayments on its loan from the day it was made to its due date + grace days.
+
+    One query per chunk of loans (not one per promise); the windows are summed here.
+    """
+    if not promises:
+        return {}
+    case_ids = sorted({p.case_id for p in promises})
+    loans: dict[int, int] = {}
+    for start in range(0, len(case_ids), CHUNK):
+        loans.update(session.execute(select(Case.id, Case.loan_id)
+                                     .where(Case.id.in_(case_ids[start:start + CHUNK]))).all())
+    loan_ids = sorted(set(loans.values()))
+    since = min(p.made_on for p in promises)
+    payments: dict[int, list] = {}
+    for start in range(0, len(loan_ids), CHUNK):
+        for loan_id, paid_on, amount in session.execute(
+                select(Repayment.loan_id, Repayment.paid_on, Repayment.amount)
+                .where(Repayment.loan_id.in_(loan_ids[start:start + CHUNK]), Repayment.paid_on >= since)):
+            payments.setdefault(loan_id, []).append((paid_on, amount))
+    out = {}
+    for promise in promises:
+        last = promise.due_on + timedelta(days=grace)
+        out[promise.id] = money(sum((amount for paid_on, amount in payments.get(loans[promise.case_id], ())
+                                     if promise.made_on <= paid_on <= last), ZERO))
+    return out
+
+
+def settle(session, promises: list[Promise], today: date, *, may_break: bool) -> PromiseRun:
+    values = config.settings(session)
+    threshold, grace = config.promise_threshold(values), config.promise_grace_days(values)
+    paid = _paid(session, promises, grace)
+    run = PromiseRun()
+    for promise in promises:
+        promise.paid_amount = paid[promise.id]
+        if promise.paid_amount >= threshold * promise.amount:
+            _resolve(session, promise, "kept", today)
+            run.kept += 1
+        elif may_break and today > promise.due_on + timedelta(days=grace):
+            _resolve(session, promise, "broken", today)
+            run.broken += 1
+        else:
+            run.pending += 1
+    session.flush()
+    return run
+
+
+def _resolve(session, promise: Promise, status: str, today: date) -> None:
+    promise.status, promise.resolved_on = status, today
+    case = session.get(Case, promise.case_id)
+    if status == "broken":
+        case.broken_promises += 1
+    if case.status == "promised":
+        case.status = "open"
+    if case.promise_due == promise.due_on:
+        case.promise_due = None
+    record_event(session, f"promise_{status}", "collections.case", case.id,
+                 {"promise": promise.id, "amount": promise.amount, "due_on": promise.due_on,
+                  "paid": promise.paid_amount})
+
+
+def check_promises(session) -> PromiseRun:
+    """The promise job: mark every pending promise kept or, once its day has passed, broken."""
+    today = config.today(session)
+    pending = list(session.scalars(select(Promise).where(Promise.status == "pending").order_by(Promise.id)))
+    return settle(session, pending, today, may_break=True)
+
+
+def on_repayment(session, case: Case) -> PromiseRun:
+    """A repayment arrived: pending promises of the case that it fulfils are kept at once."""
+    pending = list(session.scalars(select(Promise).where(Promise.case_id == case.id, Promise.status == "pending")))
+    return settle(session, pending, config.today(session), may_break=False)

@@ -1,0 +1,148 @@
+"""Monthly recovery targets: the team's figure, its split between collectors, achievement and ranking.
+
+Achievement is what was repaid in the month on each collector's cases: the
+sum of the recoveries credited to them (:mod:`.recoveries`) with a payment
+date in the month. Rate = recovered / the collector's share (None without a
+share). Ranking: rate, then amount recovered, highest first; collectors
+without a share are ranked after those with one.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.errors import UserError
+from core.models.user import User
+from core.money import ZERO, money, parse_money, split_pro_rata
+from plugins.collections.models import Recovery, Target, TargetShare
+from plugins.collections.services.assignment import team
+
+
+def parse_month(text, field: str = "month") -> date:
+    """``"2026-03"`` (or a date) -> 2026-03-01."""
+    if isinstance(text, date):
+        return text.replace(day=1)
+    raw = str(text or "").strip()
+    try:
+        year, month = raw.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (TypeError, ValueError):
+        raise UserError(f"'{raw}' is not a month; write it like 2026-03.", field) from None
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _amount(value, field: str) -> Decimal:
+    if isinstance(value, Decimal):
+        amount = money(value)
+    else:
+        try:
+            amount = parse_money(value)
+        except ValueError as exc:
+            raise UserError(str(exc), field) from None
+    if amount < ZERO:
+        raise UserError("A target is zero or more.", field)
+    return amount
+
+
+def get_target(session, month: date) -> Target | None:
+    return session.scalars(select(Target).where(Target.month == month)).first()
+
+
+def set_target(session, month, amount, note: str = "") -> Target:
+    """Create or change the team target of ``month``; it may not fall below what is already split."""
+    month = parse_month(month)
+    amount = _amount(amount, "amount")
+    target = get_target(session, month)
+    if target is None:
+        target = Target(month=month, amount=amount, note=(note or "").strip())
+        session.add(target)
+    else:
+        split = sum((s.amount for s in target.shares), ZERO)
+        if amount < split:
+            raise UserError(f"The collectors' shares already add up to {split:,.2f}; lower them before setting the "
+                            f"team target to {amount:,.2f}.", "amount")
+        target.amount, target.note = amount, (note or "").strip()
+    session.flush()
+    return target
+
+
+def set_shares(session, target: Target, shares: dict) -> Target:
+    """Set each collector's share ({user id: amount}); together at most the team target."""
+    members = {u.id for u in team(session)}
+    clean: dict[int, Decimal] = {}
+    for collector_id, value in shares.items():
+        if value in (None, ""):
+            continue
+        collector_id = int(collector_id)
+        if collector_id not in members:
+            raise UserError("Targets are split between collectors holding a queue.", f"share_{collector_id}")
+        clean[collector_id] = _amount(value, f"share_{collector_id}")
+    total = sum(clean.values(), ZERO)
+    if total > target.amount:
+        raise UserError(f"The shares add up to {total:,.2f}, more than the team target of {target.amount:,.2f}; "
+                        f"lower them or raise the target.", "shares")
+    existing = {s.collector_id: s for s in target.shares}
+    for collector_id, amount in clean.items():
+        if collector_id in existing:
+            existing[collector_id].amount = amount
+        else:
+            target.shares.append(TargetShare(collector_id=collector_id, amount=amount))
+    for collector_id, share in existing.items():
+        if collector_id not in clean:
+            target.shares.remove(share)
+    session.flush()
+    return target
+
+
+def split_evenly(session, target: Target) -> Target:
+    """Split the team target equally between the team, to the cent (largest remainder)."""
+    members = team(session)
+    if not members:
+        raise UserError("Nobody holds a collector queue yet; give collectors their queues first.", "shares")
+    parts = split_pro_rata(target.amount, [Decimal(1)] * len(members))
+    return set_shares(session, target, {u.id: part for u, part in zip(members, parts)})
+
+
+@dataclass
+class Standing:
+    rank: int
+    collector_id: int
+    username: str
+    target: Decimal | None
+    recovered: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return (self.recovered / self.target).quantize(Decimal("0.0001"))
+
+
+def recovered_by_collector(session, month: date) -> dict[int, Decimal]:
+    rows = session.execute(select(Recovery.collector_id, func.sum(Recovery.amount))
+                           .where(Recovery.paid_on >= month, Recovery.paid_on <= month_end(month),
+                                  Recovery.collector_id.is_not(None))
+                           .group_by(Recovery.collector_id)).all()
+    return {uid: money(total or 0) for uid, total in rows}
+
+
+def ranking(session, month) -> list[Standing]:
+    """Every collector with a share or a recovery in ``month``, ranked (see the module docstring)."""
+    month = parse_month(month)
+    target = get_target(session, month)
+    shares = {s.collector_id: s.amount for s in (target.shares if target else [])}
+    recovered = recovered_by_collector(session, month)
+    ids = set(shares) | set(recovered)
+    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+    rows = [Standing(0, uid, names.get(uid, f"user {uid}"), shares.get(uid), recovered.get(uid, ZERO)) for uid in ids]
+    rows.sort(key=lambda s: (s.rate is None, -(s.rate or 0), -s.recovered, s.username))
+    for n, row in enumerate(rows, 1):
+        row.rank = n
+    return rows
