@@ -112,8 +112,9 @@ def audit():
 def audit_verify(env):
     """Recompute the hash chain; name the first entry that does not match."""
     from core.audit import verify_chain
+    from core.db import read_mostly
 
-    with env.engine.connect() as conn:
+    with read_mostly(env.engine).connect() as conn:
         result = verify_chain(conn)
     if result.intact:
         click.echo(f"{result.checked} entries checked: chain intact")

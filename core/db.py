@@ -41,19 +41,33 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+READ_MOSTLY = "mutuo_read_mostly"
+
+
 def _sqlite_begin(conn):
     # IMMEDIATE: take the write lock up front, so the audit chain and
     # read-then-write services serialize instead of failing on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-mostly work (GET pages, verifications) begins DEFERRED so it
+    # neither waits for nor blocks writers (WAL lets readers run alongside).
+    if conn.get_execution_options().get(READ_MOSTLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_mostly(engine):
+    """The same engine, for work that mostly reads (no SQLite write lock up front)."""
+    return engine.execution_options(**{READ_MOSTLY: True})
 
 
 def get_session_factory(engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_tm_session(session_factory, transaction_manager, request=None) -> Session:
+def get_tm_session(session_factory, transaction_manager, request=None, bind=None) -> Session:
     """A session joined to ``transaction_manager``; commit/abort follow the transaction."""
-    dbsession = session_factory(info={"request": request, "tm": transaction_manager})
+    extra = {"bind": bind} if bind is not None else {}
+    dbsession = session_factory(info={"request": request, "tm": transaction_manager}, **extra)
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 
@@ -70,7 +84,8 @@ def includeme(config):
     def dbsession(request):
         session = request.environ.get("app.dbsession")
         if session is None:
-            session = get_tm_session(request.registry["dbsession_factory"], request.tm, request)
+            bind = read_mostly(engine) if request.method in ("GET", "HEAD") else None
+            session = get_tm_session(request.registry["dbsession_factory"], request.tm, request, bind)
         return session
 
     config.add_request_method(dbsession, reify=True)

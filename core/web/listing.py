@@ -141,10 +141,11 @@ def _csv_cell(value):
 
 
 def _is_number(text: str) -> bool:
+    from decimal import Decimal, InvalidOperation
+
     try:
-        float(text)
-        return True
-    except ValueError:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
         return False
 
 
