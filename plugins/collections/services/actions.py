@@ -56,7 +56,7 @@ def create_due_items(session) -> ActionRun:
     now = utcnow()
     for action in strategies.actions(session, active_only=True):
         dpd = L.c.days_past_due
-        occurrence = (literal(action.day_offset) + (dpd - action.day_offset) / action.repeat_every
+        occurrence = (literal(action.day_offset) + (dpd - action.day_offset) // action.repeat_every
                       * action.repeat_every) if action.repeat_every else literal(action.day_offset)
         already = exists().where(A.c.case_id == C.c.id, A.c.action_id == action.id, A.c.occurrence == occurrence)
         due = (select(C.c.id, literal(action.id), occurrence, C.c.stage, literal(action.channel), literal(on),

@@ -81,6 +81,8 @@ def log_contact(session, case: Case, collector_id: int | None, *, channel: str, 
         _check_promise(amount, due, today)
     elif amount is not None or due is not None:
         raise UserError("A promised amount and date go with the outcome 'promise to pay' only.", "promise_amount")
+    if channel in MESSAGE_CHANNELS:
+        messages.check_sendable(case, channel, message)  # refuse before anything is written
     contact = Contact(case_id=case.id, collector_id=collector_id, channel=channel, outcome=outcome, note=note,
                       next_action_on=next_on, contacted_on=today, stage=case.stage)
     session.add(contact)

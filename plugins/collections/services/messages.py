@@ -55,8 +55,8 @@ def recipient_for(customer, channel: str) -> str:
     return (customer.phone if channel == "sms" else customer.email) or ""
 
 
-def queue_message(session, case, channel: str, body: str, *, action_item_id=None, contact_id=None) -> OutboxMessage:
-    """Write one message to the outbox (see the module docstring); refuse it when the customer has no address."""
+def check_sendable(case, channel: str, body: str) -> str:
+    """The recipient of a message we may send; a UserError when there is no text or no address."""
     if channel not in MESSAGE_CHANNELS:
         raise UserError(f"Only {' and '.join(MESSAGE_CHANNELS)} are sent as messages.", "channel")
     body = (body or "").strip()
@@ -67,6 +67,13 @@ def queue_message(session, case, channel: str, body: str, *, action_item_id=None
         what = "phone number" if channel == "sms" else "email address"
         raise UserError(f"{case.customer.name} has no {what} on file; update the customer or choose another channel.",
                         "channel")
+    return recipient
+
+
+def queue_message(session, case, channel: str, body: str, *, action_item_id=None, contact_id=None) -> OutboxMessage:
+    """Write one message to the outbox (see the module docstring); refuse it when the customer has no address."""
+    recipient = check_sendable(case, channel, body)
+    body = body.strip()
     message = OutboxMessage(case_id=case.id, action_item_id=action_item_id, contact_id=contact_id, channel=channel,
                             recipient=recipient, body=body[:2000],
                             status="queued" if gateway_enabled(session) else "outbox")

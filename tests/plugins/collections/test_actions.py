@@ -1,0 +1,146 @@
+"""Strategies as data, the daily action items, and messages through the gateway."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core import hookimpl
+from core.errors import UserError
+from plugins.collections.models import ActionItem, OutboxMessage, StrategyAction
+from plugins.collections.services import actions, messages, strategies
+from tests.plugins.collections.conftest import DISBURSED, close
+
+
+@pytest.fixture(autouse=True)
+def _today(clock):
+    clock.day = date(2025, 12, 31)
+
+
+def items(session, status=None):
+    session.expire_all()
+    stmt = select(ActionItem.channel, ActionItem.occurrence, ActionItem.status).order_by(ActionItem.id)
+    if status:
+        stmt = stmt.where(ActionItem.status == status)
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def test_defaults_are_seeded_once(session):
+    assert strategies.ensure_defaults(session) == 7
+    early = strategies.actions(session, "early")
+    assert [(a.day_offset, a.channel) for a in early] == [(1, "sms"), (3, "call"), (7, "call")]
+    mid = strategies.actions(session, "mid")
+    assert [(a.day_offset, a.channel, a.repeat_every) for a in mid] == [(31, "call", 3), (45, "letter", None)]
+    assert [a.channel for a in strategies.actions(session, "late")] == ["visit", "legal_review"]
+    for action in strategies.actions(session):
+        strategies.delete_action(session, action)
+    assert strategies.ensure_defaults(session) == 0  # a supervisor's deletions are respected
+    assert strategies.actions(session) == []
+
+
+def test_items_follow_the_strategy_day_by_day(session, world):
+    borrower = world.customer(phone="+34 600 000 001")
+    world.loan(disbursed_on=DISBURSED, borrower=borrower)
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))  # 1 day past due
+    run = actions.create_due_items(session)
+    assert run.created == {"sms": 1} and run.sent == 1
+    assert items(session) == [("sms", 1, "sent")]
+    [message] = session.scalars(select(OutboxMessage)).all()
+    assert (message.channel, message.recipient, message.status) == ("sms", "+34 600 000 001", "outbox")
+    assert "1 days late" in message.body and borrower.name in message.body
+    assert sum(actions.create_due_items(session).created.values()) == 0  # idempotent
+
+    close(session, date(2025, 2, 18))  # day 3
+    actions.create_due_items(session)
+    close(session, date(2025, 2, 22))  # day 7
+    actions.create_due_items(session)
+    assert items(session) == [("sms", 1, "sent"), ("call", 3, "due"), ("call", 7, "due")]
+
+    close(session, date(2025, 3, 18))  # day 31: mid stage; the early calls left undone are dropped
+    actions.create_due_items(session)
+    assert items(session)[1:] == [("call", 3, "skipped"), ("call", 7, "skipped"), ("call", 31, "due")]
+    close(session, date(2025, 3, 20))  # day 33: the next repetition is day 34
+    assert sum(actions.create_due_items(session).created.values()) == 0
+    close(session, date(2025, 3, 21))
+    actions.create_due_items(session)
+    close(session, date(2025, 3, 25))  # day 38: day 37 reached, the missed day-37 call is not doubled
+    actions.create_due_items(session)
+    assert [i for i in items(session) if i[0] == "call" and i[2] == "due"] == [
+        ("call", 31, "due"), ("call", 34, "due"), ("call", 37, "due")]
+
+
+def test_a_customer_without_phone_keeps_the_sms_for_the_collector(session, world):
+    world.loan(disbursed_on=DISBURSED)  # the test borrower has no phone
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))
+    run = actions.create_due_items(session)
+    assert run.sent == 0 and items(session) == [("sms", 1, "due")]
+
+
+def test_an_inactive_action_makes_no_items(session, world):
+    strategies.ensure_defaults(session)
+    sms = next(a for a in strategies.actions(session, "early") if a.channel == "sms")
+    strategies.update_action(session, sms, active=False)
+    world.loan(disbursed_on=DISBURSED)
+    close(session, date(2025, 2, 18), start=date(2025, 2, 18))
+    actions.create_due_items(session)
+    assert items(session) == [("call", 3, "due")]
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"stage": "soon", "day_offset": 1, "channel": "call"}, "stage"),
+    ({"stage": "early", "day_offset": 0, "channel": "call"}, "day_offset"),
+    ({"stage": "early", "day_offset": "two", "channel": "call"}, "day_offset"),
+    ({"stage": "early", "day_offset": 2, "channel": "fax"}, "channel"),
+    ({"stage": "early", "day_offset": 2, "channel": "call", "repeat_every": 0}, "repeat_every"),
+    ({"stage": "early", "day_offset": 2, "channel": "sms"}, "message"),
+    ({"stage": "early", "day_offset": 2, "channel": "sms", "message": "Hi {nombre}"}, "message"),
+])
+def test_strategy_refusals_name_the_field(session, data, field):
+    with pytest.raises(UserError) as caught:
+        strategies.create_action(session, **data)
+    assert caught.value.field == field
+
+
+def test_an_action_in_use_can_only_be_deactivated(session, world):
+    world.loan(disbursed_on=DISBURSED)
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))
+    actions.create_due_items(session)
+    sms = session.scalars(select(StrategyAction).where(StrategyAction.channel == "sms")).one()
+    with pytest.raises(UserError, match="deactivate it"):
+        strategies.delete_action(session, sms)
+
+
+class Gateway:
+    def __init__(self):
+        self.sent = []
+
+    @hookimpl
+    def collections_send_message(self, message):
+        if message.recipient.endswith("9"):
+            raise RuntimeError("number barred by the operator")
+        self.sent.append((message.channel, message.recipient))
+        return f"provider-{len(self.sent)}"
+
+
+@pytest.fixture
+def gateway(mutuo_db):
+    plugin = Gateway()
+    mutuo_db.pm.register(plugin, name="test-gateway")
+    yield plugin
+    mutuo_db.pm.unregister(name="test-gateway")
+
+
+def test_a_gateway_plugin_sends_after_commit(session, world, gateway):
+    for phone in ("+34 600 000 001", "+34 600 000 009"):
+        world.loan(disbursed_on=DISBURSED, borrower=world.customer(phone=phone))
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))
+    actions.create_due_items(session)
+    assert [m.status for m in session.scalars(select(OutboxMessage))] == ["queued", "queued"]
+    assert gateway.sent == []  # nothing leaves while the transaction is open
+    assert messages.deliver(session) == "1 message(s) sent, 1 failed"
+    rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.status, m.provider_ref) for m in rows] == [("sent", "provider-1"), ("failed", "")]
+    assert "barred" in rows[1].error
+
+
+def test_without_a_gateway_the_outbox_is_the_gateway(session):
+    assert "stay in the outbox" in messages.deliver(session)
