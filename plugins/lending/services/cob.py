@@ -123,7 +123,10 @@ def _penalty_base():
 
 
 def _accruing(day: date, loan):
-    return and_(I.c.paid_on.is_(None), I.c.penalty_from <= bindparam("day", day, type_=Date),
+    d = bindparam("day", day, type_=Date)
+    # due_date < day is implied by penalty_from <= day; saying it lets the (paid_on, due_date) index
+    # limit the scan to overdue unpaid installments.
+    return and_(I.c.paid_on.is_(None), I.c.due_date < d, I.c.penalty_from <= d,
                 loan.c.id == I.c.loan_id, loan.c.status == "active", loan.c.penalty_daily_rate > 0,
                 _penalty_base() > 0)
 

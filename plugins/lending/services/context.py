@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 PM_KEY = "mutuo.pm"
 SETTINGS_KEY = "mutuo.settings"
+TODAY_KEY = "lending.as_of"
 
 
 class _NoHooks:
@@ -71,6 +72,21 @@ def settings(session) -> dict:
 
 
 def today(session) -> date:
-    """Today's business date in the company's time zone (setting ``mutuo.timezone``)."""
+    """Today's business date in the company's time zone (setting ``mutuo.timezone``).
+
+    ``session.info["lending.as_of"]`` replaces it for replays of history (demo
+    data, importing an existing loan book): every check then happens as of that date.
+    """
+    as_of = session.info.get(TODAY_KEY)
+    if as_of is not None:
+        return as_of
     zone = settings(session).get("mutuo.timezone") or "UTC"
     return datetime.now(ZoneInfo(zone)).date()
+
+
+def set_as_of(session, day: date | None) -> None:
+    """Run the services as of ``day`` (None: back to the real today)."""
+    if day is None:
+        session.info.pop(TODAY_KEY, None)
+    else:
+        session.info[TODAY_KEY] = day
