@@ -49,6 +49,7 @@ class Demo:
         self.versions: list[int] = []
         self.investors: list[int] = []
         self.document = None
+        self.document_links = 0
         self.counts = {"loans": 0, "repayments": 0, "overdue": 0}
 
     # -- people --------------------------------------------------------------------------
@@ -71,19 +72,19 @@ class Demo:
         return customer
 
     def _identity_document(self, customer: Customer) -> None:
-        """One sample scan in the document store, linked to every demo customer (fast at any scale)."""
+        """A sample scan in the document store, each shared by up to 50 demo customers (fast at any scale)."""
         from core.documents import link_document, store_from_settings, upload
+        from core.models.document import Document
 
-        if self.document is None:
+        if self.document is None or self.document_links >= 50:
             store = store_from_settings(context.settings(self.session))
             version = upload(self.session, store, stream=io.BytesIO(b"Demo identity document (sample scan)\n"),
                              filename="demo-identity.txt", title="Identity document (demo sample)",
                              entity_type="lending.customer", entity_id=customer.id)
-            self.document = version.document_id
+            self.document, self.document_links = version.document_id, 1
             return
-        from core.models.document import Document
-
         link_document(self.session, self.session.get(Document, self.document), "lending.customer", customer.id)
+        self.document_links += 1
 
     def make_investors(self, count: int) -> None:
         with context_as_of(self.session, self.today - timedelta(days=400)):

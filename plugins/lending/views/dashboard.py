@@ -19,17 +19,16 @@ def widgets(request) -> list[Widget]:
             ("Loans disbursed this month", count),
         ], link=request.route_url("lending.loans"), order=200))
         buckets = stats.by_bucket(session, bucket_names(buckets_from_settings(request.registry.settings or {})))
-        out.append(Widget("Delinquency by bucket (principal outstanding)", "lending.loan.view",
-                          chart=bar_chart([(name, left) for name, _n, left in buckets], value_width=90,
-                                          title="Principal outstanding by delinquency bucket"),
-                          rows=[(f"{name}: loans", n) for name, n, _left in buckets],
+        out.append(Widget("Delinquency by bucket", "lending.loan.view",
+                          chart=bar_chart([(name, int(left.to_integral_value())) for name, _n, left in buckets],
+                                          value_width=80, title="Principal outstanding by delinquency bucket"),
+                          rows=[(f"{name} days" if name != "current" else name, f"{n:,} loans") for name, n, _left in buckets],
                           link=request.route_url("lending.loans", _query={"status": "active"}), order=201))
     if request.has_permission("lending.application.view"):
         funnel = stats.pipeline(session)
-        out.append(Widget("Funding pipeline", "lending.application.view",
+        out.append(Widget("Funding pipeline (applications; amount asked / invested)", "lending.application.view",
                           chart=bar_chart([(status, n) for status, n, _asked, _got in funnel],
                                           title="Applications by status"),
-                          rows=[(f"{status}: asked / invested", f"{asked:,.2f} / {got:,.2f}")
-                                for status, _n, asked, got in funnel],
+                          rows=[(status, f"{asked:,.0f} / {got:,.0f}") for status, _n, asked, got in funnel],
                           link=request.route_url("lending.funding"), order=202))
     return out

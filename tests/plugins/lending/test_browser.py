@@ -1,0 +1,85 @@
+"""A real browser walks application → approval → investments → disbursement → repayment."""
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from core.testing import browser_login
+from plugins.lending import services
+
+from .conftest import SETTINGS, World
+
+pytestmark = pytest.mark.browser
+
+
+def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, clock):
+    clock.day = date(2025, 6, 2)
+
+    def prepare(session):
+        services.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
+        world = World(session, mutuo_db.documents, clock)
+        version = world.product(min_investment=D("100.00"), investment_increment=D("50.00"))
+        borrower = world.customer(role="borrower")
+        first, second = world.investor(cash=D("5000.00")), world.investor(cash=D("5000.00"))
+        return version.id, borrower.id, first.id, second.id
+
+    version_id, borrower_id, first_id, second_id = mutuo_db.transaction(prepare)
+    username, password = make_user(roles=("operations_manager",))
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm buttons
+    browser_login(page, username, password)
+
+    # The application, with a field error first.
+    page.goto(f"/lending/applications/new?customer_id={borrower_id}")
+    page.select_option("select[name=product_version_id]", str(version_id))
+    page.fill("input[name=amount]", "6000.00")
+    page.fill("input[name=term_months]", "60")
+    page.click("button[name=create]")
+    assert page.locator("text=The term must be between 3 and 36 months").count() == 1
+    page.fill("input[name=term_months]", "12")
+    page.fill("textarea[name=purpose]", "Delivery van")
+    page.click("button[name=create]")
+    assert page.locator("#application-status").text_content() == "draft"
+
+    # Submit; nobody else reviews it, so the manager approves by hand; then list it.
+    page.click("#btn-submit")
+    assert page.locator("#application-status").text_content() == "submitted"
+    page.fill("#reason", "Stable income, verified documents")
+    page.click("#btn-approve")
+    assert page.locator("#application-status").text_content() == "approved"
+    page.click("#btn-list")
+    assert page.locator("#application-status").text_content() == "listed"
+
+    # Two investors fund it; the board shows it while it is open.
+    page.goto("/lending/funding")
+    assert page.locator("table.listing >> text=6,000.00").count() >= 1
+    page.go_back()
+    for investor_id, amount in ((first_id, "3500.00"), (second_id, "2500.00")):
+        page.click("#btn-invest")
+        page.fill("input[name=investor_id]", str(investor_id))
+        page.fill("input[name=amount]", amount)
+        page.click("button[name=invest]")
+    assert page.locator("#application-status").text_content() == "funded"
+    assert page.locator("#investments tr").count() == 3  # header + two reservations
+
+    # Disburse: a loan with its schedule; the fee is kept from the payout.
+    page.fill("#disbursed_on", "2025-05-01")
+    page.click("#btn-disburse")
+    assert page.locator("text=paid out after an origination fee of 120.00").count() == 1
+    assert page.locator("#schedule tr.installment").count() == 12
+    assert page.locator("#investors >> text=58.3333 %").count() == 1
+
+    # Post the first installment (due 2025-06-01): 6,000.00 at 12 % over 12 months is 533.09 a month.
+    assert page.locator("#schedule tr.installment").first.locator("td.money").last.inner_text() == "533.09"
+    page.click("#btn-repay")
+    page.fill("input[name=amount]", "533.09")
+    page.fill("input[name=paid_on]", "2025-06-01")
+    page.fill("input[name=reference]", "BANK-TRANSFER-77")
+    page.click("button[name=post]")
+    assert page.locator("text=Repayment BANK-TRANSFER-77 of 533.09 posted").count() == 1
+    assert page.locator("#repayments >> text=BANK-TRANSFER-77").count() == 1
+
+    # The investors were paid their shares, to the cent: 533.09 - 1 % service fee = 527.76, split 7:5.
+    page.goto(f"/lending/customers/{first_id}/statement")
+    assert page.locator("#statement-entries td.money >> text=307.86").count() == 1
+    page.goto(f"/lending/customers/{second_id}/statement")
+    assert page.locator("#statement-entries td.money >> text=219.90").count() == 1
