@@ -79,7 +79,9 @@ def _clean(data: dict) -> dict:
         out["day_offset"] = _whole(out["day_offset"], "day_offset", "the day past due", 1)
     if "repeat_every" in out:
         out["repeat_every"] = _whole(out["repeat_every"], "repeat_every", "the repeat interval in days", 1, True)
-    if "position" in out:
+    if out.get("position") in (None, ""):
+        out.pop("position", None)  # blank: last in its stage (new) or unchanged (edit)
+    else:
         out["position"] = _whole(out["position"], "position", "the position", 0)
     for key in ("title", "message"):
         if key in out:

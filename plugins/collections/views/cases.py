@@ -1,0 +1,238 @@
+"""The collector's queue, the case list, the case page and its workflow buttons, the contact form."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.view import view_config
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from core.models.user import User
+from core.security import get_visible_or_404, restricted_query
+from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.record import record_panels
+from core.web.shell import flash
+from plugins.collections import services
+from plugins.collections.models import (
+    CASE_STATUSES, CHANNELS, OPEN_STATUSES, OUTCOMES, STAGES, ActionItem, Assignment, Case, Contact, Promise,
+    RiskReport,
+)
+from plugins.collections.services import config, queue
+from plugins.collections.services.cases import business_date
+from plugins.collections.views.common import (
+    FORM_PAGE, TEMPLATES, date_node, label, money_node, run_action, safe_next, select_widget, text_node,
+)
+from plugins.lending.models import Customer, Loan
+
+
+def case_url(request, case_id) -> str:
+    return request.route_url("collections.case", id=case_id)
+
+
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+def _with_people(stmt):
+    """Join what every case row shows: loan (days past due), customer (name, phone), collector."""
+    collector = aliased(User, name="collector_user")
+    stmt = (stmt.join(Loan, Loan.id == Case.loan_id).join(Customer, Customer.id == Case.customer_id)
+            .outerjoin(collector, collector.id == Case.collector_id))
+    return stmt, collector
+
+
+# -- the queue -------------------------------------------------------------------------------
+
+@view_config(route_name="collections.queue", renderer=TEMPLATES + "queue.pt", permission="collections.case.view")
+def my_queue(request):
+    session = request.dbsession
+    today = config.today(session)
+    stmt, _collector = _with_people(restricted_query(request, Case, Case.collector_id == request.user.id,
+                                                     Case.status.in_(OPEN_STATUSES)))
+    priority = queue.priority(today).label("priority")
+    stmt = stmt.add_columns(Customer.name, Customer.phone, Loan.days_past_due, priority,
+                            queue.next_item().label("next_item"))
+    listing = Listing(request, stmt, columns=[
+        Column("priority", "Priority", priority, value=lambda r: _flag(r, today)),
+        Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
+        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("phone", "Phone", None, value=lambda r: r.phone),
+        Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
+        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r.days_past_due),
+        Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
+        Column("next_item", "Next action", None, value=lambda r: _next_action(r)),
+        Column("status", "Status", Case.status, value=lambda r: r[0].status),
+    ], filters=[
+        Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
+        Filter("q", "Customer", lambda s, v: s.where(Customer.name.ilike(f"%{v}%"))),
+    ], default_sort="-priority", export_name="my-queue")
+    result = render_listing(listing, title="My queue")
+    if isinstance(result, dict):
+        result.update(today=today, counts=queue.today_counts(session, request.user.id, today),
+                      outcomes=OUTCOMES, csrf=request.session.get_csrf_token())
+    return result
+
+
+def _flag(row, today) -> str:
+    case = row[0]
+    if case.promise_due == today:
+        return "promise due today"
+    if case.broken_promises:
+        return f"broken promise ×{case.broken_promises}"
+    return ""
+
+
+def _next_action(row) -> str:
+    case = row[0]
+    parts = [label(row.next_item)] if row.next_item else []
+    if case.next_action_on:
+        parts.append(f"follow-up {case.next_action_on}")
+    return "; ".join(parts)
+
+
+# -- every case I may see ----------------------------------------------------------------------
+
+@view_config(route_name="collections.cases", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+def cases(request):
+    stmt, collector = _with_people(restricted_query(request, Case))
+    stmt = stmt.add_columns(Customer.name, Loan.days_past_due, collector.username)
+    statuses = (("open_any", "any open"),) + tuple((s, s) for s in CASE_STATUSES)
+    listing = Listing(request, stmt, columns=[
+        Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
+        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("loan", "Loan", Case.loan_id, value=lambda r: r[0].loan_id),
+        Column("status", "Status", Case.status, value=lambda r: r[0].status),
+        Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
+        Column("bucket", "Bucket", Case.bucket, value=lambda r: r[0].bucket),
+        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r.days_past_due),
+        Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
+        Column("collector", "Collector", collector.username, value=lambda r: r.username or "—"),
+        Column("region", "Region", Case.region, value=lambda r: r[0].region),
+        Column("opened_on", "Opened", Case.opened_on, value=lambda r: r[0].opened_on),
+        Column("promise_due", "Promise due", Case.promise_due, value=lambda r: r[0].promise_due or ""),
+        Column("high_risk", "High risk", Case.high_risk, value=lambda r: "yes" if r[0].high_risk else ""),
+    ], filters=[
+        Filter("status", "Status", _status_filter, statuses),
+        Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
+        Filter("collector", "Collector", lambda s, v: s.where(Case.collector_id.is_(None)) if v == "-"
+               else s.where(collector.username == v)),
+        Filter("region", "Region", lambda s, v: s.where(Case.region == v)),
+        Filter("q", "Customer or loan #", lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
+                                                                  Case.loan_id == (int(v) if v.isdigit() else -1)))),
+    ], default_sort="-id", export_name="collection-cases")
+    intro = "Collector '-' lists the cases waiting for assignment."
+    return render_listing(listing, title="Collection cases", intro=intro)
+
+
+def _status_filter(stmt, value):
+    if value == "open_any":
+        return stmt.where(Case.status.in_(OPEN_STATUSES))
+    return stmt.where(Case.status == value)
+
+
+# -- the case page ---------------------------------------------------------------------------------
+
+@view_config(route_name="collections.case", renderer=TEMPLATES + "case.pt", permission="collections.case.view")
+def case_page(request):
+    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    session = request.dbsession
+    as_of = business_date(session)
+    loan = case.loan
+    overdue = [i for i in loan.installments if i.paid_on is None and i.due_date < as_of]
+    items = list(session.scalars(select(ActionItem).where(ActionItem.case_id == case.id)
+                                 .order_by(ActionItem.status != "due", ActionItem.due_on.desc(), ActionItem.id.desc())
+                                 .limit(30)))
+    users = aliased(User)
+    contacts = session.execute(select(Contact, users.username).outerjoin(users, users.id == Contact.collector_id)
+                               .where(Contact.case_id == case.id).order_by(Contact.id.desc())).all()
+    promises = list(session.scalars(select(Promise).where(Promise.case_id == case.id).order_by(Promise.id.desc())))
+    previous = aliased(User)
+    assignments = session.execute(
+        select(Assignment, users.username, previous.username).outerjoin(users, users.id == Assignment.collector_id)
+        .outerjoin(previous, previous.id == Assignment.previous_id)
+        .where(Assignment.case_id == case.id).order_by(Assignment.id.desc())).all()
+    reports = session.execute(select(RiskReport, users.username).outerjoin(users, users.id == RiskReport.reported_by_id)
+                              .where(RiskReport.case_id == case.id).order_by(RiskReport.id.desc())).all()
+    can_assign = request.has_permission("collections.case.assign")
+    return {"title": f"Case {case.id}", "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
+            "as_of": as_of, "items": items, "contacts": contacts, "promises": promises, "assignments": assignments,
+            "reports": reports, "team": services.team(session) if can_assign and case.is_open else [],
+            "can_log": request.has_permission("collections.contact.log") and case.is_open,
+            "can_assign": can_assign and case.is_open,
+            "can_escalate": request.has_permission("collections.case.escalate") and case.is_open
+            and case.stage == "late" and case.status != "escalated",
+            "can_report": request.has_permission("collections.case.report_risk"),
+            "loan_link": request.has_permission("lending.loan.view"), "label": label,
+            "csrf": request.session.get_csrf_token(),
+            "panels": record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))}
+
+
+@view_config(route_name="collections.case_assign", request_method="POST", permission="collections.case.assign")
+def case_assign(request):
+    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    return run_action(request, lambda: services.reassign(request.dbsession, case, request.POST.get("collector_id")),
+                      lambda c: f"Case {c.id} assigned to {c.collector.username}.", case_url(request, case.id))
+
+
+@view_config(route_name="collections.case_escalate", request_method="POST", permission="collections.case.escalate")
+def case_escalate(request):
+    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    return run_action(request, lambda: services.escalate(request.dbsession, case, request.POST.get("reason", "")),
+                      f"Case {case.id} escalated to legal.", case_url(request, case.id))
+
+
+@view_config(route_name="collections.case_risk", request_method="POST", permission="collections.case.report_risk")
+def case_risk(request):
+    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    return run_action(request, lambda: services.report_high_risk(request.dbsession, case,
+                                                                 request.POST.get("reason", ""), request.user.id),
+                      f"High-risk client reported on case {case.id}.", case_url(request, case.id))
+
+
+@view_config(route_name="collections.item", request_method="POST", permission="collections.contact.log")
+def item_finish(request):
+    item = get_visible_or_404(request, ActionItem, request.matchdict["id"])
+    status = request.POST.get("status", "")
+    return run_action(request, lambda: services.finish_item(request.dbsession, item, status, request.user.username),
+                      f"Action item marked {status}.", safe_next(request, case_url(request, item.case_id)))
+
+
+# -- logging a contact ---------------------------------------------------------------------------
+
+class ContactSchema(CSRFSchema):
+    channel = colander.SchemaNode(colander.String(), title="Channel", widget=select_widget(
+        [(c, label(c)) for c in CHANNELS]), default="call")
+    outcome = colander.SchemaNode(colander.String(), title="Outcome", widget=select_widget(
+        [("", "— choose —")] + [(o, label(o)) for o in OUTCOMES]), missing="")
+    note = text_node("Note", "What was said, truthfully. Needed for disputes, refusals, claims of payment, third "
+                     "parties and wrong numbers.", widget=deform.widget.TextAreaWidget(rows=3))
+    message = text_node("Message text (SMS / email)", "Sent through the message gateway when the channel is "
+                        "SMS or email.", widget=deform.widget.TextAreaWidget(rows=2))
+    next_action_on = date_node("Next action date", "When to follow up (optional).")
+    promise_amount = money_node("Promised amount", "Only with the outcome 'promise to pay'.")
+    promise_due = date_node("Promised date", "The day they promised to pay by.")
+    next = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), missing="")
+
+
+@view_config(route_name="collections.case_contact", renderer=FORM_PAGE, permission="collections.contact.log")
+def case_contact(request):
+    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    back = safe_next(request, case_url(request, case.id))
+    form = make_form(request, ContactSchema(), buttons=(deform.Button("log", "Log contact"),))
+
+    def save(data):
+        contact = services.log_contact(
+            request.dbsession, case, request.user.id, channel=data["channel"], outcome=data["outcome"],
+            note=data["note"], message=data["message"], next_action_on=data["next_action_on"],
+            promise_amount=data["promise_amount"], promise_due=data["promise_due"])
+        flash(request, f"{label(contact.channel).capitalize()} logged on case {case.id}: {label(contact.outcome)}.")
+        return back
+
+    customer = case.customer
+    intro = (f"Case {case.id} · {customer.name} · phone {customer.phone or '—'} · {case.stage} stage · "
+             f"{case.loan.days_past_due} days past due · overdue {case.overdue_amount:,.2f}.")
+    return page(f"Log a contact — case {case.id}", process(request, form, save, appstruct={"next": back,
+                                                                                          "channel": "call"}),
+                intro=intro)
+

@@ -1,0 +1,102 @@
+"""Lists of promises, contacts and outbox messages (record rules narrow them like the cases)."""
+from __future__ import annotations
+
+from pyramid.view import view_config
+from sqlalchemy.orm import aliased
+
+from core.models.user import User
+from core.security import restricted_query
+from core.web.listing import Column, Filter, Listing, render_listing
+from plugins.collections.models import (
+    CHANNELS, OUTBOX_STATUSES, OUTCOMES, PROMISE_STATUSES, Case, Contact, OutboxMessage, Promise,
+)
+from plugins.collections.views.common import TEMPLATES, label
+from plugins.lending.models import Customer
+
+
+def _case_link(request, row):
+    return request.route_url("collections.case", id=row[0].case_id)
+
+
+def _customer(stmt, case_column):
+    return (stmt.join(Case, Case.id == case_column).join(Customer, Customer.id == Case.customer_id)
+            .add_columns(Customer.name))
+
+
+@view_config(route_name="collections.promises", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+def promises(request):
+    who = aliased(User)
+    stmt = (_customer(restricted_query(request, Promise), Promise.case_id)
+            .outerjoin(who, who.id == Promise.collector_id).add_columns(who.username))
+    listing = Listing(request, stmt, columns=[
+        Column("case", "Case", Promise.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("amount", "Amount", Promise.amount, value=lambda r: f"{r[0].amount:,.2f}", css="money"),
+        Column("made_on", "Made", Promise.made_on, value=lambda r: r[0].made_on),
+        Column("due_on", "Pay by", Promise.due_on, value=lambda r: r[0].due_on),
+        Column("status", "Status", Promise.status, value=lambda r: r[0].status),
+        Column("paid", "Paid", Promise.paid_amount, value=lambda r: f"{r[0].paid_amount:,.2f}", css="money"),
+        Column("collector", "Collector", who.username, value=lambda r: r.username or "—"),
+    ], filters=[
+        Filter("status", "Status", lambda s, v: s.where(Promise.status == v), tuple((x, x) for x in PROMISE_STATUSES)),
+        Filter("due", "Pay by (date)", lambda s, v: _on(s, Promise.due_on, v), kind="date"),
+        Filter("collector", "Collector", lambda s, v: s.where(who.username == v)),
+    ], default_sort="due_on", export_name="promises")
+    return render_listing(listing, title="Promises to pay")
+
+
+@view_config(route_name="collections.contacts", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+def contacts(request):
+    who = aliased(User)
+    stmt = (_customer(restricted_query(request, Contact), Contact.case_id)
+            .outerjoin(who, who.id == Contact.collector_id).add_columns(who.username))
+    listing = Listing(request, stmt, columns=[
+        Column("id", "#", Contact.id, value=lambda r: r[0].id),
+        Column("case", "Case", Contact.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("contacted_on", "Date", Contact.contacted_on, value=lambda r: r[0].contacted_on),
+        Column("channel", "Channel", Contact.channel, value=lambda r: label(r[0].channel)),
+        Column("outcome", "Outcome", Contact.outcome, value=lambda r: label(r[0].outcome)),
+        Column("stage", "Stage", Contact.stage, value=lambda r: r[0].stage),
+        Column("note", "Note", None, value=lambda r: r[0].note[:80]),
+        Column("collector", "Collector", who.username, value=lambda r: r.username or "—"),
+    ], filters=[
+        Filter("channel", "Channel", lambda s, v: s.where(Contact.channel == v), tuple((c, label(c)) for c in CHANNELS)),
+        Filter("outcome", "Outcome", lambda s, v: s.where(Contact.outcome == v), tuple((o, label(o)) for o in OUTCOMES)),
+        Filter("on", "Date", lambda s, v: _on(s, Contact.contacted_on, v), kind="date"),
+        Filter("collector", "Collector", lambda s, v: s.where(who.username == v)),
+    ], default_sort="-id", export_name="contacts")
+    return render_listing(listing, title="Contact attempts")
+
+
+@view_config(route_name="collections.outbox", renderer=TEMPLATES + "list.pt", permission="collections.outbox.view")
+def outbox(request):
+    stmt = _customer(restricted_query(request, OutboxMessage), OutboxMessage.case_id)
+    listing = Listing(request, stmt, columns=[
+        Column("id", "#", OutboxMessage.id, value=lambda r: r[0].id),
+        Column("case", "Case", OutboxMessage.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("channel", "Channel", OutboxMessage.channel, value=lambda r: r[0].channel),
+        Column("recipient", "To", OutboxMessage.recipient, value=lambda r: r[0].recipient),
+        Column("body", "Text", None, value=lambda r: r[0].body),
+        Column("status", "Status", OutboxMessage.status, value=lambda r: r[0].status),
+        Column("created_at", "Written", OutboxMessage.created_at, value=lambda r: r[0].created_at),
+        Column("provider_ref", "Gateway ref.", None, value=lambda r: r[0].provider_ref or r[0].error[:60]),
+    ], filters=[
+        Filter("status", "Status", lambda s, v: s.where(OutboxMessage.status == v),
+               tuple((x, x) for x in OUTBOX_STATUSES)),
+        Filter("channel", "Channel", lambda s, v: s.where(OutboxMessage.channel == v), (("sms", "sms"), ("email", "email"))),
+        Filter("to", "To", lambda s, v: s.where(OutboxMessage.recipient.ilike(f"%{v}%"))),
+    ], default_sort="-id", export_name="outbox")
+    intro = ("SMS and email to debtors. Status 'outbox': no gateway plugin is enabled, the outbox is the gateway; "
+             "'queued': waiting for the gateway; 'sent' / 'failed': the gateway's answer.")
+    return render_listing(listing, title="Message outbox", intro=intro)
+
+
+def _on(stmt, column, value):
+    from datetime import date
+
+    try:
+        return stmt.where(column == date.fromisoformat(value))
+    except ValueError:
+        return stmt.where(False)

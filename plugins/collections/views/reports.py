@@ -1,0 +1,67 @@
+"""Reports for supervisors: one page per report with an SVG chart, the table and a CSV export."""
+from __future__ import annotations
+
+import csv
+import io
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from core.audit import record_event
+from core.errors import UserError
+from core.web.charts import bar_chart
+from plugins.collections.services import config, reports
+from plugins.collections.views.common import TEMPLATES
+
+
+def _period(request) -> reports.Period:
+    today = config.today(request.dbsession)
+    try:
+        return reports.Period.month(request.params.get("month") or None, today)
+    except UserError:
+        return reports.Period.month(None, today)
+
+
+@view_config(route_name="collections.reports", renderer=TEMPLATES + "reports.pt",
+             permission="collections.report.view")
+def report_index(request):
+    period = _period(request)
+    return {"title": "Collections reports", "period": period,
+            "reports": [(name, title) for name, (title, _fn) in reports.REPORTS.items()]}
+
+
+@view_config(route_name="collections.report", renderer=TEMPLATES + "report.pt",
+             permission="collections.report.view")
+def report_page(request):
+    name = request.matchdict["name"]
+    if name not in reports.REPORTS:
+        raise HTTPNotFound()
+    period = _period(request)
+    report = reports.build(request.dbsession, name, period, request.registry.settings or {})
+    if request.params.get("format") == "csv":
+        return csv_response(request, report, period)
+    chart = bar_chart(report.chart, title=report.chart_title, value_width=90) if report.chart else ""
+    return {"title": report.title, "report": report, "period": period, "chart": chart,
+            "reports": [(n, t) for n, (t, _fn) in reports.REPORTS.items()]}
+
+
+def csv_response(request, report, period) -> Response:
+    record_event(request.dbsession, "csv_export", "core.export", None,
+                 {"list": f"collections-{report.name}", "filters": {"month": period.label}})
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(report.columns)
+    for row in report.rows:
+        writer.writerow([_cell(v) for v in row])
+    response = Response(body=buf.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8")
+    response.content_disposition = f'attachment; filename="collections-{report.name}-{period.label}.csv"'
+    return response
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with = + - @ as formulas: defuse them (names come from users).
+    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not text[1:].replace(".", "").isdigit()):
+        return "'" + text
+    return text
