@@ -1,0 +1,111 @@
+"""Demo data end to end, the jobs as the scheduler runs them, models and migrations in step."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from core.jobs import execute_job, job_platform, manual_slot
+from core.models.user import User
+from plugins.collections.models import OPEN_STATUSES, Case, CollectorQueue
+
+
+def _demo(mutuo_db, loader, scale=1):
+    """Run one plugin's demo loader the way `mutuo demo load` does: own transaction, no plugin manager bound."""
+    from plugins.lending.services import bind
+
+    def run(session):
+        bind(session, settings=mutuo_db.settings)  # the document store path; no events are fired
+        return loader(session, scale)
+
+    return mutuo_db.transaction(run, actor="cli:demo load")
+
+
+def _open_cases(mutuo_db):
+    def read(session):
+        return session.execute(select(Case.id, Case.stage, Case.collector_id)
+                               .where(Case.status.in_(OPEN_STATUSES))).all()
+    return mutuo_db.transaction(read)
+
+
+def test_close_of_business_on_the_demo_data_opens_cases_the_assignment_job_spreads(mutuo_db, monkeypatch):
+    from plugins.collections.demo import load as collections_demo
+    from plugins.lending.demo import load as lending_demo
+    from plugins.products.demo import load as products_demo
+
+    _demo(mutuo_db, products_demo)
+    _demo(mutuo_db, lending_demo, 2)
+    summary = _demo(mutuo_db, collections_demo)
+    assert "collectors with stage queues" in summary
+    after_demo = _open_cases(mutuo_db)
+    assert after_demo and all(collector is not None for _id, _stage, collector in after_demo)
+
+    registry = job_platform({**mutuo_db.settings, "mutuo.timezone": "UTC"}, base=mutuo_db.registry,
+                            engine=mutuo_db.engine)
+    from plugins.lending.services import context
+
+    later = date.today() + timedelta(days=40)  # forty days without payments: more loans fall overdue
+    monkeypatch.setattr(context, "today", lambda session: later)
+    cob = execute_job(registry, "lending.close_of_business", manual_slot(), "manual", "test")
+    assert cob.status == "succeeded", cob.error
+    waiting = [c for c in _open_cases(mutuo_db) if c[2] is None]
+    assert waiting, "close of business opened no new case"
+
+    run = execute_job(registry, "collections.assign_cases", manual_slot(), "manual", "test")
+    assert run.status == "succeeded", run.error
+    cases = _open_cases(mutuo_db)
+    assert all(collector is not None for _id, _stage, collector in cases)
+
+    def team(session):
+        queues = {(q.collector_id, q.stage) for q in session.scalars(select(CollectorQueue)
+                                                                       .where(CollectorQueue.active.is_(True)))}
+        names = dict(session.execute(select(User.id, User.username)).all())
+        return queues, names
+
+    queues, names = mutuo_db.transaction(team)
+    got = {cid: names[collector] for cid, _stage, collector in cases}
+    assert len({got[cid] for cid, *_ in waiting}) >= 2, "the new cases went to a single collector"
+    for cid, stage, collector in cases:
+        assert (collector, stage) in queues or cid in {c[0] for c in after_demo}, (names[collector], stage)
+
+    for job in ("collections.sync_cases", "collections.check_promises", "collections.create_action_items",
+                "collections.deliver_messages"):
+        outcome = execute_job(registry, job, manual_slot(), "manual", "test")
+        assert outcome.status == "succeeded", (job, outcome.error)
+
+
+def test_jobs_are_declared_with_schedules_after_close_of_business(mutuo_db):
+    jobs = mutuo_db.registry["mutuo.jobs"]
+    for name in ("sync_cases", "check_promises", "assign_cases", "create_action_items", "deliver_messages"):
+        assert f"collections.{name}" in jobs
+    assert jobs["collections.assign_cases"].schedule == "45 0 * * *"
+
+
+def _ours(obj, name, type_, reflected, compare_to):
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name.startswith("collections_")
+
+
+def test_models_and_migrations_agree(mutuo_db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.models.meta import Base
+
+    with mutuo_db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_collections_branch_depends_on_lending(mutuo_db):
+    from alembic.script import ScriptDirectory
+
+    from core.migrate import alembic_config, status
+
+    with mutuo_db.engine.connect() as conn:
+        branches = {b.branch: b for b in status(mutuo_db.settings, mutuo_db.pm, conn)}
+        script = ScriptDirectory.from_config(alembic_config(mutuo_db.settings, mutuo_db.pm, conn))
+    assert branches["collections"].at_head
+    first = script.get_revision("collections_0001")
+    assert first.branch_labels == {"collections"}
+    deps = first.dependencies or ()
+    assert any(dep.startswith("lending_") for dep in ((deps,) if isinstance(deps, str) else deps))
+
