@@ -65,7 +65,7 @@ def create_due_items(session) -> ActionRun:
                .where(C.c.status.in_(OPEN_STATUSES), C.c.stage == action.stage, dpd >= action.day_offset, ~already))
         result = session.execute(insert(A).from_select(
             ["case_id", "action_id", "occurrence", "stage", "channel", "due_on", "status", "done_by", "created_at"],
-            due))
+            due).execution_options(preserve_rowcount=True))  # INSERT row counts are not kept unless asked
         if result.rowcount:
             run.created[action.channel] += result.rowcount
     if config.auto_send(config.settings(session)):
