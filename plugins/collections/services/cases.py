@@ -78,9 +78,9 @@ def on_delinquency_changed(session, loan: Loan, old_bucket: str, new_bucket: str
         case = open_case(session, loan, new_bucket, stage, on)
     else:
         case.bucket = new_bucket
+        case.overdue_amount = overdue_amount(session, loan.id, on)
         if stage != case.stage:
             restage(session, case, stage, on)
-    case.overdue_amount = overdue_amount(session, loan.id, on)
     session.flush()
     return case
 
@@ -93,13 +93,13 @@ def on_loan_closed(session, loan: Loan) -> None:
 
 
 def open_case(session, loan: Loan, bucket: str, stage: str, on: date) -> Case:
+    owed = overdue_amount(session, loan.id, on)
     case = Case(loan_id=loan.id, open_loan_id=loan.id, customer_id=loan.customer_id, status="open", stage=stage,
-                bucket=bucket, region=loan.region or "", needs_assignment=True, overdue_amount=ZERO,
+                bucket=bucket, region=loan.region or "", needs_assignment=True, overdue_amount=owed,
                 opened_on=on, stage_since=on, broken_promises=0, high_risk=False)
     session.add(case)
     session.flush()
-    session.add(StageEntry(case_id=case.id, stage=stage, bucket=bucket, entered_on=on,
-                           overdue_at_entry=overdue_amount(session, loan.id, on)))
+    session.add(StageEntry(case_id=case.id, stage=stage, bucket=bucket, entered_on=on, overdue_at_entry=owed))
     return case
 
 
@@ -112,7 +112,7 @@ def restage(session, case: Case, stage: str, on: date) -> None:
     case.stage_since = on
     case.needs_assignment = True
     session.add(StageEntry(case_id=case.id, stage=stage, bucket=case.bucket, entered_on=on,
-                           overdue_at_entry=overdue_amount(session, case.loan_id, on)))
+                           overdue_at_entry=case.overdue_amount))
     _skip_pending_items(session, [case.id])
 
 
