@@ -37,6 +37,7 @@ def setup(engine, registry, settings, version_id: int, loans: int, investors: in
     import tempfile
 
     from core.documents import link_document, store_from_settings, upload
+    from core.models.document import Document
     from plugins.lending import services
     from plugins.lending.services import context
 
@@ -53,9 +54,9 @@ def setup(engine, registry, settings, version_id: int, loans: int, investors: in
         customer = services.create_customer(session, role=role, name=f"{role} {n}", id_number=f"{role[0]}{n:06d}")
         if not document:  # one identity scan, linked to every customer (KYC needs a document on file)
             document.append(upload(session, store, stream=io.BytesIO(b"bench id"), filename="id.txt",
-                                   entity_type="lending.customer", entity_id=customer.id).document)
+                                   entity_type="lending.customer", entity_id=customer.id).document_id)
         else:
-            link_document(session, document[0], "lending.customer", customer.id)
+            link_document(session, session.get(Document, document[0]), "lending.customer", customer.id)
         services.set_kyc(session, customer, "verified")
         return customer
 

@@ -180,6 +180,9 @@ class Loan(Base):
     status: Mapped[str] = mapped_column(String(12), default="active", index=True)
     days_past_due: Mapped[int] = mapped_column(Integer, default=0)
     bucket: Mapped[str] = mapped_column(String(10), default=CURRENT, index=True)
+    #: Due date of the oldest unpaid installment (NULL: nothing unpaid), kept by the services whenever
+    #: an installment's ``paid_on`` changes, so close of business reads days past due off this table.
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date, index=True)
     penalty_accrued: Mapped[Decimal] = mapped_column(Accrual(), default=Decimal(0))
     closed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,6 +58,8 @@ def disburse(session, application: Application, disbursed_on: date | None = None
     if invested != principal:
         raise UserError(f"Investments add up to {invested:,.2f}, not the {principal:,.2f} to disburse; "
                         f"the application is not fully funded.", "status")
+    schedule = build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
+                              add_months(disbursed_on, 1))
     loan = Loan(
         customer_id=application.customer_id, application_id=application.id, product_version_id=version.id,
         principal=principal, annual_rate=application.annual_rate, term_months=application.term_months,
@@ -66,12 +68,11 @@ def disburse(session, application: Application, disbursed_on: date | None = None
         penalty_daily_rate=version.penalty_daily_rate, grace_days=version.grace_days,
         allocation_order=",".join(parse_order(version.allocation_order)), region=application.region,
         industry=application.industry, status="active", days_past_due=0, bucket="current",
-        penalty_accrued=Decimal(0))
+        penalty_accrued=Decimal(0), oldest_unpaid_due=schedule[0].due_date)
     session.add(loan)
     session.flush()
     grace = timedelta(days=int(version.grace_days) + 1)
-    for item in build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
-                               add_months(disbursed_on, 1)):
+    for item in schedule:
         session.add(Installment(loan_id=loan.id, number=item.number, due_date=item.due_date,
                                 penalty_from=item.due_date + grace, principal_due=item.principal,
                                 interest_due=item.interest, fee_due=ZERO, penalty_accrued=Decimal(0)))
@@ -154,10 +155,11 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
         raise UserError(f"'{amount}' is not an amount; write it like 250.00.", "amount") from None
+    # Lock the loan first: two posts of one reference to one loan then queue, and the second is refused.
+    loan = session.get(Loan, loan.id, with_for_update=True, populate_existing=True)
     reference = _check_reference(session, reference)
     if amount <= ZERO:
         raise UserError("Enter an amount greater than zero.", "amount")
-    loan = session.get(Loan, loan.id, with_for_update=True, populate_existing=True)
     if loan.status != "active":
         raise UserError(f"Loan {loan.id} is {loan.status}; repayments are posted to active loans only.", "loan_id")
     if paid_on is None:
@@ -167,7 +169,8 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
     if paid_on > context.today(session):
         raise UserError("The payment date is in the future; post it on the day the money arrives.", "paid_on")
     open_items = [i for i in loan.installments if i.paid_on is None]
-    due_by = _due_by(session, paid_on)
+    closed_through = _last_closed(session)
+    due_by = max(paid_on, closed_through) if closed_through else paid_on
     limit = payoff([owed(i) for i in open_items], due_by)
     if amount > limit:
         raise UserError(f"Loan {loan.id} can take at most {limit:,.2f} on {paid_on} (everything due plus the "
@@ -178,7 +181,9 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
     for paid in allocation.paid:
         _apply(by_number[paid.number], paid, paid_on)
     _distribute(session, loan, repayment)
-    closed = all(i.paid_on is not None for i in loan.installments)
+    unpaid = [i.due_date for i in loan.installments if i.paid_on is None]
+    loan.oldest_unpaid_due = min(unpaid) if unpaid else None
+    closed = not unpaid
     session.flush()
     hook = context.hooks(session)
     hook.lending_repayment_posted(repayment=repayment)
@@ -186,7 +191,7 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
         _close(session, loan, paid_on)
         hook.lending_loan_closed(loan=loan)
     else:
-        refresh_delinquency(session, loan)
+        refresh_delinquency(session, loan, closed_through)
     return repayment
 
 
@@ -244,9 +249,9 @@ def _close(session, loan: Loan, closed_on: date) -> None:
                                                                 days_past_due=0)
 
 
-def refresh_delinquency(session, loan: Loan) -> None:
+def refresh_delinquency(session, loan: Loan, closed: date | None = None) -> None:
     """Recompute one loan's days past due as of the last closed business date (after a repayment)."""
-    closed = _last_closed(session)
+    closed = closed or _last_closed(session)
     if closed is None or loan.status != "active":
         return
     buckets = buckets_from_settings(context.settings(session))

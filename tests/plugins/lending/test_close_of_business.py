@@ -128,6 +128,7 @@ def test_python_and_sql_rules_agree(session, world):
         session.expire_all()
         for loan in loans:
             unpaid = [i.due_date for i in loan.installments if i.paid_on is None]
+            assert loan.oldest_unpaid_due == min(unpaid, default=None)  # kept by the services
             dpd = days_past_due(unpaid, day)
             assert (loan.days_past_due, loan.bucket) == (dpd, bucket_for(dpd, buckets)), (loan.id, day)
 
