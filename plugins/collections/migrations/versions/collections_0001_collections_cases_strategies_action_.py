@@ -13,7 +13,7 @@ import core.models.meta  # noqa: F401  (UTCDateTime)
 revision = 'collections_0001'
 down_revision = None
 branch_labels = ('collections',)
-depends_on = 'lending_0001'
+depends_on = 'lending_0002'
 
 
 def upgrade():
