@@ -270,3 +270,15 @@ def test_api_with_a_bearer_key(mutuo_db, data, build):
     denied = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "reference": "API-3"},
                            status=403).json
     assert denied["missing_permission"] == "lending.repayment.post"
+
+
+def test_events_from_web_requests_reach_a_plugin(data, make_user, testapp, events):
+    """The app's own plugin manager fires lending's hooks inside the request's transaction."""
+    app = manager(make_user, testapp)
+    token = csrf_token(app)
+    app.post(f"/lending/applications/{data['draft']}/submit", {"csrf_token": token}).follow()
+    form = app.get(f"/lending/loans/{data['loan']}/repay").forms["deform"]
+    form["amount"], form["paid_on"], form["reference"] = "10.00", "2025-05-30", "EVT-1"
+    form.submit("post").follow()
+    assert events.names()[:2] == ["lending_application_submitted", "lending_review_required"]
+    assert events.of("lending_repayment_posted")[0]["amount"] == D("10.00")
