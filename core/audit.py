@@ -199,7 +199,8 @@ def _after_flush(session, _flush_context):
 
 
 def _before_commit(session):
-    if session.info.get("audit_disabled"):
+    # Fired for savepoint releases too: entries are written once, by the outermost commit.
+    if session.info.get("audit_disabled") or session.in_nested_transaction():
         return
     session.flush()
     pending = session.info.pop(PENDING, None)
@@ -226,8 +227,20 @@ def write_entries(session, pending, actor: Actor) -> None:
     conn.execute(insert(_audit_table), rows)
 
 
-def _discard(session, *_args):
-    session.info.pop(PENDING, None)
+def _mark_savepoint(session, transaction):
+    if transaction.nested:
+        session.info.setdefault("audit_marks", {})[id(transaction)] = len(session.info.get(PENDING, []))
+
+
+def _discard(session, previous_transaction):
+    """A rolled-back savepoint drops what it queued; a rolled-back transaction drops all."""
+    if previous_transaction.nested:
+        mark = session.info.get("audit_marks", {}).pop(id(previous_transaction), None)
+        if mark is not None:
+            del session.info.get(PENDING, [])[mark:]
+    elif previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
+        session.info.pop("audit_marks", None)
 
 
 def install(session_class=Session) -> None:
@@ -236,7 +249,7 @@ def install(session_class=Session) -> None:
         return
     event.listen(session_class, "after_flush", _after_flush)
     event.listen(session_class, "before_commit", _before_commit)
-    event.listen(session_class, "after_rollback", _discard)
+    event.listen(session_class, "after_transaction_create", _mark_savepoint)
     event.listen(session_class, "after_soft_rollback", _discard)
 
 

@@ -56,21 +56,13 @@ def process(request, form: deform.Form, on_valid, appstruct=None, success_url=No
 
 
 class Savepoint:
-    """Undo a service's partial writes (and queued audit entries) when it refuses."""
+    """Undo a service's partial writes when it refuses (the audit hooks drop what it queued)."""
 
     def __init__(self, request):
-        from core.audit import PENDING
-
-        self.session = request.dbsession
-        self.queued = len(self.session.info.get(PENDING, []))
-        self.nested = self.session.begin_nested()
+        self.nested = request.dbsession.begin_nested()
 
     def rollback(self):
-        from core.audit import PENDING
-
         self.nested.rollback()
-        del self.session.info.get(PENDING, [])[self.queued:]
-
 
 def render_with_error(form: deform.Form, data: dict, exc: Exception) -> str:
     field = getattr(exc, "field", None)

@@ -30,7 +30,7 @@ def security_headers_tween_factory(handler, registry):
 
 def wants_json(request) -> bool:
     accept = request.headers.get("Accept", "")
-    return (request.path.startswith("/api/") or "application/json" in accept
+    return ("/api/" in request.path or request.path.startswith("/api") or "application/json" in accept
             or request.headers.get("Authorization", "").lower().startswith("bearer "))
 
 

@@ -211,3 +211,27 @@ def test_concurrent_transactions_still_verify(mutuo_db):
     assert not errors
     with mutuo_db.engine.connect() as conn:
         assert verify_chain(conn).intact
+
+
+def test_savepoints_write_once_and_drop_what_they_rolled_back(mutuo_db):
+    """A released savepoint writes nothing yet; a rolled-back one drops only its own entries."""
+    from mutuo_sample.models import Note
+
+    before = len(entries(mutuo_db))
+    session = mutuo_db.session_factory()
+    set_actor(session, Actor(None, "test"))
+    session.add(Note(title="kept-outer"))
+    session.flush()
+    with session.begin_nested():
+        session.add(Note(title="kept-inner"))
+    assert len(session.info["audit_pending"]) == 2  # still queued: nothing written at the release
+    nested = session.begin_nested()
+    session.add(Note(title="rolled-back"))
+    session.flush()
+    nested.rollback()
+    session.commit()
+    session.close()
+    written = [e.changes for e in entries(mutuo_db)[before:]]
+    assert len(written) == 2
+    assert any("kept-outer" in c for c in written) and any("kept-inner" in c for c in written)
+    assert not any("rolled-back" in c for c in written)
