@@ -183,12 +183,15 @@ def sync_default_roles(session, registry) -> list[str]:
             role = Role(name=name, title=spec.title, description=spec.description, builtin=True, plugin=plugin)
             session.add(role)
             changes.append(f"created role {name}")
+        granted = []
         for perm in spec.permissions:
             if (name, perm) in seeded:
                 continue
             if perm not in role.permissions:
                 role.grants.append(RolePermission(permission=perm))
-                changes.append(f"granted {perm} to {name}")
+                granted.append(perm)
             session.add(SeededPermission(role_name=name, permission=perm))
+        if granted:
+            changes.append(f"granted {name}: {', '.join(granted)}")
     session.flush()
     return changes
