@@ -56,10 +56,10 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     stage: Mapped[str] = mapped_column(String(8))
     bucket: Mapped[str] = mapped_column(String(10))
-    region: Mapped[str] = mapped_column(String(100), default="", index=True)
+    region: Mapped[str] = mapped_column(String(100), default="")
     collector_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
-    #: New or re-staged: the assignment job (re)assigns it.
-    needs_assignment: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    #: New or re-staged: the assignment job (re)assigns it (found through the status/stage index).
+    needs_assignment: Mapped[bool] = mapped_column(Boolean, default=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Unpaid principal, interest and fees of installments already due (penalties not included).
     overdue_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
@@ -148,14 +148,12 @@ class ActionItem(Base):
 
     __tablename__ = "collections_action_item"
     __audit__ = False
-    __table_args__ = (
-        UniqueConstraint("case_id", "action_id", "occurrence"),
-        Index("ix_collections_action_item_case_status", "case_id", "status"),
-    )
+    # The unique key starts with case_id: it also serves "the items of a case" (few per case).
+    __table_args__ = (UniqueConstraint("case_id", "action_id", "occurrence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"))
-    action_id: Mapped[int] = mapped_column(ForeignKey("collections_strategy_action.id"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("collections_strategy_action.id"))
     occurrence: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(16))
@@ -188,8 +186,9 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"), index=True)
-    collector_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    #: The collector before (no foreign key: a note of the past, and one check less per row in the daily job).
+    previous_id: Mapped[int | None] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(20))  # new | restaged | manual
     assigned_by: Mapped[str] = mapped_column(String(100), default="")

@@ -1,25 +1,27 @@
 """The daily action items: what each open case's strategy asks for today, set-based.
 
-For every active strategy action, one ``INSERT ... SELECT`` creates an item
-for every open case of that stage whose loan is at least ``day_offset`` days
-past due and has no item for this occurrence yet. The occurrence is the day
-past due the step belongs to: ``day_offset`` for a one-off step; for a
-repeating one the latest ``day_offset + k × repeat_every`` reached (a missed
+One ``INSERT ... SELECT`` joins every open case to its stage's active
+strategy actions and creates an item for each action the loan's days past due
+have reached and that has no item for this occurrence yet. The occurrence is
+the day past due the step belongs to: ``day_offset`` for a one-off step; for
+a repeating one the latest ``day_offset + k × repeat_every`` reached (a missed
 repetition is not made up: nobody calls five times on one day). The unique
-key (case, action, occurrence) makes a second run create nothing.
+key (case, action, occurrence) makes a second run create nothing. A case
+found late (say at day 8) gets each one-off step of its stage it has passed.
 
-SMS and email items are then sent at once through the message gateway
-(setting ``collections.auto_send``, default on); an item whose customer has
-no phone or email stays due for the collector. Calls, letters, visits and
-legal reviews wait for the collector, who marks them done by logging the
-contact or by hand.
+SMS and email items are sent at once through the message gateway (setting
+``collections.auto_send``, default on): such an item is created ``sent`` and
+its text, rendered in SQL, is written to the outbox in the same transaction.
+An item whose customer has no phone or email stays due for the collector.
+Calls, letters, visits and legal reviews wait for the collector, who marks
+them done by logging the contact or by hand.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, select
 
 from core.audit import record_event
 from core.errors import UserError
@@ -29,7 +31,7 @@ from plugins.collections.services import config, messages, strategies
 from plugins.collections.services.cases import business_date
 from plugins.lending.models import Customer, Loan
 
-CHUNK = 1000
+SENDER = "collections.action_items"
 
 
 @dataclass
@@ -51,59 +53,35 @@ def create_due_items(session) -> ActionRun:
     strategies.ensure_defaults(session)
     on = business_date(session)
     run = ActionRun(business_date=on)
-    C, L, A = Case.__table__, Loan.__table__, ActionItem.__table__
+    C, L, A, S, K = (Case.__table__, Loan.__table__, ActionItem.__table__, StrategyAction.__table__,
+                     Customer.__table__)
     run.cases = session.scalar(select(func.count()).where(C.c.status.in_(OPEN_STATUSES))) or 0
+    dpd = L.c.days_past_due
     now = utcnow()
-    for action in strategies.actions(session, active_only=True):
-        dpd = L.c.days_past_due
-        occurrence = (literal(action.day_offset) + (dpd - action.day_offset) // action.repeat_every
-                      * action.repeat_every) if action.repeat_every else literal(action.day_offset)
-        already = exists().where(A.c.case_id == C.c.id, A.c.action_id == action.id, A.c.occurrence == occurrence)
-        due = (select(C.c.id, literal(action.id), occurrence, C.c.stage, literal(action.channel), literal(on),
-                      literal("due"), literal(""), literal(now))
-               .select_from(C.join(L, L.c.id == C.c.loan_id))
-               .where(C.c.status.in_(OPEN_STATUSES), C.c.stage == action.stage, dpd >= action.day_offset, ~already))
-        result = session.execute(insert(A).from_select(
-            ["case_id", "action_id", "occurrence", "stage", "channel", "due_on", "status", "done_by", "created_at"],
-            due).execution_options(preserve_rowcount=True))  # INSERT row counts are not kept unless asked
-        if result.rowcount:
-            run.created[action.channel] += result.rowcount
-    if config.auto_send(config.settings(session)):
-        run.sent = send_due_messages(session, on)
+    # One statement for every action of every stage: the planner sees the whole job at once.
+    occurrence = case(
+        (S.c.repeat_every.is_(None), S.c.day_offset),
+        else_=S.c.day_offset + (dpd - S.c.day_offset) // S.c.repeat_every * S.c.repeat_every)
+    already = exists().where(A.c.case_id == C.c.id, A.c.action_id == S.c.id, A.c.occurrence == occurrence)
+    # SMS and email go out at once when the customer has the address: the item is born "sent".
+    address = case((S.c.channel == "sms", K.c.phone), else_=K.c.email)
+    sendable = and_(literal(config.auto_send(config.settings(session))), S.c.channel.in_(MESSAGE_CHANNELS),
+                    S.c.message != "", address != "")
+    status = case((sendable, "sent"), else_="due")
+    due = (select(C.c.id, S.c.id, occurrence, C.c.stage, S.c.channel, literal(on), status,
+                  case((sendable, SENDER), else_=""), case((sendable, now), else_=None), literal(now))
+           .select_from(C.join(L, L.c.id == C.c.loan_id).join(K, K.c.id == C.c.customer_id)
+                        .join(S, and_(S.c.stage == C.c.stage, S.c.active.is_(True), S.c.day_offset <= dpd)))
+           .where(C.c.status.in_(OPEN_STATUSES), ~already))
+    made = session.execute(insert(A).from_select(
+        ["case_id", "action_id", "occurrence", "stage", "channel", "due_on", "status", "done_by", "done_at",
+         "created_at"], due).returning(A.c.id, A.c.channel, A.c.status)).all()
+    run.created.update(channel for _id, channel, _status in made)
+    run.sent = messages.queue_for_items(session, [i for i, _channel, status in made if status == "sent"])
     record_event(session, "action_items_created", "collections.action_item", None,
                  {"business_date": on, "created": dict(run.created), "sent": run.sent})
     session.expire_all()
     return run
-
-
-def send_due_messages(session, on) -> int:
-    """Render and queue every due SMS/email item in batches; mark them sent."""
-    A, C, S = ActionItem.__table__, Case.__table__, StrategyAction.__table__
-    K, L = Customer.__table__, Loan.__table__
-    stmt = (select(A.c.id, A.c.case_id, A.c.channel, S.c.message, K.c.name, K.c.phone, K.c.email, C.c.loan_id,
-                   C.c.overdue_amount, L.c.days_past_due)
-            .select_from(A.join(S, S.c.id == A.c.action_id).join(C, C.c.id == A.c.case_id)
-                         .join(K, K.c.id == C.c.customer_id).join(L, L.c.id == C.c.loan_id))
-            .where(A.c.status == "due", A.c.channel.in_(MESSAGE_CHANNELS), C.c.status.in_(OPEN_STATUSES))
-            .order_by(A.c.id))
-    rows = session.execute(stmt).all()
-    sent = 0
-    for start in range(0, len(rows), CHUNK):
-        batch, done = [], []
-        for r in rows[start:start + CHUNK]:
-            recipient = r.phone if r.channel == "sms" else r.email
-            if not recipient or not r.message:
-                continue  # no address or no text: the collector sees the item and decides
-            body = messages.render(r.message, customer=r.name, loan=r.loan_id, amount=r.overdue_amount,
-                                   days=r.days_past_due, case=r.case_id)
-            batch.append({"case_id": r.case_id, "action_item_id": r.id, "channel": r.channel,
-                          "recipient": recipient, "body": body[:2000]})
-            done.append(r.id)
-        sent += messages.queue_many(session, batch)
-        if done:
-            session.execute(update(A).where(A.c.id.in_(done)).values(status="sent", done_at=utcnow(),
-                                                                     done_by="collections.action_items"))
-    return sent
 
 
 # -- by hand ---------------------------------------------------------------------------------

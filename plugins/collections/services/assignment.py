@@ -16,9 +16,15 @@ job gives each new or re-staged case to a holder of its stage's queue:
 
 Set-based: per stage one query for the holders' loads and one for the
 waiting cases; the choice is made in memory with heaps; the writes are one
-``UPDATE ... WHERE id IN (...)`` per collector and chunk, plus one
-multi-row insert into the assignment history. Every assignment is recorded
-there (shown in the case's history) and as a ``case_assigned`` audit event.
+``INSERT ... SELECT`` into the assignment history and one ``UPDATE`` of the
+cases for the whole stage on PostgreSQL (the case → collector mapping as two
+array parameters), chunks per collector on SQLite.
+
+Every assignment is recorded: a row of ``collections_assignment`` per case
+(shown in the case's history) and, in the hash-chained audit log, one
+``cases_assigned`` event per collector and stage naming every case — one
+audit row per case would cost more than the assignment itself at 100,000
+cases. A reassignment by hand is one ORM change, audited like any other.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case as sql_case, func, insert, literal, select, update
 
 from core.audit import current_actor, record_event
 from core.errors import UserError
@@ -35,9 +41,7 @@ from core.models.meta import utcnow
 from core.models.user import User
 from core.money import ZERO
 from plugins.collections.models import OPEN_STATUSES, STAGES, Assignment, Case, CollectorQueue
-
-CHUNK = 900  # ids per IN (...): below SQLite's bound-parameter limit
-
+from plugins.collections.services import bulk
 
 @dataclass
 class Holder:
@@ -154,28 +158,41 @@ def assign_cases(session) -> AssignRun:
 
 def _write(session, stage, chosen, kept, picker, by, run) -> None:
     now = utcnow()
-    for start in range(0, len(kept), CHUNK):
-        session.execute(update(Case).where(Case.id.in_(kept[start:start + CHUNK])).values(needs_assignment=False)
-                        .execution_options(synchronize_session=False))
+    C = Case.__table__
+    for chunk in bulk.id_chunks(session, kept):
+        session.execute(update(C).where(bulk.in_ids(session, C.c.id, chunk)).values(needs_assignment=False))
     run.kept += len(kept)
-    history = []
+    history = ["case_id", "collector_id", "previous_id", "stage", "reason", "assigned_by", "assigned_at"]
+    reason = sql_case((C.c.collector_id.is_(None), "new"), else_="restaged")
+    # The history is written first: it reads each case's previous collector before the update.
+    if bulk.is_postgresql(session):  # the whole stage in two statements, the mapping as two arrays
+        ids = [case_id for cases in chosen.values() for case_id, _ in cases]
+        who = [collector_id for collector_id, cases in chosen.items() for _ in cases]
+        mapping = bulk.pairs(ids, who)
+        session.execute(insert(Assignment.__table__).from_select(history, select(
+            C.c.id, mapping.c.value, C.c.collector_id, C.c.stage, reason, literal(by), literal(now))
+            .select_from(C.join(mapping, mapping.c.id == C.c.id))))
+        mapping = bulk.pairs(ids, who)
+        session.execute(update(C).where(C.c.id == mapping.c.id).values(
+            collector_id=mapping.c.value, assigned_at=now, needs_assignment=False))
+    else:
+        for collector_id, cases in chosen.items():
+            for chunk in bulk.id_chunks(session, [case_id for case_id, _ in cases]):
+                these = bulk.in_ids(session, C.c.id, chunk)
+                session.execute(insert(Assignment.__table__).from_select(history, select(
+                    C.c.id, literal(collector_id), C.c.collector_id, C.c.stage, reason, literal(by),
+                    literal(now)).where(these)))
+                session.execute(update(C).where(these).values(collector_id=collector_id, assigned_at=now,
+                                                              needs_assignment=False))
     for collector_id, cases in chosen.items():
-        ids = [case_id for case_id, _ in cases]
-        for start in range(0, len(ids), CHUNK):
-            session.execute(update(Case).where(Case.id.in_(ids[start:start + CHUNK]))
-                            .values(collector_id=collector_id, assigned_at=now, needs_assignment=False)
-                            .execution_options(synchronize_session=False))
         name = picker.holders[collector_id].username
         run.assigned[name] += len(cases)
-        for case_id, previous in cases:
-            history.append({"case_id": case_id, "collector_id": collector_id, "previous_id": previous,
-                            "stage": stage, "reason": "new" if previous is None else "restaged",
-                            "assigned_by": by, "assigned_at": now})
-            record_event(session, "case_assigned", "collections.case", case_id,
-                         {"collector": name, "previous_id": previous, "stage": stage,
-                          "reason": "new" if previous is None else "restaged"})
-    if history:
-        session.execute(insert(Assignment.__table__), history)
+        # One audit event per collector and stage, naming every case: the chain covers each assignment
+        # without a row per case (the history table holds that, and the case page shows it).
+        restaged = sum(1 for _, previous in cases if previous is not None)
+        record_event(session, "cases_assigned", "core.user", collector_id,
+                     {"collector": name, "stage": stage, "new": len(cases) - restaged, "restaged": restaged,
+                      "cases": sorted(case_id for case_id, _ in cases)})
 
 
 # -- by hand ---------------------------------------------------------------------------------
@@ -204,9 +221,7 @@ def reassign(session, case: Case, collector_id, reason: str = "manual") -> Case:
     case.collector_id, case.assigned_at, case.needs_assignment = member.id, utcnow(), False
     session.add(Assignment(case_id=case.id, collector_id=member.id, previous_id=previous, stage=case.stage,
                            reason=reason, assigned_by=current_actor(session).name[:100], assigned_at=utcnow()))
-    record_event(session, "case_assigned", "collections.case", case.id,
-                 {"collector": member.username, "previous_id": previous, "stage": case.stage, "reason": reason})
-    session.flush()
+    session.flush()  # the case's update (collector_id old → new) is audited like every ORM change
     return case
 
 
@@ -218,14 +233,14 @@ def release_cases(session, collector: User) -> int:
     if not ids:
         raise UserError(f"{collector.username} has no open cases.", "collector_id")
     by, now = current_actor(session).name[:100], utcnow()
-    for start in range(0, len(ids), CHUNK):
-        session.execute(update(Case).where(Case.id.in_(ids[start:start + CHUNK]))
-                        .values(collector_id=None, needs_assignment=True)
-                        .execution_options(synchronize_session=False))
+    for chunk in bulk.id_chunks(session, ids):
+        session.execute(update(Case.__table__).where(bulk.in_ids(session, Case.__table__.c.id, chunk))
+                        .values(collector_id=None, needs_assignment=True))
     session.execute(insert(Assignment.__table__), [
         {"case_id": i, "collector_id": None, "previous_id": collector.id, "stage": stages[i],
          "reason": "released", "assigned_by": by, "assigned_at": now} for i in ids])
-    record_event(session, "cases_released", "core.user", collector.id, {"cases": len(ids)})
+    record_event(session, "cases_released", "core.user", collector.id, {"collector": collector.username,
+                                                                        "cases": ids})
     session.expire_all()
     return len(ids)
 

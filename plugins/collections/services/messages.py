@@ -16,33 +16,57 @@ import logging
 import string
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, case as sql_case, cast, func, insert, literal, select
 
 from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.collections.models import MESSAGE_CHANNELS, OutboxMessage
+from plugins.collections.services import bulk
 from plugins.lending.services import context
 
 log = logging.getLogger(__name__)
 HOOK = "collections_send_message"
 PLACEHOLDERS = ("customer", "loan", "amount", "days", "case")
-_SAMPLE = {"customer": "Ana Example", "loan": 1, "amount": "1,000.00", "days": 5, "case": 1}
 
 
 def check_template(text: str, field: str = "message") -> None:
-    """Refuse a text whose {placeholders} the renderer does not know."""
+    """Refuse a text the renderers cannot both render the same way (see :func:`render_sql`)."""
+    if "{{" in text or "}}" in text:
+        raise UserError("Braces are only for placeholders such as {customer}; remove the {{ or }}.", field)
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        parts = list(string.Formatter().parse(text))
     except ValueError:
-        raise UserError("The text has an unmatched { or }; write {{ or }} for a literal brace.", field) from None
-    unknown = [n for n in names if n not in PLACEHOLDERS]
-    if unknown:
-        raise UserError(f"Unknown placeholder {{{unknown[0]}}}; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}.",
-                        field)
+        raise UserError("The text has an unmatched { or }; every { needs its }.", field) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            raise UserError(f"Unknown placeholder {{{name}}}; use "
+                            f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}.", field)
+        if spec or conversion:
+            raise UserError(f"Write placeholders plainly, like {{{name}}}; formats are not supported.", field)
 
 
 def render(text: str, *, customer: str, loan: int, amount: Decimal, days: int, case: int) -> str:
+    """The reference rendering of a strategy text (the SQL one must give the same)."""
     return text.format(customer=customer, loan=loan, amount=f"{amount:,.2f}", days=days, case=case)
+
+
+def _amount_sql(dialect: str, amount):
+    """SQL: ``amount`` written like ``1,234.56`` (as ``f"{amount:,.2f}"``)."""
+    if dialect == "postgresql":
+        return func.to_char(amount, "FM999,999,999,999,990.00")
+    # SQLite's printf groups thousands for integers only: whole part, then the cents.
+    return func.printf("%,d", cast(amount, Integer)) + "." + func.substr(func.printf("%.2f", amount), -2)
+
+
+def render_sql(dialect: str, text, *, customer, loan, amount, days, case):
+    """SQL rendering of a strategy text for many rows at once (the daily job); equals :func:`render`."""
+    out = text
+    for name, value in (("customer", customer), ("loan", cast(loan, String)), ("amount", _amount_sql(dialect, amount)),
+                        ("days", cast(days, String)), ("case", cast(case, String))):
+        out = func.replace(out, "{" + name + "}", value)
+    return out
 
 
 def gateway_enabled(session) -> bool:
@@ -82,16 +106,31 @@ def queue_message(session, case, channel: str, body: str, *, action_item_id=None
     return message
 
 
-def queue_many(session, rows: list[dict]) -> int:
-    """Write many messages at once (the action-item job): rows of case_id, action_item_id, channel, recipient, body."""
-    if not rows:
+def queue_for_items(session, item_ids: list[int]) -> int:
+    """Write the messages of these SMS/email action items, rendered in SQL (the daily job's bulk path)."""
+    from plugins.collections.models import ActionItem, Case, StrategyAction
+    from plugins.lending.models import Customer, Loan
+
+    if not item_ids:
         return 0
+    A, S, C = ActionItem.__table__, StrategyAction.__table__, Case.__table__
+    K, L = Customer.__table__, Loan.__table__
+    dialect = session.get_bind().dialect.name
     status = "queued" if gateway_enabled(session) else "outbox"
+    body = render_sql(dialect, S.c.message, customer=K.c.name, loan=C.c.loan_id, amount=C.c.overdue_amount,
+                      days=L.c.days_past_due, case=C.c.id)
+    recipient = sql_case((A.c.channel == "sms", K.c.phone), else_=K.c.email)
     now = utcnow()
-    session.execute(insert(OutboxMessage.__table__), [
-        {"contact_id": None, "provider_ref": "", "error": "", "sent_at": None, **row, "status": status,
-         "created_at": now} for row in rows])
-    return len(rows)
+    for chunk in bulk.id_chunks(session, item_ids):
+        rows = (select(A.c.case_id, A.c.id, A.c.channel, recipient, func.substr(body, 1, 2000), literal(status),
+                       literal(""), literal(""), literal(now))
+                .select_from(A.join(S, S.c.id == A.c.action_id).join(C, C.c.id == A.c.case_id)
+                             .join(K, K.c.id == C.c.customer_id).join(L, L.c.id == C.c.loan_id))
+                .where(bulk.in_ids(session, A.c.id, chunk)))
+        session.execute(insert(OutboxMessage.__table__).from_select(
+            ["case_id", "action_item_id", "channel", "recipient", "body", "status", "provider_ref", "error",
+             "created_at"], rows))
+    return len(item_ids)
 
 
 def deliver(session, limit: int = 500) -> str:

@@ -8,7 +8,7 @@ respected); the action-item job (:mod:`.actions`) reads the active ones.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from core.errors import UserError
 from core.platform_state import get_state, set_state
@@ -125,9 +125,7 @@ def update_action(session, action: StrategyAction, **data) -> StrategyAction:
 
 def delete_action(session, action: StrategyAction) -> None:
     """Remove an action; once it produced action items it can only be deactivated (they point to it)."""
-    used = session.scalar(select(func.count(ActionItem.id)).where(ActionItem.action_id == action.id))
-    if used:
-        raise UserError(f"This action already created {used} action item(s); deactivate it instead of deleting.",
-                        "active")
+    if session.scalar(select(exists().where(ActionItem.action_id == action.id))):
+        raise UserError("This action already created action items; deactivate it instead of deleting.", "active")
     session.delete(action)
     session.flush()

@@ -1,6 +1,8 @@
 """The collector's queue, the case list, the case page and its workflow buttons, the contact form."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import colander
 import deform
 from pyramid.view import view_config
@@ -155,6 +157,8 @@ def case_page(request):
     reports = session.execute(select(RiskReport, users.username).outerjoin(users, users.id == RiskReport.reported_by_id)
                               .where(RiskReport.case_id == case.id).order_by(RiskReport.id.desc())).all()
     can_assign = request.has_permission("collections.case.assign")
+    panels = record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))
+    panels.history = _with_assignments(panels.history, assignments)
     return {"title": f"Case {case.id}", "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
             "as_of": as_of, "items": items, "contacts": contacts, "promises": promises, "assignments": assignments,
             "reports": reports, "team": services.team(session) if can_assign and case.is_open else [],
@@ -164,8 +168,20 @@ def case_page(request):
             and case.stage == "late" and case.status != "escalated",
             "can_report": request.has_permission("collections.case.report_risk"),
             "loan_link": request.has_permission("lending.loan.view"), "label": label,
-            "csrf": request.session.get_csrf_token(),
-            "panels": record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))}
+            "csrf": request.session.get_csrf_token(), "panels": panels}
+
+
+def _with_assignments(history: list[dict], assignments) -> list[dict]:
+    """The audit history plus the assignment history rows, newest first.
+
+    The assignment job audits one event per collector (see services.assignment); each case's own
+    assignments live in collections_assignment and are shown here as history entries.
+    """
+    extra = [{"entry": SimpleNamespace(at=a.assigned_at, actor=a.assigned_by, action="case_assigned"),
+              "changes": [("collector", f"{previous or '∅'} → {to or '(pool)'}"), ("reason", a.reason),
+                          ("stage", a.stage)]}
+             for a, to, previous in assignments if a.reason != "manual"]  # by hand: the audited update shows it
+    return sorted(history + extra, key=lambda item: item["entry"].at, reverse=True)
 
 
 @view_config(route_name="collections.case_assign", request_method="POST", permission="collections.case.assign")

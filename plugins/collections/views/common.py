@@ -24,6 +24,8 @@ def run_action(request, action, success, back: str):
         point.rollback()
         flash(request, str(exc), "danger")
         return HTTPFound(back)
+    if point.nested.is_active:
+        point.nested.commit()  # release the savepoint: its writes (and their audit entries) are kept
     flash(request, success(result) if callable(success) else success)
     return HTTPFound(back)
 

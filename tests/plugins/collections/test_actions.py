@@ -68,6 +68,23 @@ def test_items_follow_the_strategy_day_by_day(session, world):
         ("call", 31, "due"), ("call", 34, "due"), ("call", 37, "due")]
 
 
+def test_the_sql_rendering_equals_the_reference_rendering(session, world):
+    """The job renders texts in SQL (one statement for all messages); it must read like str.format would."""
+    from decimal import Decimal as D
+
+    from plugins.collections.models import Case
+
+    borrower = world.customer(phone="+34 600 000 002")
+    loan = world.loan(disbursed_on=DISBURSED, borrower=borrower, amount=D("50000.00"))
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))
+    actions.create_due_items(session)
+    case = session.scalars(select(Case)).one()
+    [message] = session.scalars(select(OutboxMessage)).all()
+    assert case.overdue_amount > 1000  # thousands separators are exercised
+    assert message.body == messages.render(strategies.REMINDER, customer=borrower.name, loan=loan.id,
+                                           amount=case.overdue_amount, days=1, case=case.id)
+
+
 def test_a_customer_without_phone_keeps_the_sms_for_the_collector(session, world):
     world.loan(disbursed_on=DISBURSED)  # the test borrower has no phone
     close(session, date(2025, 2, 16), start=date(2025, 2, 16))
@@ -93,6 +110,9 @@ def test_an_inactive_action_makes_no_items(session, world):
     ({"stage": "early", "day_offset": 2, "channel": "call", "repeat_every": 0}, "repeat_every"),
     ({"stage": "early", "day_offset": 2, "channel": "sms"}, "message"),
     ({"stage": "early", "day_offset": 2, "channel": "sms", "message": "Hi {nombre}"}, "message"),
+    ({"stage": "early", "day_offset": 2, "channel": "sms", "message": "Owed: {amount:>12}"}, "message"),
+    ({"stage": "early", "day_offset": 2, "channel": "sms", "message": "Literal {{braces}}"}, "message"),
+    ({"stage": "early", "day_offset": 2, "channel": "sms", "message": "Unclosed {customer"}, "message"),
 ])
 def test_strategy_refusals_name_the_field(session, data, field):
     with pytest.raises(UserError) as caught:
@@ -137,9 +157,9 @@ def test_a_gateway_plugin_sends_after_commit(session, world, gateway):
     assert [m.status for m in session.scalars(select(OutboxMessage))] == ["queued", "queued"]
     assert gateway.sent == []  # nothing leaves while the transaction is open
     assert messages.deliver(session) == "1 message(s) sent, 1 failed"
-    rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert [(m.status, m.provider_ref) for m in rows] == [("sent", "provider-1"), ("failed", "")]
-    assert "barred" in rows[1].error
+    rows = {m.recipient: m for m in session.scalars(select(OutboxMessage))}
+    assert (rows["+34 600 000 001"].status, rows["+34 600 000 001"].provider_ref) == ("sent", "provider-1")
+    assert rows["+34 600 000 009"].status == "failed" and "barred" in rows["+34 600 000 009"].error
 
 
 def test_without_a_gateway_the_outbox_is_the_gateway(session):

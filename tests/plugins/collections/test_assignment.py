@@ -91,15 +91,22 @@ def test_restaged_cases_go_to_the_new_stage_queue_or_stay(session, world, collec
     assert [(a.reason, a.stage) for a in history] == [("new", "early"), ("restaged", "mid")]
 
 
-def test_every_assignment_is_audited_in_the_case_history(session, world, collector, mutuo_db):
-    collector("ana", ("early",))
-    [case] = overdue_loans(world, session, [(5000, "North")])
+def test_every_assignment_is_audited(session, world, collector, mutuo_db):
+    """One hash-chained event per collector and stage names every case; the history table has a row per case."""
+    import json
+
+    ana = collector("ana", ("early",))
+    cases = overdue_loans(world, session, [(5000, "North"), (4000, "North")])
     assign_cases(session)
     session.commit()
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "collections.case",
-                                                       AuditEntry.entity_id == str(case.id),
-                                                       AuditEntry.action == "case_assigned")).all()
-    assert len(entries) == 1 and '"collector":"ana"' in entries[0].changes
+    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "cases_assigned",
+                                                       AuditEntry.entity_id == str(ana.id))).all()
+    changes = json.loads(entry.changes)
+    assert (changes["collector"], changes["stage"], changes["new"]) == ("ana", "early", 2)
+    assert changes["cases"] == sorted(c.id for c in cases)
+    rows = session.scalars(select(Assignment).where(Assignment.case_id.in_([c.id for c in cases]))).all()
+    assert sorted((r.case_id, r.collector_id, r.reason) for r in rows) == sorted(
+        (c.id, ana.id, "new") for c in cases)
 
 
 def test_a_stage_nobody_holds_waits(session, world, collector):

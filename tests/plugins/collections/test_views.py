@@ -98,6 +98,22 @@ def test_log_a_call_with_a_promise_from_the_queue(book, mutuo_db, session):
     assert "Pays on Friday" in page.text and "promise to pay" in page.text
 
 
+def test_contacts_logged_through_the_form_are_audited(book, mutuo_db, session):
+    """Every result is recorded truthfully: the contact's insert is in the audit log and the case history."""
+    from core.models.audit import AuditEntry
+
+    _users, cases = book
+    ana = app_for(mutuo_db, "ana")
+    form = ana.get(f"/collections/cases/{cases['Ned North']}/contact").forms["deform"]
+    form["outcome"] = "right_party_contact"
+    form["note"] = "Knows, pays next week"
+    form.submit("log", status=302)
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "collections.contact",
+                                                       AuditEntry.action == "insert")).all()
+    assert len(entries) == 1 and "Knows, pays next week" in entries[0].changes
+    session.rollback()
+
+
 def test_one_click_no_answer_from_the_queue(book, mutuo_db, session):
     users, cases = book
     ana = app_for(mutuo_db, "ana")
@@ -118,7 +134,9 @@ def test_supervisor_reassigns_and_it_shows_in_the_history(book, mutuo_db, sessio
     shown = form.submit().follow()
     assert "assigned to ben" in shown.text
     assert "manual" in shown.html.find(id="assignments").text
-    assert "case assigned" in shown.html.find(id="history").text
+    history = shown.html.find(id="history").text
+    assert "case assigned" in history  # the job's assignment, from the assignment history
+    assert "collector_id" in history  # the reassignment by hand: an audited change of the case
     refused = sue.post(f"/collections/cases/{case_id}/assign", {"csrf_token": csrf_token(sue), "collector_id": "x"})
     assert "Choose the collector" in refused.follow().text
     assert app_for(mutuo_db, "ana").get(f"/collections/cases/{case_id}", expect_errors=True).status_int == 404

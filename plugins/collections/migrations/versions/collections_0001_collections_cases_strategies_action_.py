@@ -2,7 +2,7 @@
 
 Revision ID: collections_0001
 Revises: 
-Create Date: 2026-11-28 11:00:36.582498
+Create Date: 2026-11-28 11:31:12.765995
 """
 from alembic import op
 import sqlalchemy as sa
@@ -113,8 +113,6 @@ def upgrade():
         batch_op.create_index('ix_collections_case_collector_status', ['collector_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_collections_case_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_collections_case_loan_id'), ['loan_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_collections_case_needs_assignment'), ['needs_assignment'], unique=False)
-        batch_op.create_index(batch_op.f('ix_collections_case_region'), ['region'], unique=False)
         batch_op.create_index('ix_collections_case_status_stage', ['status', 'stage'], unique=False)
 
     op.create_table('collections_action_item',
@@ -134,10 +132,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections_action_item')),
     sa.UniqueConstraint('case_id', 'action_id', 'occurrence', name=op.f('uq_collections_action_item_case_id'))
     )
-    with op.batch_alter_table('collections_action_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_collections_action_item_action_id'), ['action_id'], unique=False)
-        batch_op.create_index('ix_collections_action_item_case_status', ['case_id', 'status'], unique=False)
-
     op.create_table('collections_assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -149,12 +143,10 @@ def upgrade():
     sa.Column('assigned_at', core.models.meta.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['collections_case.id'], name=op.f('fk_collections_assignment_case_id_collections_case')),
     sa.ForeignKeyConstraint(['collector_id'], ['core_user.id'], name=op.f('fk_collections_assignment_collector_id_core_user')),
-    sa.ForeignKeyConstraint(['previous_id'], ['core_user.id'], name=op.f('fk_collections_assignment_previous_id_core_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections_assignment'))
     )
     with op.batch_alter_table('collections_assignment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_collections_assignment_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_collections_assignment_collector_id'), ['collector_id'], unique=False)
 
     op.create_table('collections_contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -309,19 +301,12 @@ def downgrade():
 
     op.drop_table('collections_contact')
     with op.batch_alter_table('collections_assignment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_collections_assignment_collector_id'))
         batch_op.drop_index(batch_op.f('ix_collections_assignment_case_id'))
 
     op.drop_table('collections_assignment')
-    with op.batch_alter_table('collections_action_item', schema=None) as batch_op:
-        batch_op.drop_index('ix_collections_action_item_case_status')
-        batch_op.drop_index(batch_op.f('ix_collections_action_item_action_id'))
-
     op.drop_table('collections_action_item')
     with op.batch_alter_table('collections_case', schema=None) as batch_op:
         batch_op.drop_index('ix_collections_case_status_stage')
-        batch_op.drop_index(batch_op.f('ix_collections_case_region'))
-        batch_op.drop_index(batch_op.f('ix_collections_case_needs_assignment'))
         batch_op.drop_index(batch_op.f('ix_collections_case_loan_id'))
         batch_op.drop_index(batch_op.f('ix_collections_case_customer_id'))
         batch_op.drop_index('ix_collections_case_collector_status')
