@@ -199,13 +199,18 @@ def _after_flush(session, _flush_context):
 
 
 def _before_commit(session):
-    # Fired for savepoint releases too: entries are written once, by the outermost commit.
-    if session.info.get("audit_disabled") or session.in_nested_transaction():
+    # Also fired at savepoint releases: writing then is right, since the
+    # entries live in the same database transaction and roll back with it.
+    if session.info.get("audit_disabled"):
         return
     session.flush()
     pending = session.info.pop(PENDING, None)
     if pending:
         write_entries(session, pending, current_actor(session))
+        marks = session.info.get("audit_marks")
+        if marks:  # the queue restarted: open savepoints own nothing queued yet
+            for key in marks:
+                marks[key] = 0
 
 
 def write_entries(session, pending, actor: Actor) -> None:

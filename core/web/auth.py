@@ -5,14 +5,12 @@ from pyramid.view import view_config
 
 from core.accounts import authenticate
 from core.audit import record_event
+from core.web.forms import safe_next
 
 
 def _safe_next(request) -> str:
-    target = request.params.get("next", "")
     # Only same-site paths: never redirect a login to another host.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return request.application_url + target
-    return request.route_url("home")
+    return request.application_url + safe_next(request, "/")
 
 
 @view_config(route_name="login", renderer="core:web/templates/login.pt", permission=NO_PERMISSION_REQUIRED)

@@ -76,3 +76,32 @@ def render_with_error(form: deform.Form, data: dict, exc: Exception) -> str:
 def page(title, result, **extra):
     """A form view's answer: the redirect after success, else the page values."""
     return {"title": title, **extra, **result} if isinstance(result, dict) else result
+
+
+def run_action(request, action, success, back: str):
+    """Run a service from a POSTed workflow button.
+
+    A refusal (UserError) is flashed and its partial writes are undone; on
+    success ``success`` (a message, or a function of the result) is flashed.
+    Redirects to the URL the action returned, else to ``back``.
+    """
+    from core.web.shell import flash
+
+    point = Savepoint(request)
+    try:
+        result = action()
+    except UserError as exc:
+        point.rollback()
+        flash(request, str(exc), "danger")
+        return HTTPFound(back)
+    if success is not None:
+        flash(request, success(result) if callable(success) else success)
+    return HTTPFound(result if isinstance(result, str) else back)
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` parameter when it is a path on this site, else ``default`` (no open redirects)."""
+    target = request.params.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

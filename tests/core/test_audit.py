@@ -213,8 +213,8 @@ def test_concurrent_transactions_still_verify(mutuo_db):
         assert verify_chain(conn).intact
 
 
-def test_savepoints_write_once_and_drop_what_they_rolled_back(mutuo_db):
-    """A released savepoint writes nothing yet; a rolled-back one drops only its own entries."""
+def test_savepoints_keep_released_work_and_drop_rolled_back_work(mutuo_db):
+    """Entries of a released savepoint are kept; a rolled-back one drops only its own entries."""
     from mutuo_sample.models import Note
 
     before = len(entries(mutuo_db))
@@ -224,14 +224,34 @@ def test_savepoints_write_once_and_drop_what_they_rolled_back(mutuo_db):
     session.flush()
     with session.begin_nested():
         session.add(Note(title="kept-inner"))
-    assert len(session.info["audit_pending"]) == 2  # still queued: nothing written at the release
-    nested = session.begin_nested()
-    session.add(Note(title="rolled-back"))
+    outer = session.begin_nested()
+    session.add(Note(title="rolled-back-outer"))
+    with session.begin_nested():  # released inside a savepoint that is later rolled back
+        session.add(Note(title="rolled-back-inner"))
+    session.add(Note(title="rolled-back-after"))
     session.flush()
-    nested.rollback()
+    outer.rollback()
     session.commit()
     session.close()
     written = [e.changes for e in entries(mutuo_db)[before:]]
     assert len(written) == 2
     assert any("kept-outer" in c for c in written) and any("kept-inner" in c for c in written)
     assert not any("rolled-back" in c for c in written)
+
+
+def test_zope_commit_with_an_open_savepoint_writes_entries(mutuo_db):
+    """pyramid_tm commits the root transaction directly; an unreleased savepoint must not hide entries."""
+    import transaction
+    import zope.sqlalchemy
+
+    from mutuo_sample.models import Note
+
+    tm = transaction.TransactionManager(explicit=True)
+    with tm:
+        session = mutuo_db.session_factory(info={"tm": tm})
+        zope.sqlalchemy.register(session, transaction_manager=tm)
+        set_actor(session, Actor(None, "test"))
+        session.begin_nested()
+        session.add(Note(title="inside-open-savepoint"))
+        session.flush()
+    assert any("inside-open-savepoint" in e.changes for e in entries(mutuo_db))

@@ -14,8 +14,8 @@ from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
 from plugins.lending.services import applications as service, loans
-from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, percent_to_rate, \
-    run_action
+from core.web.forms import run_action
+from plugins.lending.views.common import TEMPLATES, money_node, parse_amount, parse_date, percent_to_rate
 from plugins.products import services as products
 from plugins.products.models import LoanProduct, ProductVersion
 

@@ -6,28 +6,11 @@ from decimal import Decimal, InvalidOperation
 
 import colander
 import deform
-from pyramid.httpexceptions import HTTPFound
 
 from core.errors import UserError
 from core.money import parse_money
-from core.web.forms import Savepoint
-from core.web.shell import flash
 
 TEMPLATES = "plugins.lending:templates/"
-
-
-def run_action(request, action, success: str, back: str):
-    """Run a workflow service from a POSTed button; a refusal is flashed and nothing is kept."""
-    point = Savepoint(request)
-    try:
-        result = action()
-    except UserError as exc:
-        point.rollback()
-        flash(request, str(exc), "danger")
-        return HTTPFound(back)
-    if success is not None:
-        flash(request, success(result) if callable(success) else success)
-    return HTTPFound(result if isinstance(result, str) else back)
 
 
 def parse_date(text, field: str, default: date | None = None) -> date | None:

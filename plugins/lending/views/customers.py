@@ -17,7 +17,8 @@ from plugins.lending.models import (
 )
 from plugins.lending.services import cash, customers as service
 from plugins.lending.services.loans import outstanding_principal
-from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, run_action
+from core.web.forms import run_action
+from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 
 
 def customer_url(request, customer) -> str:

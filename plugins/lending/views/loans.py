@@ -15,7 +15,8 @@ from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installme
 from plugins.lending.services import context, loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
-from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date, run_action
+from core.web.forms import run_action
+from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 from plugins.products.models import LoanProduct, ProductVersion
 
 
