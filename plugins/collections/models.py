@@ -7,7 +7,12 @@ lending's tables. Money is ``Numeric(18, 2)`` (``Money()``); rates
 Rows that are themselves a record written in bulk by the daily jobs (action
 items, the outbox, bucket changes, stage entries, recoveries, assignments)
 opt out of row-by-row auditing; the operations that write them are audited
-(see :mod:`plugins.collections.services.assignment`).
+(see :mod:`plugins.collections.services.assignment`). The tables the daily
+jobs fill by the hundred thousand (action items, outbox, assignments) keep a
+foreign key to the case they belong to and plain ids for the rest (the
+strategy step, the collector): a key check per row would cost more than the
+row, and the services keep those ids valid (a used strategy step cannot be
+deleted; users are deactivated, never deleted).
 """
 from __future__ import annotations
 
@@ -153,7 +158,7 @@ class ActionItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"))
-    action_id: Mapped[int] = mapped_column(ForeignKey("collections_strategy_action.id"))
+    action_id: Mapped[int] = mapped_column(Integer)  # a collections_strategy_action id (see the module docstring)
     occurrence: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(16))
@@ -163,7 +168,8 @@ class ActionItem(Base):
     done_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    action: Mapped[StrategyAction] = relationship()
+    action: Mapped[StrategyAction] = relationship(primaryjoin="StrategyAction.id == ActionItem.action_id",
+                                                  foreign_keys=[action_id], viewonly=True)
 
 
 class CollectorQueue(Base):
@@ -186,8 +192,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"), index=True)
-    collector_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
-    #: The collector before (no foreign key: a note of the past, and one check less per row in the daily job).
+    collector_id: Mapped[int | None] = mapped_column(Integer)  # core_user ids (see the module docstring)
     previous_id: Mapped[int | None] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(20))  # new | restaged | manual
@@ -244,7 +249,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"), index=True)
-    action_item_id: Mapped[int | None] = mapped_column(ForeignKey("collections_action_item.id"))
+    action_item_id: Mapped[int | None] = mapped_column(Integer)  # see the module docstring
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("collections_contact.id"))
     channel: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(200))

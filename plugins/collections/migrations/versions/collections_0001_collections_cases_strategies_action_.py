@@ -2,7 +2,7 @@
 
 Revision ID: collections_0001
 Revises: 
-Create Date: 2026-11-28 11:31:12.765995
+Create Date: 2026-11-28 11:38:03.844411
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,7 +127,6 @@ def upgrade():
     sa.Column('done_at', core.models.meta.UTCDateTime(timezone=True), nullable=True),
     sa.Column('done_by', sa.String(length=100), nullable=False),
     sa.Column('created_at', core.models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['action_id'], ['collections_strategy_action.id'], name=op.f('fk_collections_action_item_action_id_collections_strategy_action')),
     sa.ForeignKeyConstraint(['case_id'], ['collections_case.id'], name=op.f('fk_collections_action_item_case_id_collections_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections_action_item')),
     sa.UniqueConstraint('case_id', 'action_id', 'occurrence', name=op.f('uq_collections_action_item_case_id'))
@@ -142,7 +141,6 @@ def upgrade():
     sa.Column('assigned_by', sa.String(length=100), nullable=False),
     sa.Column('assigned_at', core.models.meta.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['collections_case.id'], name=op.f('fk_collections_assignment_case_id_collections_case')),
-    sa.ForeignKeyConstraint(['collector_id'], ['core_user.id'], name=op.f('fk_collections_assignment_collector_id_core_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections_assignment'))
     )
     with op.batch_alter_table('collections_assignment', schema=None) as batch_op:
@@ -209,7 +207,6 @@ def upgrade():
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('created_at', core.models.meta.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', core.models.meta.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['action_item_id'], ['collections_action_item.id'], name=op.f('fk_collections_outbox_action_item_id_collections_action_item')),
     sa.ForeignKeyConstraint(['case_id'], ['collections_case.id'], name=op.f('fk_collections_outbox_case_id_collections_case')),
     sa.ForeignKeyConstraint(['contact_id'], ['collections_contact.id'], name=op.f('fk_collections_outbox_contact_id_collections_contact')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections_outbox'))
