@@ -187,7 +187,8 @@ def generate(n: int, version_id: int, *, installments: bool = False, current_loa
             cases.append({
                 "id": loan_id, "loan_id": loan_id, "open_loan_id": loan_id, "customer_id": loan_id, "status": "open",
                 "stage": stages[bucket], "bucket": bucket, "region": region, "collector_id": None,
-                "needs_assignment": True, "assigned_at": None, "overdue_amount": owed, "opened_on": opened,
+                "needs_assignment": True, "assigned_at": None, "overdue_amount": owed, "overdue_since": oldest_unpaid,
+                "opened_on": opened,
                 "stage_since": opened, "closed_on": None, "close_reason": "", "next_action_on": None,
                 "promise_due": None, "broken_promises": 0, "high_risk": False, "escalated_at": None,
                 "created_at": NOW})

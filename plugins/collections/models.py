@@ -68,6 +68,8 @@ class Case(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Unpaid principal, interest and fees of installments already due (penalties not included).
     overdue_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: Due date of the oldest unpaid installment: days past due = business date − this, without the loan row.
+    overdue_since: Mapped[date | None] = mapped_column(Date)
     opened_on: Mapped[date] = mapped_column(Date)
     stage_since: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)

@@ -13,13 +13,16 @@ case per loan (the unique ``open_loan_id`` column refuses a second one).
 The overdue amount of a case is the unpaid principal, interest and fees of
 the loan's installments due before the business date its days past due are
 counted on (lending's last closed date); penalties are shown apart, on the
-loan. It is refreshed on every event and, set-based, by the daily sync.
+loan. With it the case keeps ``overdue_since``, the due date of the oldest
+unpaid installment, so lists compute days past due (and the queue's
+priority) from the case row alone. Both are refreshed on every event and,
+set-based, by the daily sync.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, func, insert, literal, select, update
+from sqlalchemy import exists, func, insert, literal, or_, select, update
 
 from core.audit import record_event
 from core.money import ZERO, money
@@ -45,10 +48,15 @@ def owed_expression(table=I):
             + (table.c.fee_due - table.c.fee_waived - table.c.fee_paid))
 
 
-def overdue_amount(session, loan_id: int, as_of: date) -> object:
-    total = session.scalar(select(func.sum(owed_expression()))
-                           .where(I.c.loan_id == loan_id, I.c.paid_on.is_(None), I.c.due_date < as_of))
-    return money(total or 0)
+def overdue(session, loan_id: int, as_of: date) -> tuple:
+    """(overdue amount, due date of the oldest unpaid installment) of one loan as of ``as_of``."""
+    total, oldest = session.execute(select(func.sum(owed_expression()), func.min(I.c.due_date))
+                                    .where(I.c.loan_id == loan_id, I.c.paid_on.is_(None), I.c.due_date < as_of)).one()
+    return money(total or 0), oldest
+
+
+def refresh_case(session, case: Case, as_of: date) -> None:
+    case.overdue_amount, case.overdue_since = overdue(session, case.loan_id, as_of)
 
 
 def open_case_for(session, loan_id: int) -> Case | None:
@@ -78,7 +86,7 @@ def on_delinquency_changed(session, loan: Loan, old_bucket: str, new_bucket: str
         case = open_case(session, loan, new_bucket, stage, on)
     else:
         case.bucket = new_bucket
-        case.overdue_amount = overdue_amount(session, loan.id, on)
+        refresh_case(session, case, on)
         if stage != case.stage:
             restage(session, case, stage, on)
     session.flush()
@@ -93,10 +101,10 @@ def on_loan_closed(session, loan: Loan) -> None:
 
 
 def open_case(session, loan: Loan, bucket: str, stage: str, on: date) -> Case:
-    owed = overdue_amount(session, loan.id, on)
+    owed, since = overdue(session, loan.id, on)
     case = Case(loan_id=loan.id, open_loan_id=loan.id, customer_id=loan.customer_id, status="open", stage=stage,
                 bucket=bucket, region=loan.region or "", needs_assignment=True, overdue_amount=owed,
-                opened_on=on, stage_since=on, broken_promises=0, high_risk=False)
+                overdue_since=since, opened_on=on, stage_since=on, broken_promises=0, high_risk=False)
     session.add(case)
     session.flush()
     session.add(StageEntry(case_id=case.id, stage=stage, bucket=bucket, entered_on=on, overdue_at_entry=owed))
@@ -197,16 +205,19 @@ def refresh_amounts(session, on: date) -> int:
     """Set every open case's overdue amount as of ``on``; returns how many changed."""
     C = Case.__table__
     S = StageEntry.__table__
-    owed = (select(I.c.loan_id.label("loan_id"), func.sum(owed_expression()).label("amount"))
+    owed = (select(I.c.loan_id.label("loan_id"), func.sum(owed_expression()).label("amount"),
+                   func.min(I.c.due_date).label("since"))
             .where(I.c.paid_on.is_(None), I.c.due_date < on).group_by(I.c.loan_id).subquery("owed"))
     changed = session.execute(
         update(C).where(C.c.loan_id == owed.c.loan_id, C.c.status.in_(OPEN_STATUSES),
-                        C.c.overdue_amount != owed.c.amount)
-        .values(overdue_amount=owed.c.amount)).rowcount
+                        or_(C.c.overdue_amount != owed.c.amount, C.c.overdue_since.is_(None),
+                            C.c.overdue_since != owed.c.since))
+        .values(overdue_amount=owed.c.amount, overdue_since=owed.c.since)).rowcount
     nothing_owed = ~exists().where(I.c.loan_id == C.c.loan_id, I.c.paid_on.is_(None), I.c.due_date < on)
     changed += session.execute(
-        update(C).where(C.c.status.in_(OPEN_STATUSES), C.c.overdue_amount != 0, nothing_owed)
-        .values(overdue_amount=0)).rowcount
+        update(C).where(C.c.status.in_(OPEN_STATUSES), or_(C.c.overdue_amount != 0, C.c.overdue_since.is_not(None)),
+                        nothing_owed)
+        .values(overdue_amount=0, overdue_since=None)).rowcount
     # Entries opened by the set-based path start at zero: give them their amount at entry.
     session.execute(update(S).where(S.c.case_id == C.c.id, S.c.left_on.is_(None), S.c.overdue_at_entry == 0,
                                     C.c.status.in_(OPEN_STATUSES), C.c.overdue_amount > 0)
@@ -216,4 +227,4 @@ def refresh_amounts(session, on: date) -> int:
 
 
 __all__ = ["on_delinquency_changed", "on_loan_closed", "open_case_for", "resolve", "sync", "refresh_amounts",
-           "business_date", "overdue_amount"]
+           "business_date", "overdue", "refresh_case"]

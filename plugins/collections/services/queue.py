@@ -8,18 +8,36 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String, case as sql_case, cast, func, literal, select
+from sqlalchemy import Date, String, case as sql_case, cast, func, literal, select
 
 from plugins.collections.models import OPEN_STATUSES, ActionItem, Case
-from plugins.lending.models import Loan
+from plugins.lending.services.delinquency import days_between
 
 PROMISE_FIRST = 10 ** 15  # larger than any amount × days, so promises due today sort first
 
 
-def priority(today: date):
-    """SQL: the queue's sort key (see the module docstring); needs Case joined to Loan."""
+def of_case(column):
+    """SQL: one value of the case's loan, customer or collector, as a correlated subquery.
+
+    Lists use these instead of joins: counting and paging a collector's cases then
+    reads only collections_case (joins made PostgreSQL hash whole tables), and each
+    value costs one primary-key lookup for the rows actually shown or sorted on.
+    """
+    table = column.table
+    key = {"lending_loan": Case.loan_id, "lending_customer": Case.customer_id,
+           "core_user": Case.collector_id}[table.name]
+    return select(column).where(table.c.id == key).correlate(Case).scalar_subquery()
+
+
+def days_past_due(dialect: str, as_of: date):
+    """SQL: the case's days past due on business date ``as_of``, from the case row alone."""
+    return func.coalesce(days_between(dialect, literal(as_of, Date), Case.overdue_since), 0)
+
+
+def priority(dialect: str, today: date, as_of: date):
+    """SQL: the queue's sort key (see the module docstring), from the case row alone."""
     promise_today = sql_case((Case.promise_due == literal(today), PROMISE_FIRST), else_=0)
-    return promise_today + Case.overdue_amount * Loan.days_past_due * (1 + Case.broken_promises)
+    return promise_today + Case.overdue_amount * days_past_due(dialect, as_of) * (1 + Case.broken_promises)
 
 
 def next_item():

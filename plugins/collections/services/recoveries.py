@@ -21,7 +21,7 @@ def on_repayment_posted(session, repayment) -> Recovery | None:
                         collector_id=case.collector_id, stage=case.stage, amount=repayment.amount,
                         paid_on=repayment.paid_on)
     session.add(recovery)
-    case.overdue_amount = cases.overdue_amount(session, repayment.loan_id, cases.business_date(session))
+    cases.refresh_case(session, case, cases.business_date(session))
     session.flush()
     contacts.on_repayment(session, case)
     return recovery

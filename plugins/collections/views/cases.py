@@ -5,9 +5,10 @@ from types import SimpleNamespace
 
 import colander
 import deform
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from core.models.user import User
 from core.security import get_visible_or_404, restricted_query
@@ -18,7 +19,7 @@ from core.web.shell import flash
 from plugins.collections import services
 from plugins.collections.models import (
     CASE_STATUSES, CHANNELS, OPEN_STATUSES, OUTCOMES, STAGES, ActionItem, Assignment, Case, Contact, Promise,
-    RiskReport,
+    RiskReport, StrategyAction,
 )
 from plugins.collections.services import config, queue
 from plugins.collections.services.cases import business_date
@@ -36,12 +37,10 @@ def _money(value) -> str:
     return f"{value:,.2f}"
 
 
-def _with_people(stmt):
-    """Join what every case row shows: loan (days past due), customer (name, phone), collector."""
-    collector = aliased(User, name="collector_user")
-    stmt = (stmt.join(Loan, Loan.id == Case.loan_id).join(Customer, Customer.id == Case.customer_id)
-            .outerjoin(collector, collector.id == Case.collector_id))
-    return stmt, collector
+def _people():
+    """What every case row shows besides the case: days past due, customer name and phone, collector."""
+    return (queue.of_case(Loan.days_past_due).label("days_past_due"), queue.of_case(Customer.name).label("name"),
+            queue.of_case(Customer.phone).label("phone"), queue.of_case(User.username).label("username"))
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -50,24 +49,25 @@ def _with_people(stmt):
 def my_queue(request):
     session = request.dbsession
     today = config.today(session)
-    stmt, _collector = _with_people(restricted_query(request, Case, Case.collector_id == request.user.id,
-                                                     Case.status.in_(OPEN_STATUSES)))
-    priority = queue.priority(today).label("priority")
-    stmt = stmt.add_columns(Customer.name, Customer.phone, Loan.days_past_due, priority,
-                            queue.next_item().label("next_item"))
+    dpd, name, phone, _collector = _people()
+    dialect, as_of = session.get_bind().dialect.name, business_date(session)
+    priority = queue.priority(dialect, today, as_of).label("priority")
+    days = queue.days_past_due(dialect, as_of)
+    stmt = restricted_query(request, Case, Case.collector_id == request.user.id, Case.status.in_(OPEN_STATUSES)) \
+        .add_columns(name, phone, dpd, priority, queue.next_item().label("next_item"))
     listing = Listing(request, stmt, columns=[
         Column("priority", "Priority", priority, value=lambda r: _flag(r, today)),
         Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
-        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("customer", "Customer", name, value=lambda r: r.name),
         Column("phone", "Phone", None, value=lambda r: r.phone),
         Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
-        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r.days_past_due),
+        Column("days_past_due", "Days past due", days, value=lambda r: r.days_past_due),
         Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
         Column("next_item", "Next action", None, value=lambda r: _next_action(r)),
         Column("status", "Status", Case.status, value=lambda r: r[0].status),
     ], filters=[
         Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
-        Filter("q", "Customer", lambda s, v: s.where(Customer.name.ilike(f"%{v}%"))),
+        Filter("q", "Customer", lambda s, v: s.where(name.ilike(f"%{v}%"))),
     ], default_sort="-priority", export_name="my-queue")
     result = render_listing(listing, title="My queue")
     if isinstance(result, dict):
@@ -97,19 +97,19 @@ def _next_action(row) -> str:
 
 @view_config(route_name="collections.cases", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
 def cases(request):
-    stmt, collector = _with_people(restricted_query(request, Case))
-    stmt = stmt.add_columns(Customer.name, Loan.days_past_due, collector.username)
+    dpd, name, _phone, collector = _people()
+    stmt = restricted_query(request, Case).add_columns(name, dpd, collector)
     statuses = (("open_any", "any open"),) + tuple((s, s) for s in CASE_STATUSES)
     listing = Listing(request, stmt, columns=[
         Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
-        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
+        Column("customer", "Customer", name, value=lambda r: r.name),
         Column("loan", "Loan", Case.loan_id, value=lambda r: r[0].loan_id),
         Column("status", "Status", Case.status, value=lambda r: r[0].status),
         Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
         Column("bucket", "Bucket", Case.bucket, value=lambda r: r[0].bucket),
-        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r.days_past_due),
+        Column("days_past_due", "Days past due", dpd, value=lambda r: r.days_past_due),
         Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
-        Column("collector", "Collector", collector.username, value=lambda r: r.username or "—"),
+        Column("collector", "Collector", collector, value=lambda r: r.username or "—"),
         Column("region", "Region", Case.region, value=lambda r: r[0].region),
         Column("opened_on", "Opened", Case.opened_on, value=lambda r: r[0].opened_on),
         Column("promise_due", "Promise due", Case.promise_due, value=lambda r: r[0].promise_due or ""),
@@ -118,10 +118,11 @@ def cases(request):
         Filter("status", "Status", _status_filter, statuses),
         Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
         Filter("collector", "Collector", lambda s, v: s.where(Case.collector_id.is_(None)) if v == "-"
-               else s.where(collector.username == v)),
+               else s.where(Case.collector_id.in_(select(User.id).where(User.username == v)))),
         Filter("region", "Region", lambda s, v: s.where(Case.region == v)),
-        Filter("q", "Customer or loan #", lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
-                                                                  Case.loan_id == (int(v) if v.isdigit() else -1)))),
+        Filter("q", "Customer or loan #", lambda s, v: s.where(or_(
+            Case.customer_id.in_(select(Customer.id).where(Customer.name.ilike(f"%{v}%"))),
+            Case.loan_id == (int(v) if v.isdigit() else -1)))),
     ], default_sort="-id", export_name="collection-cases")
     intro = "Collector '-' lists the cases waiting for assignment."
     return render_listing(listing, title="Collection cases", intro=intro)
@@ -135,16 +136,33 @@ def _status_filter(stmt, value):
 
 # -- the case page ---------------------------------------------------------------------------------
 
+def _visible_case(request) -> Case:
+    """The case with its loan, installments, customer and collector in two queries, or 404 (record rules)."""
+    try:
+        ident = int(request.matchdict["id"])
+    except ValueError:
+        raise HTTPNotFound() from None
+    case = request.dbsession.scalars(
+        restricted_query(request, Case, Case.id == ident)
+        .options(joinedload(Case.loan).selectinload(Loan.installments), joinedload(Case.customer),
+                 joinedload(Case.collector))).first()
+    if case is None:
+        raise HTTPNotFound()
+    return case
+
+
 @view_config(route_name="collections.case", renderer=TEMPLATES + "case.pt", permission="collections.case.view")
 def case_page(request):
-    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    case = _visible_case(request)
     session = request.dbsession
     as_of = business_date(session)
     loan = case.loan
     overdue = [i for i in loan.installments if i.paid_on is None and i.due_date < as_of]
-    items = list(session.scalars(select(ActionItem).where(ActionItem.case_id == case.id)
-                                 .order_by(ActionItem.status != "due", ActionItem.due_on.desc(), ActionItem.id.desc())
-                                 .limit(30)))
+    items = session.execute(select(ActionItem, StrategyAction.title)
+                            .outerjoin(StrategyAction, StrategyAction.id == ActionItem.action_id)
+                            .where(ActionItem.case_id == case.id)
+                            .order_by(ActionItem.status != "due", ActionItem.due_on.desc(), ActionItem.id.desc())
+                            .limit(30)).all()
     users = aliased(User)
     contacts = session.execute(select(Contact, users.username).outerjoin(users, users.id == Contact.collector_id)
                                .where(Contact.case_id == case.id).order_by(Contact.id.desc())).all()
@@ -155,7 +173,8 @@ def case_page(request):
         .outerjoin(previous, previous.id == Assignment.previous_id)
         .where(Assignment.case_id == case.id).order_by(Assignment.id.desc())).all()
     reports = session.execute(select(RiskReport, users.username).outerjoin(users, users.id == RiskReport.reported_by_id)
-                              .where(RiskReport.case_id == case.id).order_by(RiskReport.id.desc())).all()
+                              .where(RiskReport.case_id == case.id).order_by(RiskReport.id.desc())).all() \
+        if case.high_risk else []
     can_assign = request.has_permission("collections.case.assign")
     panels = record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))
     panels.history = _with_assignments(panels.history, assignments)
@@ -233,7 +252,7 @@ class ContactSchema(CSRFSchema):
 
 @view_config(route_name="collections.case_contact", renderer=FORM_PAGE, permission="collections.contact.log")
 def case_contact(request):
-    case = get_visible_or_404(request, Case, request.matchdict["id"])
+    case = _visible_case(request)
     back = safe_next(request, case_url(request, case.id))
     form = make_form(request, ContactSchema(), buttons=(deform.Button("log", "Log contact"),))
 

@@ -33,6 +33,7 @@ def test_a_case_opens_moves_through_the_stages_and_resolves(session, world):
     assert case.opened_on == date(2025, 2, 16) and case.needs_assignment
     first = loan.installments[0]
     assert case.overdue_amount == first.principal_due + first.interest_due  # penalties are not included
+    assert case.overdue_since == first.due_date  # days past due = business date − this
 
     close(session, date(2025, 3, 18))  # 31 days past due
     [case] = cases_of(session, loan)
@@ -106,7 +107,7 @@ def test_sync_opens_cases_for_loans_already_overdue(session, world, mutuo_db):
     assert "1 case(s) opened" in summary
     [case] = cases_of(session, loan)
     assert (case.stage, case.bucket, case.status) == ("mid", "31-60", "open")
-    assert case.overdue_amount > 0
+    assert case.overdue_amount > 0 and case.overdue_since == date(2025, 2, 15)
     entry = session.scalars(select(StageEntry).where(StageEntry.case_id == case.id)).one()
     assert entry.overdue_at_entry == case.overdue_amount
     assert "0 case(s) opened" in services.sync(session)  # idempotent

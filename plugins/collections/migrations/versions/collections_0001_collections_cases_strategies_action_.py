@@ -2,7 +2,7 @@
 
 Revision ID: collections_0001
 Revises: 
-Create Date: 2026-11-28 11:38:03.844411
+Create Date: 2026-11-28 11:44:54.468635
 """
 from alembic import op
 import sqlalchemy as sa
@@ -93,6 +93,7 @@ def upgrade():
     sa.Column('needs_assignment', sa.Boolean(), nullable=False),
     sa.Column('assigned_at', core.models.meta.UTCDateTime(timezone=True), nullable=True),
     sa.Column('overdue_amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('overdue_since', sa.Date(), nullable=True),
     sa.Column('opened_on', sa.Date(), nullable=False),
     sa.Column('stage_since', sa.Date(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
