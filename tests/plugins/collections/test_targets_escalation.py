@@ -140,3 +140,19 @@ def test_a_refusing_implementation_refuses_the_escalation(session, world, mutuo_
             escalate(session, case)
     finally:
         mutuo_db.pm.unregister(name="test-refuser")
+
+
+def test_every_collections_hookspec_is_documented():
+    """Each hook collections calls has a docstring and a section in docs/plugins/collections.md."""
+    import inspect
+    from pathlib import Path
+
+    from plugins.collections import hookspecs
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "plugins" / "collections.md").read_text()
+    names = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("collections_")]
+    assert sorted(names) == ["collections_case_escalated", "collections_high_risk_reported",
+                             "collections_send_message"]
+    for name in names:
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), name
+        assert f"### {name}(" in docs, f"document {name} in docs/plugins/collections.md"
