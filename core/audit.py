@@ -28,14 +28,20 @@ _audit_table = AuditEntry.__table__
 
 # -- entity names --------------------------------------------------------------
 
+_ENTITY_NAMES: dict = {}
+
+
 def entity_type_of(model) -> str:
     """``core_user`` -> ``core.user``: the name records are known by everywhere."""
-    name = getattr(model, "__entity_type__", None)
-    if name:
-        return name
-    table = model.__tablename__
-    plugin, _, rest = table.partition("_")
-    return f"{plugin}.{rest}" if rest else table
+    name = _ENTITY_NAMES.get(model)
+    if name is None:
+        name = getattr(model, "__entity_type__", None)
+        if not name:
+            table = model.__tablename__
+            plugin, _, rest = table.partition("_")
+            name = f"{plugin}.{rest}" if rest else table
+        _ENTITY_NAMES[model] = name
+    return name
 
 
 # -- JSON-safe values ----------------------------------------------------------
@@ -135,12 +141,18 @@ def record_event(session: Session, action: str, entity_type: str, entity_id, dat
         zope.sqlalchemy.mark_changed(session, transaction_manager=tm)
 
 
+_PK_KEYS: dict = {}
+
+
 def _row_id(state) -> str | None:
-    # New rows are still "pending" in after_flush (no identity key yet): read the PK columns.
-    ident = state.mapper.primary_key_from_instance(state.obj())
-    if not ident or any(v is None for v in ident):
+    # New rows are still "pending" in after_flush (no identity key yet): read the PK attributes.
+    keys = _PK_KEYS.get(state.mapper)
+    if keys is None:
+        keys = _PK_KEYS[state.mapper] = [state.mapper.get_property_by_column(c).key for c in state.mapper.primary_key]
+    ident = [state.dict.get(key) for key in keys]
+    if any(v is None for v in ident):
         return None
-    return str(ident[0]) if len(ident) == 1 else canonical(json_safe(list(ident)))
+    return str(ident[0]) if len(ident) == 1 else canonical(json_safe(ident))
 
 
 _COLUMN_KEYS: dict = {}

@@ -17,8 +17,10 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer)
-    actor: Mapped[str] = mapped_column(String(100), index=True)
-    action: Mapped[str] = mapped_column(String(40), index=True)
+    # No index on actor or action: each would cost every write more than the
+    # rare filter saves; the browser narrows by date (indexed) or entity first.
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(64))
     #: Canonical JSON ({field: [old, new]} or event data), hashed as stored.

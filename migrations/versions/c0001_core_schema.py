@@ -35,8 +35,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_audit_entry'))
     )
     with op.batch_alter_table('core_audit_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_core_audit_entry_action'), ['action'], unique=False)
-        batch_op.create_index(batch_op.f('ix_core_audit_entry_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_audit_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_core_audit_entry_entity', ['entity_type', 'entity_id'], unique=False)
 
@@ -213,8 +211,6 @@ def downgrade():
     with op.batch_alter_table('core_audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_core_audit_entry_entity')
         batch_op.drop_index(batch_op.f('ix_core_audit_entry_at'))
-        batch_op.drop_index(batch_op.f('ix_core_audit_entry_actor'))
-        batch_op.drop_index(batch_op.f('ix_core_audit_entry_action'))
 
     op.drop_table('core_audit_entry')
     # ### end Alembic commands ###
