@@ -50,7 +50,8 @@ def test_least_loaded_first_within_the_region_and_generalists_take_the_rest(sess
 
 
 def test_existing_load_counts(session, world, collector):
-    ana, ben = collector("ana", ("early",)), collector("ben", ("early",))
+    collector("ana", ("early",))
+    ben = collector("ben", ("early",))
     [big] = overdue_loans(world, session, [(20000, "North")], on=date(2025, 2, 16))
     reassign(session, big, ben.id)
     more = overdue_loans(world, session, [(5000, "North"), (5000, "North")], on=date(2025, 2, 17))
