@@ -78,7 +78,7 @@ class Listing:
     def run(self) -> "Listing":
         stmt = self.ordered(self.filtered())
         session = self.request.dbsession
-        self.total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        self.total = session.scalar(count_query(stmt))
         try:
             self.per_page = int(self.request.params.get("per_page", 25))
         except ValueError:
@@ -130,6 +130,17 @@ class Listing:
         response = Response(body=buf.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8")
         response.content_disposition = f'attachment; filename="{self.export_name}.csv"'
         return response
+
+
+def count_query(stmt):
+    """COUNT(*) of a list query: the same FROM and WHERE, without its columns or order.
+
+    Counting over a subquery would make the database compute every selected
+    column (correlated sums included) for every row; most lists need none.
+    """
+    if stmt._group_by_clauses or stmt._distinct or stmt._limit_clause is not None:
+        return select(func.count()).select_from(stmt.order_by(None).subquery())
+    return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
 def _csv_cell(value):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import colander
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
@@ -46,7 +47,7 @@ def loans(request):
     outstanding = outstanding_column()
     stmt = (restricted_query(request, Loan).join(Customer, Customer.id == Loan.customer_id)
             .join(ProductVersion, ProductVersion.id == Loan.product_version_id).join(LoanProduct)
-            .add_columns(outstanding, LoanProduct.code))
+            .add_columns(outstanding, LoanProduct.code).options(contains_eager(Loan.customer)))
     buckets = bucket_names(buckets_from_settings(request.registry.settings or {}))
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Loan.id, value=lambda r: r[0].id, link=lambda req, r: loan_url(req, r[0])),
