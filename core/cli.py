@@ -123,6 +123,8 @@ def _register_command_modules():
 @pass_env
 def serve(env, host, port, no_worker):
     """Serve the web UI with waitress (and, embedded, a worker with beat)."""
+    import signal
+
     import waitress
 
     from core.migrate import status
@@ -141,6 +143,8 @@ def serve(env, host, port, no_worker):
 
         worker = start_embedded_worker(env.config_path, env.settings)
     click.echo(f"Mutuo is serving on http://{host}:{port}/  (Ctrl-C stops)")
+    # SIGTERM (service managers, `kill`) ends serve like Ctrl-C: the finally below stops the worker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)))
     finally:
