@@ -1,15 +1,40 @@
 """Assemble the Pyramid app: platform, database, security, shell, core and plugin views."""
 from __future__ import annotations
 
+import threading
+
+from chameleon.template import BaseTemplate
 from pyramid.config import Configurator
 
 from core.config import expand_env
 from core.platform import populate_registry
 
 
+def _serialize_template_compilation() -> None:
+    """Compile Chameleon templates one at a time.
+
+    Several waitress threads compiling templates on first requests at once can
+    crash CPython 3.11's ``compile()`` ("AST constructor recursion depth
+    mismatch"); seen under load in bench/web_lists.py. Compilation happens
+    once per template, so the lock costs nothing afterwards.
+    """
+    if getattr(BaseTemplate.cook, "_mutuo_locked", False):
+        return
+    lock = threading.RLock()
+    original = BaseTemplate.cook
+
+    def cook(self, body):
+        with lock:
+            return original(self, body)
+
+    cook._mutuo_locked = True
+    BaseTemplate.cook = cook
+
+
 def make_app(settings: dict, *, pm=None, engine=None):
     settings = expand_env(dict(settings))
     settings.setdefault("pyramid.reload_templates", "false")
+    _serialize_template_compilation()
     with Configurator(settings=settings) as config:
         if engine is not None:
             config.registry["dbengine"] = engine
