@@ -48,15 +48,18 @@ INDUSTRIES = ("Retail", "Agriculture", "Construction", "Transport", "Services")
 NOW = datetime(2026, 6, 30, 23, 0, tzinfo=timezone.utc)
 
 
-def database_url() -> str:
+def database_url(name: str = "cob") -> str:
     url = os.environ.get("MUTUO_BENCH_DATABASE_URL")
     if url:
         return url
-    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='mutuo-bench-')) / 'cob.sqlite'}"
+    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='mutuo-bench-')) / f'{name}.sqlite'}"
 
 
-def prepare(url: str):
-    """A fresh, migrated database with one active product; returns (settings, registry, engine, version id)."""
+def prepare(url: str, plugins: str = "products lending"):
+    """A fresh, migrated database with default roles and one active product.
+
+    Returns (settings, registry, engine, version id); the other benchmarks build on it.
+    """
     from core.db import get_engine, get_session_factory, run_in_transaction
     from core.migrate import upgrade
     from core.platform import populate_registry
@@ -64,8 +67,8 @@ def prepare(url: str):
     from plugins.products import services as products
 
     create_database(url)
-    settings = {"mutuo.plugins": "products lending", "sqlalchemy.url": url, "mutuo.environment": "testing",
-                "mutuo.secret": "x" * 40, "mutuo.timezone": "UTC"}
+    settings = {"mutuo.plugins": plugins, "sqlalchemy.url": url, "mutuo.environment": "testing",
+                "mutuo.secret": "x" * 40, "mutuo.timezone": "UTC", "mutuo.cookie_secure": "false"}
     registry: dict = {}
     populate_registry(registry, settings)
     engine = get_engine(settings)
@@ -73,6 +76,9 @@ def prepare(url: str):
         upgrade(settings, registry["mutuo.pm"], conn)
 
     def product(session):
+        from core.accounts import sync_default_roles
+
+        sync_default_roles(session, registry["mutuo.security"])
         made = products.create_product(
             session, code="BENCH", name="Bench loan", repayment_method="equal_installment",
             min_amount=D("500.00"), max_amount=D("100000.00"), min_term_months=1, max_term_months=60,

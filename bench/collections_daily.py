@@ -27,10 +27,8 @@ Prints cases/s for each job and for the pair (target on PostgreSQL:
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal as D
@@ -39,6 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import close_of_business as cob  # noqa: E402  (the shared database builder)
 
 TODAY = date.today()
 BUSINESS_DATE = TODAY - timedelta(days=1)
@@ -50,44 +51,12 @@ PLUGINS = "products lending collections"
 
 
 def database_url(name: str = "collections") -> str:
-    url = os.environ.get("MUTUO_BENCH_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='mutuo-bench-')) / f'{name}.sqlite'}"
+    return cob.database_url(name)
 
 
 def prepare(url: str, plugins: str = PLUGINS):
-    """A fresh, migrated database with one active product; returns (settings, registry, engine, version id)."""
-    from core.db import get_engine, get_session_factory, run_in_transaction
-    from core.migrate import upgrade
-    from core.platform import populate_registry
-    from core.testing import create_database  # also makes password hashing cheap for the bench users
-    from plugins.products import services as products
-
-    create_database(url)
-    settings = {"mutuo.plugins": plugins, "sqlalchemy.url": url, "mutuo.environment": "testing",
-                "mutuo.secret": "x" * 40, "mutuo.timezone": "UTC", "mutuo.cookie_secure": "false"}
-    registry: dict = {}
-    populate_registry(registry, settings)
-    engine = get_engine(settings)
-    with engine.begin() as conn:
-        upgrade(settings, registry["mutuo.pm"], conn)
-
-    def product(session):
-        from core.accounts import sync_default_roles
-
-        sync_default_roles(session, registry["mutuo.security"])
-        made = products.create_product(
-            session, code="BENCH", name="Bench loan", repayment_method="equal_installment",
-            min_amount=D("500.00"), max_amount=D("100000.00"), min_term_months=1, max_term_months=60,
-            min_rate=D("0.01"), default_rate=D("0.12"), max_rate=D("0.30"), origination_fee_rate=D("0.01"),
-            penalty_daily_rate=D("0.0005"), grace_days=3, service_fee_rate=D("0.01"), min_investment=D("50.00"),
-            investment_increment=D("50.00"), funding_window_days=14)
-        products.activate(session, made)
-        return made.current_version.id
-
-    version_id = run_in_transaction(get_session_factory(engine), product)
-    return settings, registry, engine, version_id
+    """A fresh, migrated database with one active product (bench/close_of_business.py builds it)."""
+    return cob.prepare(url, plugins)
 
 
 def team(engine, collectors: int) -> list[tuple[str, str, str]]:
