@@ -82,12 +82,22 @@ class MutuoGroup(click.Group):
 
             if isinstance(exc, UserError):
                 fail(f"Error: {exc}", 1)
+            if _is_schema_missing(exc):
+                fail("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first.", 2)
             if _is_db_unreachable(exc):
                 fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
                      "check sqlalchemy.url in your config and that the server is running.", 2)
             if type(exc).__name__ == "StartupError":
                 fail(f"Error: {exc}", 2)
             raise
+
+
+def _is_schema_missing(exc) -> bool:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    text = str(exc).lower()
+    return isinstance(exc, (OperationalError, ProgrammingError)) and (
+        "no such table" in text or ("relation" in text and "does not exist" in text))
 
 
 def _is_db_unreachable(exc) -> bool:

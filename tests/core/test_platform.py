@@ -172,3 +172,11 @@ def test_demo_load_runs_once(tmp_path):
     assert second.returncode == 0 and "already loaded" in second.stdout
     users = run_cli("users", "list", config=ini)
     assert "note_taker" in users.stdout and users.stdout.count("admin") >= 1
+
+
+def test_unmigrated_database_says_run_upgrade(tmp_path):
+    ini = write_ini(tmp_path / "u.ini", **{"mutuo.environment": "development", "mutuo.secret": "s",
+                                            "sqlalchemy.url": f"sqlite:///{tmp_path}/u.sqlite"})
+    for args in (("roles", "show", "admin"), ("users", "list")):
+        res = run_cli(*args, config=ini)
+        assert res.returncode == 2 and "run `mutuo db upgrade`" in res.stderr and "Traceback" not in res.stderr
