@@ -318,8 +318,16 @@ def pytest_runtest_makereport(item, call):
 
 
 def browser_login(page, username: str, password: str = "correct-horse-battery") -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    """Log in through the form; one retry, because a CI run once came back to an empty login page
+    (cause not found: see the closing note of issue 8). Both tries failing fails the test."""
+    for attempt in (1, 2):
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        if "/login" not in page.url:
+            return
+        print(f"browser_login: still on {page.url} after attempt {attempt}; page says: "
+              f"{page.inner_text('main')[:200]!r}")
+    raise AssertionError(f"could not log in as {username}: still on {page.url}")
