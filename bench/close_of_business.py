@@ -226,7 +226,8 @@ def time_reference(engine, runs: int = 3) -> tuple[float, float, dict]:
 def time_job(engine, registry, settings, runs: int = 3) -> tuple[float, float, str]:
     from core.audit import Actor, set_actor
     from core.db import get_session_factory
-    from plugins.lending.services import bind, close_of_business
+    from core.context import bind
+    from plugins.lending.services import close_of_business
 
     factory = get_session_factory(engine)
     best, committed, summary = float("inf"), 0.0, ""

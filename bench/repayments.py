@@ -39,7 +39,7 @@ def setup(engine, registry, settings, version_id: int, loans: int, investors: in
     from core.documents import link_document, store_from_settings, upload
     from core.models.document import Document
     from plugins.lending import services
-    from plugins.lending.services import context
+    from core import context
 
     session = get_session_factory(engine)()
     set_actor(session, Actor(None, "bench setup"))
@@ -90,7 +90,7 @@ def post_all(engine, registry, settings, loan_ids: list[int], per_loan: int) -> 
     from core.db import get_session_factory
     from plugins.lending import services
     from plugins.lending.models import Installment, Loan
-    from plugins.lending.services import context
+    from core import context
 
     factory = get_session_factory(engine)
     durations = []

@@ -44,7 +44,7 @@ class Env:
     def session_factory(self):
         from core.db import get_session_factory
 
-        return get_session_factory(self.engine)
+        return get_session_factory(self.engine, self.pm, self.settings)
 
     def transaction(self, command: str, fn):
         """Run ``fn(session)`` in one transaction audited as ``cli:<command>``."""

@@ -60,8 +60,11 @@ def read_mostly(engine):
     return engine.execution_options(**{READ_MOSTLY: True})
 
 
-def get_session_factory(engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def get_session_factory(engine, pm=None, settings=None) -> sessionmaker:
+    """Sessions bound to ``engine`` whose service context (:mod:`core.context`) holds ``pm`` and ``settings``."""
+    from core.context import factory_info
+
+    return sessionmaker(bind=engine, expire_on_commit=False, info=factory_info(pm, settings))
 
 
 def get_tm_session(session_factory, transaction_manager, request=None, bind=None) -> Session:
@@ -79,7 +82,7 @@ def includeme(config):
     config.include("pyramid_retry")
     engine = config.registry.get("dbengine") or get_engine(settings)
     config.registry["dbengine"] = engine
-    config.registry["dbsession_factory"] = get_session_factory(engine)
+    config.registry["dbsession_factory"] = get_session_factory(engine, config.registry.get("mutuo.pm"), settings)
 
     def dbsession(request):
         session = request.environ.get("app.dbsession")

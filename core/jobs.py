@@ -388,8 +388,8 @@ def job_platform(settings: dict, *, base: dict | None = None, engine=None):
         registry.update(base)
     engine = engine or registry.get("dbengine") or get_engine(settings)
     registry["dbengine"] = engine
-    if "dbsession_factory" not in registry or base is None or engine is not base.get("dbengine"):
-        registry["dbsession_factory"] = get_session_factory(engine)
+    # Always a factory of its own: its sessions carry this registry's plugins and settings (core.context).
+    registry["dbsession_factory"] = get_session_factory(engine, registry["mutuo.pm"], settings)
     return registry
 
 

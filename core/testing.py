@@ -97,7 +97,7 @@ class TestDatabase:
         populate_registry(self.registry, self.settings)
         with self.engine.begin() as conn:
             upgrade(self.settings, self.registry["mutuo.pm"], conn)
-        self.session_factory = get_session_factory(self.engine)
+        self.session_factory = get_session_factory(self.engine, self.pm, self.settings)
         self._app = None
         self.reset()
 

@@ -3,7 +3,7 @@
 ``scale`` 1 makes about a dozen loans; every two further units add a loan
 and every eight an application in some other status, so ``--scale 10000``
 makes about 5,000 loans with their repayments (a few minutes). History is
-replayed with :func:`plugins.lending.services.context.set_as_of`: loans are
+replayed with :func:`core.context.set_as_of`: loans are
 disbursed over the last nine months, most borrowers pay on time, some stop paying (overdue), a few
 repay early; then close of business runs over the last 90 days so days past
 due, buckets and penalties are real.
@@ -27,7 +27,7 @@ from core.errors import UserError
 from core.money import money
 from plugins.lending import services
 from plugins.lending.models import Customer
-from plugins.lending.services import context
+from core import context
 from plugins.products import services as products
 
 REGIONS = ("North", "South", "East", "West", "Capital", "Coast")
@@ -87,7 +87,7 @@ class Demo:
         self.document_links += 1
 
     def make_investors(self, count: int) -> None:
-        with context_as_of(self.session, self.today - timedelta(days=400)):
+        with context.as_of(self.session, self.today - timedelta(days=400)):
             for _ in range(count):
                 investor = self.customer("investor" if self.rng.random() < 0.9 else "both")
                 services.deposit(self.session, investor, D(self.rng.randrange(200, 2000)) * 1000,
@@ -130,7 +130,7 @@ class Demo:
         # Listed and funded ones stay inside the funding window; expired ones are well past it.
         day = self.today - (timedelta(days=self.rng.randrange(40, 100)) if status == "expired"
                             else timedelta(days=self.rng.randrange(0, 10)))
-        with context_as_of(self.session, day):
+        with context.as_of(self.session, day):
             application = self.application()
             if status == "draft":
                 return
@@ -157,7 +157,7 @@ class Demo:
     def loan(self) -> None:
         disbursed_on = self.today - timedelta(days=self.rng.randrange(1, 270))
         listed_on = disbursed_on - timedelta(days=self.rng.randrange(2, 10))
-        with context_as_of(self.session, listed_on):
+        with context.as_of(self.session, listed_on):
             application = self.application()
             services.submit(self.session, application)
             services.approve(self.session, application, "Demo: meets the product's criteria")
@@ -165,7 +165,7 @@ class Demo:
             self.fund(application)
         if application.status != "funded":
             return  # investors ran out of money: it stays listed
-        with context_as_of(self.session, disbursed_on):
+        with context.as_of(self.session, disbursed_on):
             loan = services.disburse(self.session, application, disbursed_on)
         self.counts["loans"] += 1
         self.repay(loan)
@@ -183,7 +183,7 @@ class Demo:
                 break
             paid_on = min(installment.due_date + timedelta(days=self.rng.choice((0, 0, 0, 1, 2, 5))),
                           self.today - timedelta(days=1))
-            with context_as_of(self.session, paid_on):
+            with context.as_of(self.session, paid_on):
                 amount = installment.outstanding
                 if behaviour > 0.95:  # pays off early
                     amount = services.payoff_amount(self.session, loan, paid_on)
@@ -193,41 +193,10 @@ class Demo:
                     self.counts["repayments"] += 1
 
     def close_recent_days(self) -> str:
-        with context_as_of(self.session, self.today):
+        with context.as_of(self.session, self.today):
             result = services.close_of_business(self.session, self.today - timedelta(days=1),
                                                 start=self.today - timedelta(days=90))
         return result.summary
-
-
-def context_as_of(session, day: date):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def scope():
-        before = session.info.get(context.TODAY_KEY)
-        context.set_as_of(session, day)
-        try:
-            yield
-        finally:
-            context.set_as_of(session, before)
-
-    return scope()
-
-
-def _bind_cli_environment(session) -> None:
-    """Under ``mutuo demo load`` the click context holds the settings (the hook only gets a session)."""
-    try:
-        import click
-
-        from core.cli import Env
-
-        ctx = click.get_current_context(silent=True)
-        env = ctx.find_object(Env) if ctx is not None else None
-        settings = env.settings if env is not None else None
-    except Exception:  # no CLI around (tests, scripts) or no settings: the defaults apply
-        settings = None
-    if settings and context.SETTINGS_KEY not in session.info:
-        context.bind(session, settings=settings)
 
 
 def _progress(total: int, enabled: bool):
@@ -240,7 +209,6 @@ def _progress(total: int, enabled: bool):
 
 
 def load(session, scale: int = 1, *, progress: bool | None = None) -> str:
-    _bind_cli_environment(session)
     demo = Demo(session, scale)
     large = scale > AUDITED_UP_TO
     if large:

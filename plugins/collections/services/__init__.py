@@ -3,7 +3,7 @@
 Every refusal is a :class:`core.errors.UserError` naming its field. Callers
 own the transaction (one per request or job run). Settings, today's date and
 the plugin manager come from the session the way lending's services find
-them (:mod:`plugins.lending.services.context`).
+them (:mod:`core.context`).
 """
 from plugins.collections.services.actions import create_due_items, finish_item  # noqa: F401
 from plugins.collections.services.assignment import (  # noqa: F401

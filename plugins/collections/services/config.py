@@ -18,7 +18,7 @@ from functools import lru_cache
 from core.config import ConfigError, as_bool
 from plugins.collections.models import STAGES
 from plugins.lending.models import CURRENT
-from plugins.lending.services import context
+from core import context
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 
 STAGE_MAP = "collections.stage_map"

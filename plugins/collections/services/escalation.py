@@ -12,7 +12,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.collections.models import Case, RiskReport
-from plugins.lending.services import context
+from core import context
 
 ESCALATABLE_STAGES = ("late",)
 

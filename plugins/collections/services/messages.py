@@ -22,7 +22,7 @@ from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.collections.models import MESSAGE_CHANNELS, OutboxMessage
 from plugins.collections.services import bulk
-from plugins.lending.services import context
+from core import context
 
 log = logging.getLogger(__name__)
 HOOK = "collections_send_message"
@@ -70,9 +70,7 @@ def render_sql(dialect: str, text, *, customer, loan, amount, days, case):
 
 
 def gateway_enabled(session) -> bool:
-    pm = context.plugin_manager(session)
-    caller = getattr(pm.hook, HOOK, None) if pm is not None else None
-    return bool(caller and caller.get_hookimpls())
+    return context.has_listeners(session, HOOK)
 
 
 def recipient_for(customer, channel: str) -> str:

@@ -30,7 +30,8 @@ from core.errors import UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money
 from plugins.lending.models import Application, Customer, Investment
-from plugins.lending.services import cash, context
+from core import context
+from plugins.lending.services import cash
 from plugins.lending.services.customers import require_verified
 from plugins.products import services as products
 

@@ -16,7 +16,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.money import ZERO, money
 from plugins.lending.models import CashEntry, Customer, Investment
-from plugins.lending.services import context
+from core import context
 
 
 def balance(session, customer_id: int) -> Decimal:

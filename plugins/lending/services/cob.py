@@ -34,7 +34,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.lending.models import BusinessDate, Installment, Loan
-from plugins.lending.services import context
+from core import context
 from plugins.lending.services.delinquency import bucket_case, buckets_from_settings, days_between
 
 CHUNK = 1000

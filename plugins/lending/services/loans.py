@@ -26,7 +26,8 @@ from core.errors import UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money, split_pro_rata
 from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
-from plugins.lending.services import cash, context
+from core import context
+from plugins.lending.services import cash
 from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
 from plugins.lending.services.applications import require
 from plugins.lending.services.delinquency import bucket_for, buckets_from_settings, days_past_due

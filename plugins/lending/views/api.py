@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
 from plugins.lending.models import CashEntry, Loan, Repayment
-from plugins.lending.services import context, loans as service
+from core import context
+from plugins.lending.services import loans as service
 from plugins.lending.views.common import parse_amount, parse_date
 
 MAX_PER_PAGE = 100

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from core.web.charts import bar_chart
 from core.web.menu import Widget
-from plugins.lending.services import context, stats
+from core import context
+from plugins.lending.services import stats
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 
 

@@ -12,7 +12,8 @@ from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
-from plugins.lending.services import context, loans as service
+from core import context
+from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 from core.web.forms import run_action

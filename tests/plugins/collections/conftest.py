@@ -23,7 +23,7 @@ def mutuo_plugins():
 
 @pytest.fixture
 def clock(monkeypatch):
-    from plugins.lending.services import context
+    from core import context
 
     frozen = Clock()
     monkeypatch.setattr(context, "today", frozen.today)
@@ -33,7 +33,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def session(dbsession, mutuo_db):
     """A session bound to the plugin manager and settings, as a request or a job would be."""
-    from plugins.lending.services import bind
+    from core.context import bind
 
     bind(dbsession, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
     return dbsession

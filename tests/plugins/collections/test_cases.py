@@ -95,10 +95,11 @@ def test_written_off_loans_close_their_case_at_the_daily_sync(session, world):
 
 def test_sync_opens_cases_for_loans_already_overdue(session, world, mutuo_db):
     """Collections enabled on a book that is already overdue: no bucket event will come, the sync opens them."""
-    from plugins.lending.services import bind
+    from core.context import bind
+    from core.plugins import get_plugin_manager
 
-    bind(session, pm=None)
-    session.info.pop("mutuo.pm", None)  # close of business without listeners: nobody hears it
+    # close of business while collections is not enabled: nobody hears the bucket events
+    bind(session, pm=get_plugin_manager({"mutuo.plugins": "products lending"}))
     loan = world.loan(disbursed_on=DISBURSED)
     close(session, date(2025, 4, 1), start=date(2025, 4, 1))
     assert cases_of(session, loan) == []

@@ -9,11 +9,8 @@ from plugins.collections.models import OPEN_STATUSES, Case, CollectorQueue
 
 
 def _demo(mutuo_db, loader, scale=1):
-    """Run one plugin's demo loader the way `mutuo demo load` does: own transaction, no plugin manager bound."""
-    from plugins.lending.services import bind
-
+    """Run one plugin's demo loader the way `mutuo demo load` does: own transaction, events reach every plugin."""
     def run(session):
-        bind(session, settings=mutuo_db.settings)  # the document store path; no events are fired
         return loader(session, scale)
 
     return mutuo_db.transaction(run, actor="cli:demo load")
@@ -40,7 +37,7 @@ def test_close_of_business_on_the_demo_data_opens_cases_the_assignment_job_sprea
 
     registry = job_platform({**mutuo_db.settings, "mutuo.timezone": "UTC"}, base=mutuo_db.registry,
                             engine=mutuo_db.engine)
-    from plugins.lending.services import context
+    from core import context
 
     later = date.today() + timedelta(days=40)  # forty days without payments: more loans fall overdue
     monkeypatch.setattr(context, "today", lambda session: later)
@@ -109,3 +106,27 @@ def test_collections_branch_depends_on_lending(mutuo_db):
     deps = first.dependencies or ()
     assert any(dep.startswith("lending_") for dep in ((deps,) if isinstance(deps, str) else deps))
 
+
+
+def test_demo_roll_rates_agree_with_lendings_buckets(mutuo_db):
+    """The demo replays history with the service context bound: collections hears every bucket change."""
+    from core import context
+    from plugins.collections.demo import load as collections_demo
+    from plugins.collections.services.reports import buckets_at
+    from plugins.lending.demo import load as lending_demo
+    from plugins.lending.models import Loan
+    from plugins.products.demo import load as products_demo
+
+    _demo(mutuo_db, products_demo)
+    _demo(mutuo_db, lending_demo, 2)
+    _demo(mutuo_db, collections_demo)
+
+    def compare(session):
+        today = context.today(session)
+        lending = dict(session.execute(select(Loan.id, Loan.bucket).where(Loan.status == "active")).all())
+        seen = buckets_at(session, today)
+        return lending, {loan_id: seen[loan_id] for loan_id in lending}
+
+    lending, collections = mutuo_db.transaction(compare)
+    assert any(bucket != "current" for bucket in lending.values()), "the demo has no late loan"
+    assert collections == lending

@@ -71,7 +71,7 @@ def events(mutuo_db):
 @pytest.fixture
 def session(dbsession, mutuo_db):
     """A session bound to the test plugin manager and settings (as a request or a job would be)."""
-    from plugins.lending.services import bind
+    from core.context import bind
 
     bind(dbsession, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
     return dbsession
@@ -195,7 +195,7 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from plugins.lending.services import context
+    from core import context
 
     frozen = Clock()
     monkeypatch.setattr(context, "today", frozen.today)

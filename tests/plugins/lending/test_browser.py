@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from core import context
 from core.testing import browser_login
 from plugins.lending import services
 
@@ -16,7 +17,7 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     clock.day = date(2025, 6, 2)
 
     def prepare(session):
-        services.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
+        context.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
         world = World(session, mutuo_db.documents, clock)
         version = world.product(min_investment=D("100.00"), investment_increment=D("50.00"))
         borrower = world.customer(role="borrower")

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 import webtest
 
+from core import context
 from core.testing import csrf_token, login
 from plugins.lending import services
 from plugins.lending.models import Customer
@@ -24,7 +25,7 @@ def build(mutuo_db, clock):
     """build(fn(world, session)) -> its result, committed (the web app sees it)."""
     def run(fn):
         def body(session):
-            services.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
+            context.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
             return fn(World(session, mutuo_db.documents, clock), session)
         return mutuo_db.transaction(body)
     return run
