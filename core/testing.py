@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -250,6 +252,76 @@ def csrf_token(testapp) -> str:
     """The CSRF token of the test app's session (fetch any page first)."""
     page = testapp.get("/account")
     return page.html.find("input", {"name": "csrf_token"})["value"]
+
+
+@pytest.fixture
+def login_as(testapp, make_user):
+    """login_as(role) -> testapp logged in as a fresh user holding that default role (and ``staff``)."""
+    def log_in(role: str, *more_roles: str):
+        roles = (role, *more_roles)
+        username, password = make_user(roles=roles if "staff" in roles or role == "admin" else (*roles, "staff"))
+        login(testapp, username, password)
+        testapp.username = username
+        return testapp
+
+    return log_in
+
+
+# -- the business clock and jobs -----------------------------------------------
+
+class BusinessClock:
+    """The services' idea of today (:func:`core.context.today`), frozen for a test.
+
+    ``clock.day = date(...)`` freezes it; ``with clock.at(day):`` moves it for a block;
+    ``clock.day = None`` follows the real date again.
+    """
+
+    def __init__(self, day: date | None = None):
+        self.day = day
+
+    def today(self, session=None) -> date:
+        return self.day or date.today()
+
+    @contextmanager
+    def at(self, day: date):
+        before, self.day = self.day, day
+        try:
+            yield
+        finally:
+            self.day = before
+
+
+@pytest.fixture
+def clock(monkeypatch) -> BusinessClock:
+    """A :class:`BusinessClock` that every service, job and page of the test sees."""
+    from core import context
+
+    frozen = BusinessClock()
+    monkeypatch.setattr(context, "today", frozen.today)
+    return frozen
+
+
+@pytest.fixture
+def run_job(request, mutuo_db):
+    """run_job(name) -> the finished run (status, summary, error), run as the scheduler would run it.
+
+    On SQLite a job needs the write lock: a test session still inside a transaction would make
+    it wait for the busy timeout and fail with "database is locked". Refuse that at once instead.
+    """
+    from core.jobs import execute_job, job_platform, manual_slot
+
+    def run(name: str, **settings):
+        if "dbsession" in request.fixturenames and mutuo_db.engine.dialect.name == "sqlite":
+            session = request.getfixturevalue("dbsession")
+            if session.in_transaction():
+                raise RuntimeError(
+                    f"run_job({name!r}): the test's session is inside a transaction, which holds SQLite's "
+                    "only write lock, so the job would wait for it and fail with 'database is locked'. "
+                    "Call dbsession.commit() (or rollback()) before running a job.")
+        registry = job_platform({**mutuo_db.settings, **settings}, base=mutuo_db.registry, engine=mutuo_db.engine)
+        return execute_job(registry, name, manual_slot(), "manual", "test")
+
+    return run
 
 
 # -- browser tests -------------------------------------------------------------

@@ -9,7 +9,7 @@ from core.errors import UserError
 from core.models.audit import AuditEntry
 from plugins.products import services
 from plugins.products.models import LoanProduct, ProductVersion
-from tests.plugins.products.factories import TERMS
+from plugins.products.testing import TERMS
 
 
 def new(session, code="CASH-12", **changes):

@@ -7,7 +7,7 @@ import pytest
 
 from core.testing import csrf_token
 from plugins.products import services
-from tests.plugins.products.factories import TERMS
+from plugins.products.testing import TERMS
 
 VIEW = ("core.dashboard.view", "products.view")
 MANAGE = VIEW + ("products.manage",)
