@@ -324,6 +324,35 @@ def run_job(request, mutuo_db):
     return run
 
 
+# -- shared checks ----------------------------------------------------------------
+
+def schema_differences(db: TestDatabase, owners=None) -> list:
+    """What Alembic's autogenerate would change in ``db``'s migrated schema to match the models,
+    for the tables of ``owners`` (default: core and the database's plugins; a table belongs to the
+    owner named before its first underscore)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.models.meta import Base
+
+    owners = set(owners or ("core", *db.plugins))
+
+    def include(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is None or (table.name != "alembic_version" and table.name.split("_", 1)[0] in owners)
+
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def assert_models_match_migrations(db: TestDatabase, owners=None) -> None:
+    """Fail, listing the differences, when the migrations do not build what the models describe."""
+    differences = schema_differences(db, owners)
+    assert differences == [], "models and migrations disagree (write a migration: mutuo db revision):\n" + \
+        "\n".join(map(repr, differences))
+
+
 # -- browser tests -------------------------------------------------------------
 
 CHROMIUM = os.environ.get("MUTUO_CHROMIUM", "/usr/bin/chromium")

@@ -76,20 +76,10 @@ def test_jobs_are_declared_with_schedules_after_close_of_business(mutuo_db):
     assert jobs["collections.assign_cases"].schedule == "45 0 * * *"
 
 
-def _ours(obj, name, type_, reflected, compare_to):
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return table is None or table.name.startswith("collections_")
-
-
 def test_models_and_migrations_agree(mutuo_db):
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
+    from core.testing import assert_models_match_migrations
 
-    from core.models.meta import Base
-
-    with mutuo_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
-        assert compare_metadata(context, Base.metadata) == []
+    assert_models_match_migrations(mutuo_db, owners=("collections",))
 
 
 def test_collections_branch_depends_on_lending(mutuo_db):
@@ -105,7 +95,6 @@ def test_collections_branch_depends_on_lending(mutuo_db):
     assert first.branch_labels == {"collections"}
     deps = first.dependencies or ()
     assert any(dep.startswith("lending_") for dep in ((deps,) if isinstance(deps, str) else deps))
-
 
 
 def test_demo_roll_rates_agree_with_lendings_buckets(mutuo_db):

@@ -21,20 +21,10 @@ def test_demo_data_covers_every_status(session, mutuo_db):
     session.commit()
 
 
-def _ours(obj, name, type_, reflected, compare_to):
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return table is None or table.name.startswith("lending_")
-
-
 def test_models_and_migrations_agree(mutuo_db):
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
+    from core.testing import assert_models_match_migrations
 
-    from core.models.meta import Base
-
-    with mutuo_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
-        assert compare_metadata(context, Base.metadata) == []
+    assert_models_match_migrations(mutuo_db, owners=("lending",))
 
 
 def test_lending_branch_is_at_head_and_depends_on_products(mutuo_db):

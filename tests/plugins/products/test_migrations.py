@@ -1,19 +1,10 @@
 """The products migrations build exactly the tables the models describe."""
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-
-from core.models.meta import Base
-
-
-def _ours(obj, name, type_, reflected, compare_to):
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return table is None or table.name.startswith("products_")
 
 
 def test_autogenerate_finds_no_difference(mutuo_db):
-    with mutuo_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
-        assert compare_metadata(context, Base.metadata) == []
+    from core.testing import assert_models_match_migrations
+
+    assert_models_match_migrations(mutuo_db, owners=("products",))
 
 
 def test_products_branch_is_at_head(mutuo_db):
