@@ -160,6 +160,10 @@ def _is_number(text: str) -> bool:
         return False
 
 
+#: The page template of a plain list: title, action buttons, intro, the listing.
+LIST_PAGE = "core:web/templates/list_page.pt"
+
+
 def render_listing(listing: Listing, **extra):
     """Run a listing; return the CSV response or the template values."""
     if listing.wants_csv():

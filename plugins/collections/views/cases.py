@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 from core.models.user import User
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import CSRFSchema, make_form, page, process
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.collections import services
@@ -95,7 +95,7 @@ def _next_action(row) -> str:
 
 # -- every case I may see ----------------------------------------------------------------------
 
-@view_config(route_name="collections.cases", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+@view_config(route_name="collections.cases", renderer=LIST_PAGE, permission="collections.case.view")
 def cases(request):
     dpd, name, _phone, collector = _people()
     stmt = restricted_query(request, Case).add_columns(name, dpd, collector)

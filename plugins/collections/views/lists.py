@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from core.models.user import User
 from core.security import restricted_query
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from plugins.collections.models import (
     CHANNELS, OUTBOX_STATUSES, OUTCOMES, PROMISE_STATUSES, Case, Contact, OutboxMessage, Promise,
 )
@@ -23,7 +23,7 @@ def _customer(stmt, case_column):
             .add_columns(Customer.name))
 
 
-@view_config(route_name="collections.promises", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+@view_config(route_name="collections.promises", renderer=LIST_PAGE, permission="collections.case.view")
 def promises(request):
     who = aliased(User)
     stmt = (_customer(restricted_query(request, Promise), Promise.case_id)
@@ -45,7 +45,7 @@ def promises(request):
     return render_listing(listing, title="Promises to pay")
 
 
-@view_config(route_name="collections.contacts", renderer=TEMPLATES + "list.pt", permission="collections.case.view")
+@view_config(route_name="collections.contacts", renderer=LIST_PAGE, permission="collections.case.view")
 def contacts(request):
     who = aliased(User)
     stmt = (_customer(restricted_query(request, Contact), Contact.case_id)
@@ -69,7 +69,7 @@ def contacts(request):
     return render_listing(listing, title="Contact attempts")
 
 
-@view_config(route_name="collections.outbox", renderer=TEMPLATES + "list.pt", permission="collections.outbox.view")
+@view_config(route_name="collections.outbox", renderer=LIST_PAGE, permission="collections.outbox.view")
 def outbox(request):
     stmt = _customer(restricted_query(request, OutboxMessage), OutboxMessage.case_id)
     listing = Listing(request, stmt, columns=[

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from core.models.user import Role, User, user_role
 from core.web.charts import bar_chart
 from core.web.forms import CSRFSchema, make_form, page, process
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.shell import flash
 from plugins.collections.models import OPEN_STATUSES, STAGES, Case, CollectorQueue, Target
 from plugins.collections.services import assignment, config, targets
@@ -36,7 +36,7 @@ def _team_stmt(request):
                          func.coalesce(load.c.overdue, 0).label("overdue")), load)
 
 
-@view_config(route_name="collections.collectors", renderer=TEMPLATES + "list.pt",
+@view_config(route_name="collections.collectors", renderer=LIST_PAGE,
              permission="collections.case.assign")
 def collectors(request):
     stmt, load = _team_stmt(request)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import CSRFSchema, make_form, page, process
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
@@ -65,7 +65,7 @@ def _fields(data) -> dict:
             "purpose": data["purpose"], "region": data["region"] or None, "industry": data["industry"] or None}
 
 
-@view_config(route_name="lending.applications", renderer=TEMPLATES + "list.pt", permission="lending.application.view")
+@view_config(route_name="lending.applications", renderer=LIST_PAGE, permission="lending.application.view")
 def applications(request):
     listing = Listing(request, restricted_query(request, Application).join(Customer).join(
         ProductVersion, ProductVersion.id == Application.product_version_id).join(LoanProduct), columns=[
@@ -227,7 +227,7 @@ def application_invest(request):
     return page(f"Invest in application {application.id}", process(request, form, invest), intro=intro)
 
 
-@view_config(route_name="lending.funding", renderer=TEMPLATES + "list.pt", permission="lending.investment.view")
+@view_config(route_name="lending.funding", renderer=LIST_PAGE, permission="lending.investment.view")
 def funding_board(request):
     funded = (select(func.coalesce(func.sum(Investment.amount), 0))
               .where(Investment.application_id == Application.id, Investment.status.in_(("reserved", "spent")))

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from core.money import money
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import CSRFSchema, make_form, page, process
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import (
@@ -46,7 +46,7 @@ class CashSchema(CSRFSchema):
     memo = colander.SchemaNode(colander.String(), title="Memo", missing="")
 
 
-@view_config(route_name="lending.customers", renderer=TEMPLATES + "list.pt", permission="lending.customer.view")
+@view_config(route_name="lending.customers", renderer=LIST_PAGE, permission="lending.customer.view")
 def customers(request):
     def search(stmt, q):
         like = f"%{q}%"

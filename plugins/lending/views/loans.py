@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import CSRFSchema, make_form, page, process
-from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
@@ -42,7 +42,7 @@ class NewRepaymentSchema(RepaymentSchema):
     loan_id = colander.SchemaNode(colander.Integer(), title="Loan number", insert_before="amount")
 
 
-@view_config(route_name="lending.loans", renderer=TEMPLATES + "list.pt", permission="lending.loan.view")
+@view_config(route_name="lending.loans", renderer=LIST_PAGE, permission="lending.loan.view")
 def loans(request):
     # The query stays on lending_loan alone, so counting 100,000 loans needs no
     # joins: borrower and product are correlated lookups (evaluated per shown
@@ -144,7 +144,7 @@ def loan_write_off(request):
                       f"Loan {loan.id} written off.", loan_url(request, loan))
 
 
-@view_config(route_name="lending.repayments", renderer=TEMPLATES + "list.pt", permission="lending.repayment.view")
+@view_config(route_name="lending.repayments", renderer=LIST_PAGE, permission="lending.repayment.view")
 def repayments(request):
     def repayment_url(req, r):
         return req.route_url("lending.repayment", id=r.id)
