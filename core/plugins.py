@@ -137,15 +137,37 @@ class MutuoPluginManager(pluggy.PluginManager):
         """Call a hook and return its results in plugin dependency order."""
         return getattr(self.hook, hook_name)(**kwargs)[::-1]
 
+    def implementers(self, hook_name: str) -> list[str]:
+        """Core and the enabled plugins that implement ``hook_name``, core first, then dependency order."""
+        have = {impl.plugin_name for impl in getattr(self.hook, hook_name).get_hookimpls()}
+        return [owner for owner in ["core", *self.enabled_names] if owner in have]
+
+    def call_plugin(self, owner: str, hook_name: str, **kwargs):
+        """Call one plugin's implementation of a hook through pluggy; return its result or None.
+
+        The call goes through pluggy like ``pm.hook.<name>(...)``: an
+        implementation gets only the arguments it names (it may take fewer
+        than the spec), and hook-call monitoring (``mutuo.trace_hooks``) sees it.
+        """
+        others = [plugin for name, plugin in self.list_name_plugin() if name != owner and plugin is not None]
+        caller = self.subset_hook_caller(hook_name, remove_plugins=others)
+        result = caller(**kwargs)
+        if caller.spec is not None and caller.spec.opts.get("firstresult"):
+            return result
+        return result[0] if result else None
+
     def call_per_plugin(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
-        """Call a hook on core and each enabled plugin separately, in order: [(owner, result)]."""
-        impls = {impl.plugin_name: impl.function for impl in getattr(self.hook, hook_name).get_hookimpls()}
+        """Call a hook on core and each enabled plugin separately, in order: [(owner, result)].
+
+        Used where core must know which plugin returned what (duplicate ids
+        named with their plugin, one route prefix per plugin, one transaction
+        per plugin's demo data). ``None`` results are left out.
+        """
         results = []
-        for owner in ["core", *self.enabled_names]:
-            if owner in impls:
-                result = impls[owner](**kwargs)
-                if result is not None:
-                    results.append((owner, result))
+        for owner in self.implementers(hook_name):
+            result = self.call_plugin(owner, hook_name, **kwargs)
+            if result is not None:
+                results.append((owner, result))
         return results
 
 

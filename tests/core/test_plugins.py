@@ -3,7 +3,7 @@ import pytest
 
 from core.plugins import PluginError, get_plugin_manager
 
-FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest")}
+FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse")}
 
 
 def pm_for(*names):
@@ -37,6 +37,62 @@ def test_cycle_is_named():
 def test_package_without_manifest():
     with pytest.raises(PluginError, match="has no PLUGIN = PluginInfo"):
         pm_for("nomanifest")
+
+
+# -- every hook call goes through pluggy -------------------------------------------------
+
+@pytest.fixture
+def terse():
+    from tests.core.fake_plugins import terse
+
+    terse.CALLS.clear()
+    return terse
+
+
+def test_configure_implementation_may_take_fewer_arguments(terse):
+    from pyramid.config import Configurator
+
+    from core.web.app import include_plugins
+
+    config = Configurator(settings={})
+    config.registry["mutuo.pm"] = pm_for("terse")
+    include_plugins(config)
+    assert terse.CALLS == ["configure"]
+
+
+def test_demo_implementation_may_take_fewer_arguments(terse, monkeypatch):
+    import core.demo
+
+    class Env:
+        settings: dict = {}
+        pm = pm_for("terse")
+
+        def transaction(self, name, work):
+            return work(object())
+
+    monkeypatch.setattr(core.demo, "get_state", lambda session, key: None)
+    monkeypatch.setattr(core.demo, "set_state", lambda session, key, value: None)
+    echoed = []
+    assert core.demo.load_demo(Env(), scale=2, echo=echoed.append)
+    assert terse.CALLS == ["demo 2"]
+    assert echoed == ["  terse: 2 terse things"]
+
+
+def test_per_plugin_calls_pass_only_the_arguments_an_implementation_names(terse):
+    pm = pm_for("terse")
+    assert pm.implementers("mutuo_demo_data") == ["terse"]
+    assert pm.call_per_plugin("mutuo_demo_data", session=object(), scale=3) == [("terse", "3 terse things")]
+    assert pm.call("mutuo_menu", request=object())[-1] == []  # core first, terse last
+    assert "menu" in terse.CALLS
+
+
+def test_core_calls_no_hook_implementation_directly():
+    """Every call goes through pluggy: no ``impl.function(...)`` left in core."""
+    from pathlib import Path
+
+    core_dir = Path(__file__).resolve().parents[2] / "core"
+    offenders = [str(path.relative_to(core_dir)) for path in core_dir.rglob("*.py") if ".function" in path.read_text()]
+    assert offenders == []
 
 
 def test_manager_lives_on_the_registry(mutuo_db):
