@@ -4,20 +4,50 @@ from __future__ import annotations
 import importlib
 
 from core.config import check_settings
-from core.plugins import get_plugin_manager
+from core.plugins import conventional_migrations, conventional_models, get_plugin_manager
+
+
+def plugin_models(pm) -> dict[str, list]:
+    """Owner -> the modules (or dotted names) defining its models, core first.
+
+    A plugin's ``mutuo_models`` wins; without one, its package's ``models``
+    module (or package) is used by convention (:func:`core.plugins.conventional_models`).
+    """
+    explicit = dict(pm.call_per_plugin("mutuo_models"))
+    found = {}
+    for owner in ["core", *pm.enabled_names]:
+        models = explicit.get(owner)
+        if models is None and owner != "core":
+            models = conventional_models(pm.module(owner))
+        if models:
+            found[owner] = list(models)
+    return found
 
 
 def import_models(pm) -> list:
     modules = []
-    for _owner, mods in pm.call_per_plugin("mutuo_models"):
+    for mods in plugin_models(pm).values():
         for mod in mods:
             modules.append(importlib.import_module(mod) if isinstance(mod, str) else mod)
     return modules
 
 
 def migration_locations(pm) -> dict[str, str]:
-    """Owner -> Alembic version directory, core first."""
-    return {owner: str(path) for owner, path in pm.call_per_plugin("mutuo_migrations")}
+    """Owner -> Alembic version directory, core first, then the enabled plugins in dependency order.
+
+    The one place that says where each branch's revisions live. A plugin's
+    ``mutuo_migrations`` wins; without one, its package's ``migrations/versions/``
+    folder is used by convention (:func:`core.plugins.conventional_migrations`).
+    """
+    explicit = {owner: str(path) for owner, path in pm.call_per_plugin("mutuo_migrations")}
+    found = {}
+    for owner in ["core", *pm.enabled_names]:
+        path = explicit.get(owner)
+        if path is None and owner != "core":
+            path = conventional_migrations(pm.module(owner))
+        if path:
+            found[owner] = path
+    return found
 
 
 def populate_registry(registry, settings: dict, pm=None) -> None:

@@ -9,8 +9,10 @@ are imported.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 
@@ -72,6 +74,35 @@ def load_plugin(name: str, import_path: str) -> LoadedPlugin:
     return LoadedPlugin(info=info, module=module)
 
 
+# -- conventions: what a plugin need not declare ----------------------------------------
+
+def _package_of(module) -> tuple[str, Path] | None:
+    """The package a plugin module belongs to (itself when it is a package) and its folder."""
+    package = getattr(module, "__package__", None)
+    filename = getattr(module, "__file__", None)
+    if not package or not filename:
+        return None
+    return package, Path(filename).resolve().parent
+
+
+def conventional_models(module) -> list[str]:
+    """``[<package>.models]`` when the plugin's package has a ``models`` module or package, else ``[]``."""
+    found = _package_of(module)
+    if found is None:
+        return []
+    name = f"{found[0]}.models"
+    return [name] if importlib.util.find_spec(name) is not None else []
+
+
+def conventional_migrations(module) -> str | None:
+    """The plugin package's ``migrations/versions`` folder when it exists, else None."""
+    found = _package_of(module)
+    if found is None:
+        return None
+    versions = found[1] / "migrations" / "versions"
+    return str(versions) if versions.is_dir() else None
+
+
 def resolve_order(wanted: list[str], available: dict[str, str]) -> list[LoadedPlugin]:
     """Load the wanted plugins and return them dependencies first, ties by name."""
     for name in wanted:
@@ -128,9 +159,16 @@ class MutuoPluginManager(pluggy.PluginManager):
         return [p.info.name for p in self.enabled]
 
     def info(self, name: str) -> PluginInfo:
+        return self._loaded(name).info
+
+    def module(self, name: str):
+        """The module registered for enabled plugin ``name`` (its entry point)."""
+        return self._loaded(name).module
+
+    def _loaded(self, name: str) -> LoadedPlugin:
         for plugin in self.enabled:
             if plugin.info.name == name:
-                return plugin.info
+                return plugin
         raise KeyError(name)
 
     def call(self, hook_name: str, **kwargs) -> list:

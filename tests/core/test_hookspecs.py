@@ -12,8 +12,8 @@ SPECS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunc
 # What "tested" means for each hook: the name of a test that exercises it.
 TESTED_BY = {
     "mutuo_addhooks": "test_plugin_hookspecs_are_added_and_called",
-    "mutuo_models": "test_disabled_plugin_leaves_no_trace",
-    "mutuo_migrations": "test_enabling_a_plugin_later_adds_only_its_tables",
+    "mutuo_models": "test_explicit_hooks_override_the_convention",
+    "mutuo_migrations": "test_explicit_hooks_override_the_convention",
     "mutuo_configure": "test_disabled_plugin_leaves_no_trace",
     "mutuo_permissions": "test_authorization_matrix",
     "mutuo_roles": "test_default_roles_synced_without_undoing_admin_edits",

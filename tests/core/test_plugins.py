@@ -3,7 +3,7 @@ import pytest
 
 from core.plugins import PluginError, get_plugin_manager
 
-FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse")}
+FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom")}
 
 
 def pm_for(*names):
@@ -93,6 +93,35 @@ def test_core_calls_no_hook_implementation_directly():
     core_dir = Path(__file__).resolve().parents[2] / "core"
     offenders = [str(path.relative_to(core_dir)) for path in core_dir.rglob("*.py") if ".function" in path.read_text()]
     assert offenders == []
+
+
+# -- models and migrations by convention -------------------------------------------------
+
+def test_models_and_migrations_found_by_package_layout():
+    """The sample plugin implements neither hook: its models module and versions folder are used."""
+    from core.platform import migration_locations, plugin_models
+
+    pm = get_plugin_manager({"mutuo.plugins": "sample"})
+    assert [i.plugin_name for i in pm.hook.mutuo_models.get_hookimpls()] == ["core"]
+    assert plugin_models(pm)["sample"] == ["mutuo_sample.models"]
+    locations = migration_locations(pm)
+    assert list(locations) == ["core", "sample"]
+    assert locations["sample"].endswith("mutuo_sample/migrations/versions")
+
+
+def test_explicit_hooks_override_the_convention():
+    from core.platform import migration_locations, plugin_models
+
+    pm = pm_for("custom")
+    assert plugin_models(pm)["custom"] == ["tests.core.fake_plugins.custom.tables"]
+    assert migration_locations(pm)["custom"].endswith("custom/elsewhere")
+
+
+def test_a_plugin_without_models_or_migrations_contributes_none():
+    from core.platform import migration_locations, plugin_models
+
+    pm = pm_for("terse")
+    assert "terse" not in plugin_models(pm) and "terse" not in migration_locations(pm)
 
 
 def test_manager_lives_on_the_registry(mutuo_db):
