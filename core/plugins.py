@@ -27,6 +27,15 @@ class PluginError(Exception):
     """A plugin configuration problem; the message is one sentence with the fix."""
 
 
+class HookDeprecationWarning(DeprecationWarning):
+    """Warned, at registration, to a plugin implementing a hook marked for removal.
+
+    Mark the spec ``@hookspec(warn_on_impl=HookDeprecationWarning("<hook> is
+    deprecated; implement <other> instead"))``; pluggy points the warning at
+    the implementing function.
+    """
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
