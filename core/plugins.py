@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,6 +21,9 @@ import pluggy
 
 PROJECT = "mutuo"
 ENTRY_POINT_GROUP = "mutuo.plugins"
+TRACE_SETTING = "mutuo.trace_hooks"
+
+hook_log = logging.getLogger("mutuo.hooks")
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -218,11 +224,42 @@ class MutuoPluginManager(pluggy.PluginManager):
         return results
 
 
+def trace_hook_calls(pm: pluggy.PluginManager):
+    """Log every hook call to ``mutuo.hooks``: hook, implementing plugins, duration, failure.
+
+    Turned on by the setting ``mutuo.trace_hooks = true``. Calls made one
+    plugin at a time (:meth:`MutuoPluginManager.call_plugin`) name that plugin;
+    a plain ``pm.hook.<name>(...)`` call names every plugin it reached, in
+    registration order, with their total time. Returns pluggy's undo function.
+    """
+    started = threading.local()  # a stack per thread: hook calls nest (an event fired inside a hook)
+
+    def before(hook_name, hook_impls, kwargs) -> None:
+        if not hasattr(started, "stack"):
+            started.stack = []
+        started.stack.append(time.perf_counter())
+
+    def after(outcome, hook_name, hook_impls, kwargs) -> None:
+        elapsed_ms = (time.perf_counter() - started.stack.pop()) * 1000
+        plugins = ", ".join(impl.plugin_name for impl in hook_impls) or "no implementation"
+        error = outcome.exception
+        if error is None:
+            hook_log.info("hook %s [%s] %.2f ms", hook_name, plugins, elapsed_ms)
+        else:
+            hook_log.info("hook %s [%s] %.2f ms, raised %s: %s", hook_name, plugins, elapsed_ms,
+                          type(error).__name__, error)
+
+    return pm.add_hookcall_monitoring(before, after)
+
+
 def get_plugin_manager(settings: dict, extra_available: dict[str, str] | None = None) -> MutuoPluginManager:
     """Build the manager for ``settings``: core hooks plus the enabled plugins, in order."""
     from core import hookspecs, hooks as core_hooks
+    from core.config import as_bool
 
     pm = MutuoPluginManager()
+    if as_bool(settings.get(TRACE_SETTING, "false")):
+        trace_hook_calls(pm)
     pm.add_hookspecs(hookspecs)
     pm.register(core_hooks, name="core")
     available = available_plugins(extra_available)

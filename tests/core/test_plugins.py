@@ -1,4 +1,7 @@
-"""Plugin discovery, ordering and the one-sentence errors."""
+"""Plugin discovery, ordering, calling hooks, tracing them and the one-sentence errors."""
+import logging
+import re
+
 import pytest
 
 from core.plugins import PluginError, get_plugin_manager
@@ -122,6 +125,42 @@ def test_a_plugin_without_models_or_migrations_contributes_none():
 
     pm = pm_for("terse")
     assert "terse" not in plugin_models(pm) and "terse" not in migration_locations(pm)
+
+
+# -- mutuo.trace_hooks ---------------------------------------------------------------------
+
+def test_trace_hooks_logs_each_call_with_plugin_and_duration(caplog, terse):
+    pm = get_plugin_manager({"mutuo.plugins": "terse", "mutuo.trace_hooks": "true"}, extra_available=FAKES)
+    caplog.set_level(logging.INFO, logger="mutuo.hooks")
+    caplog.clear()
+    pm.call_plugin("terse", "mutuo_demo_data", session=None, scale=1)
+    pm.call("mutuo_menu", request=None)
+    lines = [r.getMessage() for r in caplog.records if r.name == "mutuo.hooks"]
+    assert len(lines) == 2
+    assert re.fullmatch(r"hook mutuo_demo_data \[terse\] \d+\.\d\d ms", lines[0])
+    assert re.fullmatch(r"hook mutuo_menu \[core, terse\] \d+\.\d\d ms", lines[1])
+
+
+def test_trace_hooks_names_the_exception(caplog):
+    from core import hookimpl
+
+    class Broken:
+        @hookimpl
+        def mutuo_permissions(self):
+            raise RuntimeError("boom")
+
+    pm = get_plugin_manager({"mutuo.plugins": "", "mutuo.trace_hooks": "true"})
+    pm.register(Broken(), name="broken")
+    caplog.set_level(logging.INFO, logger="mutuo.hooks")
+    with pytest.raises(RuntimeError):
+        pm.call_plugin("broken", "mutuo_permissions")
+    assert re.search(r"hook mutuo_permissions \[broken\] .* ms, raised RuntimeError: boom", caplog.text)
+
+
+def test_hook_calls_are_not_logged_by_default(caplog):
+    caplog.set_level(logging.DEBUG, logger="mutuo.hooks")
+    get_plugin_manager({"mutuo.plugins": ""}).call("mutuo_menu", request=None)
+    assert not [r for r in caplog.records if r.name == "mutuo.hooks"]
 
 
 def test_manager_lives_on_the_registry(mutuo_db):
