@@ -75,11 +75,15 @@ def enabled_names(settings: dict) -> list[str]:
 def load_plugin(name: str, import_path: str) -> LoadedPlugin:
     try:
         module = importlib.import_module(import_path)
-    except ImportError as exc:
-        raise PluginError(
-            f"Plugin '{name}' cannot be imported from '{import_path}' ({exc}); "
-            f"reinstall the package that provides it or remove it from mutuo.plugins."
-        ) from exc
+    except ModuleNotFoundError as exc:
+        if exc.name and (import_path == exc.name or import_path.startswith(exc.name + ".")):
+            raise PluginError(
+                f"Plugin '{name}' is registered as '{import_path}', which is not installed any more; "
+                f"reinstall the package that provides it or remove '{name}' from mutuo.plugins."
+            ) from exc
+        raise PluginError(_import_failure(name, exc)) from exc
+    except Exception as exc:  # any error raised while the plugin's module runs
+        raise PluginError(_import_failure(name, exc)) from exc
     info = getattr(module, "PLUGIN", None)
     if not isinstance(info, PluginInfo) or info.name != name:
         raise PluginError(
@@ -87,6 +91,12 @@ def load_plugin(name: str, import_path: str) -> LoadedPlugin:
             f"manifest; add one to its package."
         )
     return LoadedPlugin(info=info, module=module)
+
+
+def _import_failure(name: str, exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return f"Plugin '{name}' failed to import: {detail}; fix the plugin or remove '{name}' from mutuo.plugins."
 
 
 # -- conventions: what a plugin need not declare ----------------------------------------
@@ -130,6 +140,12 @@ def resolve_order(wanted: list[str], available: dict[str, str]) -> list[LoadedPl
     loaded = {name: load_plugin(name, available[name]) for name in sorted(set(wanted))}
     for name, plugin in loaded.items():
         for dep in plugin.info.depends:
+            if dep not in available:
+                raise PluginError(
+                    f"Plugin '{name}' depends on '{dep}', which is not installed: install the package that "
+                    f"provides it (pip install <that package>) and add '{dep}' to mutuo.plugins, "
+                    f"or remove '{name}'."
+                )
             if dep not in loaded:
                 raise PluginError(
                     f"Plugin '{name}' depends on '{dep}', which is not enabled; "

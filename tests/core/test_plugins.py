@@ -6,7 +6,7 @@ import pytest
 
 from core.plugins import PluginError, get_plugin_manager
 
-FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom")}
+FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom", "broken", "needy")}
 
 
 def pm_for(*names):
@@ -30,6 +30,46 @@ def test_unknown_plugin_names_it_and_the_fix():
 def test_missing_dependency_names_plugin_and_dependency():
     with pytest.raises(PluginError, match=r"Plugin 'gamma' depends on 'zeta', which is not enabled; add 'zeta'"):
         pm_for("gamma")
+
+
+def test_dependency_not_installed_says_to_install_it():
+    with pytest.raises(PluginError, match=r"^Plugin 'needy' depends on 'nowhere', which is not installed: "
+                                          r"install the package that provides it \(pip install"):
+        pm_for("needy")
+
+
+def test_plugin_that_fails_to_import_is_named_in_one_line():
+    with pytest.raises(PluginError) as caught:
+        pm_for("broken")
+    message = str(caught.value)
+    assert message.startswith("Plugin 'broken' failed to import: ValueError: the plugin's settings table is;")
+    assert "\n" not in message
+
+
+def test_uninstalled_plugin_package_says_to_reinstall():
+    with pytest.raises(PluginError, match=r"'ghost' is registered as 'no_such_package', which is not installed"):
+        get_plugin_manager({"mutuo.plugins": "ghost"}, extra_available={"ghost": "no_such_package"})
+
+
+@pytest.mark.parametrize("plugin, message", [
+    ("broken", "Error: Plugin 'broken' failed to import: ValueError:"),
+    ("needy", "Error: Plugin 'needy' depends on 'nowhere', which is not installed"),
+])
+def test_cli_plugin_errors_one_line_exit_2(plugin, message, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import core.plugins
+    from core.cli import main
+
+    installed = core.plugins.available_plugins
+    monkeypatch.setattr(core.plugins, "available_plugins", lambda extra=None: installed({**FAKES, **(extra or {})}))
+    ini = tmp_path / "p.ini"
+    ini.write_text("[app:main]\nuse = egg:mutuo\nmutuo.environment = development\nmutuo.secret = s\n"
+                   f"sqlalchemy.url = sqlite:///{tmp_path}/p.sqlite\nmutuo.plugins = {plugin}\n")
+    result = CliRunner().invoke(main, ["-c", str(ini), "db", "status"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.strip().count("\n") == 0
+    assert "Traceback" not in result.output
 
 
 def test_cycle_is_named():
