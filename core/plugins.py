@@ -101,6 +101,27 @@ def _import_failure(name: str, exc: BaseException) -> str:
 
 # -- conventions: what a plugin need not declare ----------------------------------------
 
+# package -> plugin name, for every plugin enabled in this process (plus core). Which
+# plugin a package belongs to never changes, so the map only grows.
+_PLUGIN_PACKAGES: dict[str, str] = {"core": "core"}
+
+
+def plugin_of_module(module_name: str) -> str | None:
+    """The plugin (or ``"core"``) whose package holds ``module_name``, None when unknown."""
+    best = None
+    for package, plugin in _PLUGIN_PACKAGES.items():
+        if module_name == package or module_name.startswith(package + "."):
+            if best is None or len(package) > len(best[0]):
+                best = (package, plugin)
+    return best[1] if best else None
+
+
+def _remember_package(plugin: LoadedPlugin) -> None:
+    found = _package_of(plugin.module)
+    if found is not None:
+        _PLUGIN_PACKAGES.setdefault(found[0], plugin.info.name)
+
+
 def _package_of(module) -> tuple[str, Path] | None:
     """The package a plugin module belongs to (itself when it is a package) and its folder."""
     package = getattr(module, "__package__", None)
@@ -282,6 +303,7 @@ def get_plugin_manager(settings: dict, extra_available: dict[str, str] | None = 
     pm.enabled = resolve_order(enabled_names(settings), available)
     for plugin in pm.enabled:
         pm.register(plugin.module, name=plugin.info.name)
+        _remember_package(plugin)
     # Plugins add their own hookspecs here; pluggy validates earlier impls then.
     pm.hook.mutuo_addhooks(pluginmanager=pm)
     pm.check_pending()
