@@ -6,7 +6,8 @@ import pytest
 
 from core.plugins import PluginError, get_plugin_manager
 
-FAKES = {name: f"tests.core.fake_plugins.{name}" for name in ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom", "broken", "needy")}
+FAKE_NAMES = ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom", "broken", "needy")
+FAKES = {name: f"tests.core.fake_plugins.{name}" for name in FAKE_NAMES}
 
 
 def pm_for(*names):
