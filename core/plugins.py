@@ -118,17 +118,21 @@ def plugin_of_module(module_name: str) -> str | None:
 
 def _remember_package(plugin: LoadedPlugin) -> None:
     found = _package_of(plugin.module)
-    if found is not None:
-        _PLUGIN_PACKAGES.setdefault(found[0], plugin.info.name)
+    _PLUGIN_PACKAGES.setdefault(found[0] if found else plugin.module.__name__, plugin.info.name)
 
 
 def _package_of(module) -> tuple[str, Path] | None:
-    """The package a plugin module belongs to (itself when it is a package) and its folder."""
-    package = getattr(module, "__package__", None)
+    """The plugin's own package and its folder: the module itself when it is a package,
+    its parent when the entry point names ``<package>.plugin``; None for a lone module."""
     filename = getattr(module, "__file__", None)
-    if not package or not filename:
+    if not filename:
         return None
-    return package, Path(filename).resolve().parent
+    if hasattr(module, "__path__"):
+        return module.__name__, Path(filename).resolve().parent
+    parent, _, leaf = module.__name__.rpartition(".")
+    if parent and leaf == "plugin":
+        return parent, Path(filename).resolve().parent
+    return None
 
 
 def conventional_models(module) -> list[str]:

@@ -8,6 +8,7 @@ from core.plugins import PluginError, get_plugin_manager
 
 FAKE_NAMES = ("alpha", "beta", "gamma", "zeta", "eta", "nomanifest", "terse", "custom", "broken", "needy")
 FAKES = {name: f"tests.core.fake_plugins.{name}" for name in FAKE_NAMES}
+FAKES["layered"] = "tests.core.fake_plugins.layered.plugin"
 
 
 def pm_for(*names):
@@ -159,6 +160,12 @@ def test_explicit_hooks_override_the_convention():
     pm = pm_for("custom")
     assert plugin_models(pm)["custom"] == ["tests.core.fake_plugins.custom.tables"]
     assert migration_locations(pm)["custom"].endswith("custom/elsewhere")
+
+
+def test_convention_applies_to_the_package_of_a_plugin_module():
+    from core.platform import migration_locations
+
+    assert migration_locations(pm_for("layered"))["layered"].endswith("fake_plugins/layered/migrations/versions")
 
 
 def test_a_plugin_without_models_or_migrations_contributes_none():
