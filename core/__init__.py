@@ -4,7 +4,7 @@ import warnings
 # pyramid, deform and pyramid_chameleon still import pkg_resources (setuptools<81 is pinned).
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
-from core.plugins import PluginInfo, hookimpl, hookspec  # noqa: E402,F401
+from core.plugins import HookDeprecationWarning, PluginInfo, hookimpl, hookspec  # noqa: E402,F401
 
 
 def main(global_config, **settings):

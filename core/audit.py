@@ -19,6 +19,7 @@ from sqlalchemy.orm.base import NO_VALUE, instance_state
 
 from core.models.audit import AuditEntry
 from core.models.meta import Base, utcnow
+from core.plugins import plugin_of_module
 
 GENESIS = "0" * 64
 PG_AUDIT_LOCK = 0x6D7574756F  # "mutuo": advisory lock key serializing appends
@@ -32,15 +33,30 @@ _ENTITY_NAMES: dict = {}
 
 
 def entity_type_of(model) -> str:
-    """``core_user`` -> ``core.user``: the name records are known by everywhere."""
+    """The name records of ``model`` are known by everywhere: ``<plugin>.<table without its prefix>``.
+
+    The plugin is the one whose package defines the model (``core`` for core's
+    models), so ``core_user`` is ``core.user`` and a plugin named ``my_plugin``
+    with the table ``my_plugin_case`` gets ``my_plugin.case`` with nothing to
+    declare; ``__entity_type__`` on the model still overrides. For a plugin
+    whose name has no underscore this is the name the older rule (the table
+    name split at its first underscore) gave, so the names stored in audit
+    entries and document links do not change. A model outside every known
+    plugin package keeps that older rule.
+    """
     name = _ENTITY_NAMES.get(model)
-    if name is None:
-        name = getattr(model, "__entity_type__", None)
-        if not name:
-            table = model.__tablename__
-            plugin, _, rest = table.partition("_")
-            name = f"{plugin}.{rest}" if rest else table
-        _ENTITY_NAMES[model] = name
+    if name is not None:
+        return name
+    table = model.__tablename__
+    name = getattr(model, "__entity_type__", None)
+    owner = plugin_of_module(model.__module__)
+    if not name and owner:
+        rest = table[len(owner) + 1:] if table.startswith(owner + "_") else table
+        name = f"{owner}.{rest}"
+    if not name:  # not cached: its plugin may be enabled later in this process
+        plugin, _, rest = table.partition("_")
+        return f"{plugin}.{rest}" if rest else table
+    _ENTITY_NAMES[model] = name
     return name
 
 

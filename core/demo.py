@@ -38,10 +38,9 @@ def load_demo(env, scale: int = 1, echo=print) -> bool:
         users = env.transaction("demo load", lambda s: demo_users(s, env.registry))
         for username, password in users:
             echo(f"  user {username:<20} password {password}")
-    for owner, _ in [(p.info.name, p) for p in env.pm.enabled]:
-        impls = {i.plugin_name: i.function for i in env.pm.hook.mutuo_demo_data.get_hookimpls()}
-        if owner in impls:
-            summary = env.transaction("demo load", lambda s, f=impls[owner]: f(session=s, scale=scale))
-            echo(f"  {owner}: {summary or 'loaded'}")
+    for owner in env.pm.implementers("mutuo_demo_data"):
+        summary = env.transaction("demo load", lambda s, owner=owner: env.pm.call_plugin(
+            owner, "mutuo_demo_data", session=s, scale=scale))
+        echo(f"  {owner}: {summary or 'loaded'}")
     env.transaction("demo load", lambda s: set_state(s, "demo_loaded", str(scale)))
     return True

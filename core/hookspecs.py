@@ -3,12 +3,37 @@
 Every hook is called with keyword arguments. Hooks that return lists are
 merged by core in plugin dependency order; a duplicate id stops start-up.
 Each hook is documented in docs/plugins.md (a test keeps the two in step).
+
+The signatures are typed; the types are imported for type checkers only, so
+loading the specs imports nothing else of core. An implementation may take
+fewer arguments than its spec (pluggy passes only the ones it names).
+
+To retire a hook, keep its spec for a release and mark it
+``@hookspec(warn_on_impl=HookDeprecationWarning("mutuo_old is deprecated; implement mutuo_new"))``:
+every plugin still implementing it gets the warning, pointing at its own
+implementation, when it is registered.
 """
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from core.plugins import hookspec
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+    from sqlalchemy.orm import Session
+
+    from core.entities import EntityType
+    from core.jobs import JobSpec
+    from core.plugins import MutuoPluginManager
+    from core.security import Permission, RecordRule, RoleSpec
+    from core.web.menu import MenuEntry, Widget
 
 
 @hookspec(historic=False)
-def mutuo_addhooks(pluginmanager):
+def mutuo_addhooks(pluginmanager: MutuoPluginManager) -> None:
     """Add a plugin's own hookspecs.
 
     Called once while the plugin manager is built, after every enabled plugin
@@ -18,27 +43,30 @@ def mutuo_addhooks(pluginmanager):
 
 
 @hookspec
-def mutuo_models():
+def mutuo_models() -> list[ModuleType | str]:
     """Return the modules that define this plugin's SQLAlchemy models.
 
     Called at start-up (web, CLI, worker, migrations) before the metadata is
     used, so the tables are known to ``Base.metadata``. Returns a list of
-    module objects or dotted names.
+    module objects or dotted names. Optional: without an implementation, core
+    imports the plugin package's ``models`` module (or package) when it has one.
     """
 
 
 @hookspec
-def mutuo_migrations():
+def mutuo_migrations() -> str:
     """Return the path of this plugin's Alembic version directory.
 
     Called by ``mutuo db upgrade|status`` and the Alembic environment. The
     revisions in it carry ``branch_labels = ("<plugin>",)`` and ``depends_on``
     the revision of core (or another plugin) they need. Returns a string path.
+    Optional: without an implementation, core uses the plugin package's
+    ``migrations/versions/`` folder when it exists.
     """
 
 
 @hookspec
-def mutuo_configure(config):
+def mutuo_configure(config: Configurator) -> None:
     """Add routes, views and static assets to the Pyramid ``config``.
 
     Called once while the WSGI app is built, inside ``config.route_prefix``
@@ -48,7 +76,7 @@ def mutuo_configure(config):
 
 
 @hookspec
-def mutuo_permissions():
+def mutuo_permissions() -> list[Permission]:
     """Return the permissions this plugin declares.
 
     Called at start-up and by ``mutuo db upgrade``. Returns a list of
@@ -58,7 +86,7 @@ def mutuo_permissions():
 
 
 @hookspec
-def mutuo_roles():
+def mutuo_roles() -> list[RoleSpec]:
     """Return default roles with their permissions.
 
     Called by ``mutuo db upgrade`` (creates missing roles, adds newly declared
@@ -68,7 +96,7 @@ def mutuo_roles():
 
 
 @hookspec
-def mutuo_entity_types():
+def mutuo_entity_types() -> list[EntityType]:
     """Return the record types this plugin owns.
 
     Called at start-up. Documents and the audit log use them for access
@@ -77,7 +105,7 @@ def mutuo_entity_types():
 
 
 @hookspec
-def mutuo_record_rules():
+def mutuo_record_rules() -> list[RecordRule]:
     """Return record rules narrowing what users see of a model.
 
     Called at start-up. Returns a list of :class:`core.security.RecordRule`
@@ -87,7 +115,7 @@ def mutuo_record_rules():
 
 
 @hookspec
-def mutuo_menu(request):
+def mutuo_menu(request: Request) -> list[MenuEntry]:
     """Return menu entries for the navigation bar.
 
     Called on each page render with the current ``request``. Returns a list of
@@ -97,17 +125,18 @@ def mutuo_menu(request):
 
 
 @hookspec
-def mutuo_dashboard(request):
+def mutuo_dashboard(request: Request) -> list[Widget]:
     """Return dashboard widgets for the home page.
 
     Called when the dashboard renders. Returns a list of
-    :class:`core.web.dashboard.Widget` (title, permission, template and its
-    values, optional chart); widgets the user may not see are dropped.
+    :class:`core.web.menu.Widget` (title, permission, ``rows`` of
+    ``(label, value)``, optional SVG ``chart`` and ``link``, ``order``);
+    widgets whose permission the user lacks are dropped.
     """
 
 
 @hookspec
-def mutuo_jobs():
+def mutuo_jobs() -> list[JobSpec]:
     """Return the scheduled jobs this plugin declares.
 
     Called at start-up by the web app, the worker and beat. Returns a list of
@@ -117,7 +146,7 @@ def mutuo_jobs():
 
 
 @hookspec
-def mutuo_demo_data(session, scale):
+def mutuo_demo_data(session: Session, scale: int) -> str | None:
     """Create demo records in ``session`` through the plugin's services.
 
     Called by ``mutuo demo load`` in dependency order, once per database

@@ -4,20 +4,53 @@ from __future__ import annotations
 import importlib
 
 from core.config import check_settings
-from core.plugins import get_plugin_manager
+from core.plugins import conventional_migrations, conventional_models, get_plugin_manager
+
+
+def _declared_or_conventional(pm, hook_name: str, convention) -> dict:
+    """Owner -> what it returned from ``hook_name``, else what ``convention(plugin module)`` finds.
+
+    Core first, then the enabled plugins in dependency order; owners with
+    neither are left out. Core always declares its own.
+    """
+    declared = dict(pm.call_per_plugin(hook_name))
+    found = {}
+    for owner in ["core", *pm.enabled_names]:
+        value = declared.get(owner)
+        if value is None and owner != "core":
+            value = convention(pm.module(owner))
+        if value:
+            found[owner] = value
+    return found
+
+
+def plugin_models(pm) -> dict[str, list]:
+    """Owner -> the modules (or dotted names) defining its models, core first.
+
+    A plugin's ``mutuo_models`` wins; without one, its package's ``models``
+    module (or package) is used by convention (:func:`core.plugins.conventional_models`).
+    """
+    found = _declared_or_conventional(pm, "mutuo_models", conventional_models)
+    return {owner: list(mods) for owner, mods in found.items()}
 
 
 def import_models(pm) -> list:
     modules = []
-    for _owner, mods in pm.call_per_plugin("mutuo_models"):
+    for mods in plugin_models(pm).values():
         for mod in mods:
             modules.append(importlib.import_module(mod) if isinstance(mod, str) else mod)
     return modules
 
 
 def migration_locations(pm) -> dict[str, str]:
-    """Owner -> Alembic version directory, core first."""
-    return {owner: str(path) for owner, path in pm.call_per_plugin("mutuo_migrations")}
+    """Owner -> Alembic version directory, core first, then the enabled plugins in dependency order.
+
+    The one place that says where each branch's revisions live. A plugin's
+    ``mutuo_migrations`` wins; without one, its package's ``migrations/versions/``
+    folder is used by convention (:func:`core.plugins.conventional_migrations`).
+    """
+    found = _declared_or_conventional(pm, "mutuo_migrations", conventional_migrations)
+    return {owner: str(path) for owner, path in found.items()}
 
 
 def populate_registry(registry, settings: dict, pm=None) -> None:

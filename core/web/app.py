@@ -50,13 +50,11 @@ def make_app(settings: dict, *, pm=None, engine=None):
 
 
 def include_plugins(config) -> None:
+    """Each plugin's ``mutuo_configure`` inside its own route prefix ``/<plugin>``."""
     pm = config.registry["mutuo.pm"]
-    for owner, impl in _configure_impls(pm):
+    for owner in pm.implementers("mutuo_configure"):
+        if owner == "core":
+            continue  # core's views are included above, without a prefix
         with config.route_prefix_context(owner):
-            impl(config=config)
+            pm.call_plugin(owner, "mutuo_configure", config=config)
             config.commit()
-
-
-def _configure_impls(pm):
-    impls = {i.plugin_name: i.function for i in pm.hook.mutuo_configure.get_hookimpls()}
-    return [(name, impls[name]) for name in pm.enabled_names if name in impls]

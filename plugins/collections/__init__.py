@@ -8,8 +8,6 @@ their queue; supervisors set monthly targets, reassign, escalate and read
 the reports. Other departments plug into its hooks
 (``plugins/collections/hookspecs.py``). See docs/plugins/collections.md.
 """
-from pathlib import Path
-
 from core import PluginInfo, hookimpl
 
 PLUGIN = PluginInfo(name="collections", title="Collections", version="1.0.0", depends=("lending",),
@@ -22,16 +20,6 @@ def mutuo_addhooks(pluginmanager):
     from plugins.collections import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-
-
-@hookimpl
-def mutuo_models():
-    return ["plugins.collections.models"]
-
-
-@hookimpl
-def mutuo_migrations():
-    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl

@@ -13,11 +13,18 @@ read them and link to them by foreign key, but change them only through
 
 Each hook is documented in docs/plugins/collections.md.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from core import hookspec
+
+if TYPE_CHECKING:
+    from plugins.collections.models import Case, OutboxMessage
 
 
 @hookspec
-def collections_case_escalated(case):
+def collections_case_escalated(case: Case) -> None:
     """React to a late-stage case escalated for legal action.
 
     Called once, right after ``case`` (a :class:`plugins.collections.models.Case`,
@@ -28,7 +35,7 @@ def collections_case_escalated(case):
 
 
 @hookspec
-def collections_high_risk_reported(case, reason):
+def collections_high_risk_reported(case: Case, reason: str) -> None:
     """React to a collector reporting an abnormal, high-risk client.
 
     Called once per report, after the report is stored and ``case.high_risk``
@@ -39,7 +46,7 @@ def collections_high_risk_reported(case, reason):
 
 
 @hookspec(firstresult=True)
-def collections_send_message(message):
+def collections_send_message(message: OutboxMessage) -> str | None:
     """Deliver one SMS or email through a real message gateway.
 
     ``message`` is a :class:`plugins.collections.models.OutboxMessage`

@@ -6,8 +6,6 @@ distributed to investors pro rata, and the daily close of business
 (days past due, delinquency buckets, late penalties). Other departments plug
 into its events (``plugins/lending/hookspecs.py``). See docs/plugins/lending.md.
 """
-from pathlib import Path
-
 from core import PluginInfo, hookimpl
 
 PLUGIN = PluginInfo(name="lending", title="Lending", version="1.0.0", depends=("products",),
@@ -21,16 +19,6 @@ def mutuo_addhooks(pluginmanager):
     from plugins.lending import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-
-
-@hookimpl
-def mutuo_models():
-    return ["plugins.lending.models"]
-
-
-@hookimpl
-def mutuo_migrations():
-    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl

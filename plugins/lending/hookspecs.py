@@ -13,11 +13,18 @@ them, link to them by foreign key, but change them only through
 
 Each hook is documented in docs/plugins/lending.md.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from core import hookspec
+
+if TYPE_CHECKING:
+    from plugins.lending.models import Application, Loan, Repayment
 
 
 @hookspec
-def lending_review_required(application):
+def lending_review_required(application: Application) -> str | None:
     """Ask whether a plugin wants to review a submitted application.
 
     Called once, right after ``application`` (a
@@ -33,7 +40,7 @@ def lending_review_required(application):
 
 
 @hookspec
-def lending_application_submitted(application):
+def lending_application_submitted(application: Application) -> None:
     """React to an application having been submitted.
 
     Called when ``application`` moves from ``draft`` to ``submitted``, before
@@ -43,7 +50,7 @@ def lending_application_submitted(application):
 
 
 @hookspec
-def lending_loan_disbursed(loan):
+def lending_loan_disbursed(loan: Loan) -> None:
     """React to a new loan.
 
     Called when a funded application is disbursed, after ``loan`` (a
@@ -53,7 +60,7 @@ def lending_loan_disbursed(loan):
 
 
 @hookspec
-def lending_repayment_posted(repayment):
+def lending_repayment_posted(repayment: Repayment) -> None:
     """React to a posted repayment.
 
     Called after ``repayment`` (a :class:`plugins.lending.models.Repayment`)
@@ -65,7 +72,7 @@ def lending_repayment_posted(repayment):
 
 
 @hookspec
-def lending_loan_delinquency_changed(loan, old_bucket, new_bucket, days_past_due):
+def lending_loan_delinquency_changed(loan: Loan, old_bucket: str, new_bucket: str, days_past_due: int) -> None:
     """React to a loan moving between delinquency buckets.
 
     Called by the close of business job for each business date it closes,
@@ -78,7 +85,7 @@ def lending_loan_delinquency_changed(loan, old_bucket, new_bucket, days_past_due
 
 
 @hookspec
-def lending_loan_closed(loan):
+def lending_loan_closed(loan: Loan) -> None:
     """React to a loan that has nothing left to pay.
 
     Called when a repayment settles the last amount owed; ``loan.status`` is

@@ -3,24 +3,12 @@
 Public modules for other plugins: ``plugins.products.schedule`` (pure engine),
 ``plugins.products.models`` and ``plugins.products.services``.
 """
-from pathlib import Path
-
 from core import PluginInfo, hookimpl
 
 PLUGIN = PluginInfo(
     name="products", title="Products", version="1.0.0", depends=(),
     description="Loan products with versioned terms, repayment methods and the schedule calculator.",
 )
-
-
-@hookimpl
-def mutuo_models():
-    return ["plugins.products.models"]
-
-
-@hookimpl
-def mutuo_migrations():
-    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl

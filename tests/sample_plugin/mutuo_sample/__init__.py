@@ -4,8 +4,6 @@ It has one model (notes), its own migration branch, routes, views, a menu
 entry, permissions, a role, a record rule, an entity type, a job, a
 dashboard widget, demo data and a hookspec of its own.
 """
-from pathlib import Path
-
 from core import PluginInfo, hookimpl
 
 PLUGIN = PluginInfo(name="sample", title="Sample", version="1.0.0", depends=(),
@@ -17,16 +15,6 @@ def mutuo_addhooks(pluginmanager):
     from mutuo_sample import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-
-
-@hookimpl
-def mutuo_models():
-    return ["mutuo_sample.models"]
-
-
-@hookimpl
-def mutuo_migrations():
-    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl
