@@ -554,18 +554,27 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
 # -- core's own jobs ------------------------------------------------------------
 
 def audit_verify(request) -> str:
-    """Recompute the audit log's hash chain; a broken chain fails the run."""
-    from core.audit import verify_chain
-
+    """Recompute the audit log's hash chain and compare it with the checkpoints; a problem fails the run."""
+    from core.audit_checkpoints import verify_with_checkpoints
     from core.db import READ_MOSTLY
 
-    result = verify_chain(request.dbsession.connection(execution_options={READ_MOSTLY: True}))
+    connection = request.dbsession.connection(execution_options={READ_MOSTLY: True})
+    result = verify_with_checkpoints(connection, request.registry.settings)
     if not result.intact:
-        log.error("AUDIT CHAIN BROKEN at entry %s (%s entries intact before it): %s",
-                  result.broken_id, f"{result.checked:,}", result.problem)
-        raise JobFailed(f"Audit chain broken at entry {result.broken_id}: {result.problem} "
-                        f"({result.checked:,} entries intact before it).")
-    return f"{result.checked:,} entries checked: chain intact"
+        log.error("AUDIT CHAIN BROKEN: %s", result.describe())
+        raise JobFailed(f"Audit chain broken: {result.describe()}")
+    return result.describe()
+
+
+def audit_checkpoint(request) -> str:
+    """Append the audit chain's head to the checkpoint file outside the database (and to this log)."""
+    from core.audit_checkpoints import checkpoint_path, write_checkpoint
+
+    checkpoint = write_checkpoint(request.dbsession.connection(), request.registry.settings)
+    if checkpoint is None:
+        return "The audit log is empty; no checkpoint written."
+    return (f"Checkpoint of entry {checkpoint.last_id} ({checkpoint.count:,} entries, head {checkpoint.head}) "
+            f"appended to {checkpoint_path(request.registry.settings)}")
 
 
 def documents_gc(request) -> str:
@@ -596,7 +605,11 @@ def documents_verify(request) -> str:
 def core_jobs() -> list[JobSpec]:
     return [
         JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
-                "Recomputes the audit log's hash chain; a broken chain fails the run.", time_limit=3600),
+                "Recomputes the audit log's hash chain and compares it with the checkpoints; "
+                "a broken chain or a missing tail fails the run.", time_limit=3600),
+        JobSpec("core.audit_checkpoint", audit_checkpoint, "5 * * * *",
+                "Writes the audit chain's head to an append-only file outside the database, "
+                "so deleted or rewritten entries are detected.", time_limit=600),
         JobSpec("core.documents_gc", documents_gc, "45 2 * * *",
                 "Removes stored files no document refers to any more.", time_limit=3600),
         JobSpec("core.documents_verify", documents_verify, "30 3 * * 0",
