@@ -26,7 +26,7 @@ UTC = timezone.utc
 SWEEP_GRACE = 60  # seconds past a run's time limit before the sweep calls it timed out
 HARD_LIMIT_GRACE = 30  # Celery's hard kill comes this long after the soft time limit
 RETRY_ATTEMPTS = 4  # a job's transaction is retried this often on serialization/deadlock errors
-FINAL_STATUSES = ("succeeded", "failed", "skipped", "timed_out")
+FINAL_STATUSES = ("succeeded", "failed", "skipped", "timed_out", "lost")
 
 
 @dataclass(frozen=True)
@@ -314,11 +314,18 @@ def sweep_timed_out(session, now: datetime | None = None) -> int:
     return count
 
 
+def sweep_stale_runs(session, now: datetime | None = None, settings: dict | None = None) -> int:
+    """Runs past their time limit become timed out; runs whose heartbeat stopped become lost (see core.job_health)."""
+    from core.job_health import lost_after_seconds, reap_lost
+
+    return sweep_timed_out(session, now) + reap_lost(session, now, lost_after_seconds(settings))
+
+
 @dataclass
 class RunOutcome:
     job: str
     slot: str
-    status: str  # succeeded | failed | skipped | timed_out | unknown
+    status: str  # succeeded | failed | skipped | timed_out | lost | unknown
     run_id: int | None = None
     summary: str = ""
     error: str | None = None
@@ -474,12 +481,15 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     triggered_by = (triggered_by or "")[:100]
 
     try:
-        _write(registry, "jobs:sweep", sweep_timed_out)
-    except Exception:  # the sweep must never keep a job from running
-        log.exception("job %s: sweeping timed-out runs failed", name)
+        _write(registry, "jobs:sweep", lambda s: sweep_stale_runs(s, settings=registry.settings))
+    except Exception as exc:  # the sweep must never keep a job from running...
+        if database_unreachable(exc):  # ...but without a database nothing can run: say so once, up there
+            raise
+        log.exception("job %s: sweeping timed-out and lost runs failed", name)
 
     def claim(session):
-        run = JobRun(job=name, slot=slot, trigger=trigger, status="running", started=utcnow(),
+        now = utcnow()
+        run = JobRun(job=name, slot=slot, trigger=trigger, status="running", started=now, heartbeat_at=now,
                      triggered_by=triggered_by, task_id=task_id, time_limit=spec.time_limit, summary="")
         session.add(run)
         session.flush()
@@ -511,6 +521,7 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
         return spec.task(request)
 
     status, error, interrupt = "succeeded", None, None
+    heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
         summary = "" if result is None else str(result)
@@ -524,6 +535,8 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
         error = traceback.format_exc()
     except BaseException as exc:  # worker shutdown: record it, then let it go on
         status, summary, error, interrupt = "failed", f"Interrupted ({type(exc).__name__}).", traceback.format_exc(), exc
+    finally:
+        heartbeat.stop()
     if status != "succeeded":
         log.error("job %s slot %s: %s: %s", name, slot, status, summary)
     else:
@@ -532,8 +545,10 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     def finish(session):
         from sqlalchemy import update
 
+        # A run marked lost was alive after all (cut off from the database, or SQLite's single
+        # write lock held its heartbeat back): its real end replaces "lost".
         result = session.execute(
-            update(JobRun).where(JobRun.id == run_id, JobRun.status == "running")
+            update(JobRun).where(JobRun.id == run_id, JobRun.status.in_(("running", "lost")))
             .values(status=status, finished=utcnow(), summary=summary, error=error)
             .execution_options(synchronize_session=False))
         if not result.rowcount:
@@ -549,6 +564,27 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     if interrupt is not None:
         raise interrupt
     return RunOutcome(name, slot, status, run_id, summary, error)
+
+
+def _run_heartbeat(registry, name: str, run_id: int):
+    """Refresh the run's heartbeat from a thread while the job runs (its own short transactions)."""
+    from core.job_health import Heartbeat, heartbeat_seconds, touch_run
+
+    engine = registry["dbengine"]
+    thread = Heartbeat(f"job-heartbeat-{name}-{run_id}", heartbeat_seconds(registry.settings),
+                       lambda: touch_run(engine, run_id))
+    thread.start()
+    return thread
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """No connection could be made at all (refused, unknown host, bad password, missing SQLite folder)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        s in text for s in ("connection failed", "could not connect", "connection refused", "unable to open",
+                            "password authentication", "could not translate host"))
 
 
 # -- core's own jobs ------------------------------------------------------------
