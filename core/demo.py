@@ -1,4 +1,12 @@
-"""Demo data: users for every default role, then each plugin's records, once."""
+"""Demo data: users for every default role, then each plugin's records, once.
+
+Resumable: each plugin's records are written in one transaction together with
+the marker ``demo_loaded:<plugin>`` (core_state). An interrupted load (a
+crash, Ctrl-C, a plugin's error) leaves the plugins before it loaded and
+marked, and nothing of the one that failed; running ``mutuo demo load`` again
+skips the marked plugins and goes on with the rest. Users are created only
+when missing. ``demo_loaded`` is set once every plugin is done.
+"""
 from __future__ import annotations
 
 from core.platform_state import get_state, set_state
@@ -38,10 +46,20 @@ def load_demo(env, scale: int = 1, echo=print) -> bool:
         users = env.transaction("demo load", lambda s: demo_users(s, env.registry))
         for username, password in users:
             echo(f"  user {username:<20} password {password}")
-    for owner, _ in [(p.info.name, p) for p in env.pm.enabled]:
-        impls = {i.plugin_name: i.function for i in env.pm.hook.mutuo_demo_data.get_hookimpls()}
+    impls = {i.plugin_name: i.function for i in env.pm.hook.mutuo_demo_data.get_hookimpls()}
+    for owner in [p.info.name for p in env.pm.enabled]:
         if owner in impls:
-            summary = env.transaction("demo load", lambda s, f=impls[owner]: f(session=s, scale=scale))
-            echo(f"  {owner}: {summary or 'loaded'}")
+            summary = env.transaction("demo load", lambda s, o=owner: _load_plugin(s, o, impls[o], scale))
+            echo(f"  {owner}: {summary}")
     env.transaction("demo load", lambda s: set_state(s, "demo_loaded", str(scale)))
     return True
+
+
+def _load_plugin(session, owner: str, load, scale: int) -> str:
+    """One plugin's demo records and its marker, in the caller's one transaction."""
+    marker = f"demo_loaded:{owner}"
+    if get_state(session, marker):
+        return "already loaded by an earlier, interrupted run"
+    summary = load(session=session, scale=scale)
+    set_state(session, marker, str(scale))
+    return summary or "loaded"
