@@ -362,20 +362,10 @@ class JobScheduler(Scheduler):
 
     def reap(self) -> int:
         """Mark runs past their time limit timed out and runs without a heartbeat lost (frees their slots)."""
-        from core.audit import Actor, set_actor
-        from core.db import read_mostly
-        from core.jobs import sweep_stale_runs
+        from core.jobs import sweep_apart
 
         registry = self.registry
-        # Read-mostly: on SQLite no write lock unless there is something to mark.
-        session = registry["dbsession_factory"](bind=read_mostly(registry["dbengine"]))
-        try:
-            set_actor(session, Actor(None, "beat"))
-            count = sweep_stale_runs(session, self.now(), registry.settings)
-            session.commit()
-            return count
-        finally:
-            session.close()
+        return sweep_apart(registry["dbsession_factory"], registry["dbengine"], registry.settings, "beat", self.now())
 
     def tick(self, *args, **kwargs) -> float:
         try:

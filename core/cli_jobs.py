@@ -38,9 +38,9 @@ def jobs_list(env):
     from rich.table import Table
 
     from core.job_health import liveness
-    from core.jobs import job_states, job_timezone, sweep_stale_runs
+    from core.jobs import job_states, job_timezone, sweep_apart
 
-    env.transaction("jobs list", lambda s: sweep_stale_runs(s, settings=env.settings))  # frees lost runs' slots
+    sweep_apart(env.session_factory, env.engine, env.settings, "cli:jobs list")  # frees lost runs' slots
     table = Table("name", "schedule", "paused", "next run (UTC)", "last run (UTC)", "last status", "summary")
     with env.session_factory() as session:
         health = liveness(session, env.settings)

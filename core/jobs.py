@@ -321,6 +321,21 @@ def sweep_stale_runs(session, now: datetime | None = None, settings: dict | None
     return sweep_timed_out(session, now) + reap_lost(session, now, lost_after_seconds(settings))
 
 
+def sweep_apart(session_factory, engine, settings: dict | None, actor: str, now: datetime | None = None) -> int:
+    """``sweep_stale_runs`` in a transaction of its own that takes no write lock (SQLite) unless it marks a run."""
+    from core.audit import Actor, set_actor
+    from core.db import read_mostly
+
+    session = session_factory(bind=read_mostly(engine))
+    try:
+        set_actor(session, Actor(None, actor))
+        count = sweep_stale_runs(session, now, settings)
+        session.commit()
+        return count
+    finally:
+        session.close()
+
+
 @dataclass
 class RunOutcome:
     job: str
