@@ -3,12 +3,36 @@
 Changes are captured after each flush (history is still there) and written
 at ``before_commit`` in one multi-row insert, under a lock, so the hash chain
 follows commit order. Nothing is written when the transaction rolls back.
+
+**Keyed chain.** Each entry's hash is an HMAC-SHA256 under ``mutuo.audit_key``
+(``MUTUO_AUDIT_KEY`` in production), a key that lives in the settings, never
+in the database: whoever can write the table but lacks the key cannot re-hash
+an edited entry and the rest of the chain behind it. The key reaches the
+writer through the engine: ``core.db.get_engine`` attaches it to every
+connection of the pool (``connection.info``); a connection without one refuses
+to write.
+
+**Existing databases.** Chains written before the key existed were plain
+SHA-256. Each entry records how it was hashed in ``key_version`` (0 = unkeyed,
+1 = keyed); the migration sets 0 on the old rows, new rows get 1. A per-entry
+version (rather than one "keyed since id N" marker kept in the database)
+keeps every entry self-describing, so verification needs no other table that
+an intruder could edit too; the rule that no unkeyed entry may follow a keyed
+one stops a rewrite from downgrading recent entries to the unkeyed hash. What
+the per-entry version cannot stop — rewriting the old unkeyed prefix and
+everything after it, or deleting the newest entries — the checkpoints catch
+(``core.audit_checkpoints``): heads written outside the database.
+
+TRUNCATE, UPDATE and DELETE of the table are refused by triggers (PostgreSQL
+and SQLite); in production the application's database role should not own
+the table either (docs/security.md).
 """
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +46,8 @@ from core.models.meta import Base, utcnow
 from core.plugins import plugin_of_module
 
 GENESIS = "0" * 64
+KEY_VERSION = 1  # written by this code: HMAC-SHA256 under mutuo.audit_key (0: legacy plain SHA-256)
+KEY_INFO = "mutuo_audit_key"  # where get_engine puts the key: connection.info of every pooled connection
 PG_AUDIT_LOCK = 0x6D7574756F  # "mutuo": advisory lock key serializing appends
 PENDING = "audit_pending"
 _audit_table = AuditEntry.__table__
@@ -87,8 +113,8 @@ def canonical(obj) -> str:
     return _encoder.encode(obj)
 
 
-def entry_hash(fields, prev_hash: str) -> str:
-    """SHA-256 over the entry's fields and the previous hash.
+def entry_hash(fields, prev_hash: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 under ``key`` (plain SHA-256 without one: legacy entries) of the fields and the previous hash.
 
     The payload is the ``repr`` of a tuple of str/int/None values: unambiguous,
     stable across Python versions for these types, and much cheaper than JSON.
@@ -97,8 +123,33 @@ def entry_hash(fields, prev_hash: str) -> str:
         fields["at"].isoformat(), fields["actor_id"], fields["actor"], fields["action"],
         fields["entity_type"], fields["entity_id"], fields["changes"], fields["request_id"],
         fields["client_addr"], prev_hash,
-    ))
-    return hashlib.sha256(payload.encode()).hexdigest()
+    )).encode()
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+class AuditKeyMissing(RuntimeError):
+    """A connection without the audit key: entries can be neither written nor verified."""
+
+
+def attach_key(engine, key: bytes | None) -> None:
+    """Give every connection of ``engine``'s pool the audit key (``core.db.get_engine`` calls this)."""
+    if key is None:
+        return
+
+    def remember(_dbapi_connection, record):
+        record.info[KEY_INFO] = key
+
+    event.listen(engine, "connect", remember)
+
+
+def connection_key(connection) -> bytes:
+    key = connection.info.get(KEY_INFO)
+    if key is None:
+        raise AuditKeyMissing("The audit log needs its key (setting mutuo.audit_key, env MUTUO_AUDIT_KEY) and "
+                              "this database connection has none; open the engine with core.db.get_engine(settings).")
+    return key
 
 
 # -- actor ---------------------------------------------------------------------
@@ -243,8 +294,8 @@ def _before_commit(session):
 
 def write_entries(session, pending, actor: Actor) -> None:
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
+    key = connection_key(conn)
+    lock_chain(conn)
     prev = conn.execute(select(_audit_table.c.hash).order_by(_audit_table.c.id.desc()).limit(1)).scalar()
     prev = prev or GENESIS
     rows = []
@@ -255,9 +306,16 @@ def write_entries(session, pending, actor: Actor) -> None:
             "request_id": actor.request_id, "client_addr": actor.client_addr,
         }
         row["prev_hash"] = prev
-        row["hash"] = prev = entry_hash(row, prev)
+        row["hash"] = prev = entry_hash(row, prev, key)
+        row["key_version"] = KEY_VERSION
         rows.append(row)
     conn.execute(insert(_audit_table), rows)
+
+
+def lock_chain(conn) -> None:
+    """Serialize appends (and checkpoints) for the rest of this transaction (SQLite: BEGIN IMMEDIATE does)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
 
 
 def _mark_savepoint(session, transaction):
@@ -293,30 +351,84 @@ class VerifyResult:
     checked: int
     broken_id: int | None = None
     problem: str = ""
+    last_id: int | None = None
+    head: str = GENESIS
+    checkpoints: int = 0  # checkpoints compared
+    missing: tuple[int, int] | None = None  # (first id, last id) known to have existed and gone
 
     @property
     def intact(self) -> bool:
-        return self.broken_id is None
+        return not self.problem
+
+    def describe(self) -> str:
+        if self.intact:
+            against = f"; agrees with {self.checkpoints} checkpoint(s)" if self.checkpoints else ""
+            return f"{self.checked:,} entries checked: chain intact{against}"
+        where = f"entry {self.broken_id} does not match: " if self.broken_id is not None else ""
+        return f"{self.checked:,} entries checked; {where}{self.problem}"
 
 
-def verify_chain(connection, batch: int = 2000, progress=None) -> VerifyResult:
-    """Recompute every hash in id order, streaming; stop at the first mismatch."""
+def verify_chain(connection, batch: int = 2000, progress=None, checkpoints=(), key: bytes | None = None) -> VerifyResult:
+    """Recompute every hash in id order, streaming; stop at the first mismatch.
+
+    ``checkpoints`` (``core.audit_checkpoints.Checkpoint``): heads recorded
+    outside the database; the entry each names must still be there with the
+    same hash, which catches a deleted tail or a chain rewritten with the key.
+    """
     cols = _audit_table.c
     stmt = select(_audit_table).order_by(cols.id).execution_options(stream_results=True, yield_per=batch)
-    prev = GENESIS
+    key = key or connection.info.get(KEY_INFO)
+    marks = sorted(checkpoints, key=lambda c: c.last_id)
+    mark = 0
+    prev, prev_id, keyed = GENESIS, None, False
     checked = 0
+
+    def broken(entry_id, problem, missing=None):
+        return VerifyResult(checked, entry_id, problem, prev_id, prev, mark, missing)
+
     for row in connection.execute(stmt):
         fields = row._mapping
+        entry_id = fields["id"]
+        if mark < len(marks) and marks[mark].last_id < entry_id:
+            return _missing(marks[mark], prev_id, checked, broken)
         if fields["prev_hash"] != prev:
-            return VerifyResult(checked, fields["id"], "its prev_hash does not match the hash of the entry before it (an entry was removed or altered)")
-        expected = entry_hash(fields, prev)
+            return broken(entry_id, "its prev_hash does not match the hash of the entry before it "
+                                    "(an entry was removed or altered)")
+        version = fields["key_version"]
+        if version == 0 and keyed:
+            return broken(entry_id, "it is an unkeyed entry after keyed ones (rewritten without the audit key)")
+        if version not in (0, KEY_VERSION):
+            return broken(entry_id, f"its key_version {version!r} is unknown")
+        if version and key is None:
+            return broken(entry_id, "it is keyed and no audit key is configured (set mutuo.audit_key)")
+        keyed = keyed or bool(version)
+        expected = entry_hash(fields, prev, key if version else None)
         if expected != fields["hash"]:
-            return VerifyResult(checked, fields["id"], f"its content does not match its hash (stored {fields['hash'][:12]}…, recomputed {expected[:12]}…)")
-        prev = fields["hash"]
+            return broken(entry_id, f"its content does not match its hash (stored {fields['hash'][:12]}…, "
+                                    f"recomputed {expected[:12]}…)")
         checked += 1
+        while mark < len(marks) and marks[mark].last_id == entry_id:
+            if marks[mark].head != fields["hash"]:
+                return broken(entry_id, f"the chain was rewritten: entry {entry_id}'s hash differs from the "
+                                        f"checkpoint of {marks[mark].at} (entries up to it were altered and re-hashed, "
+                                        "or deleted and replaced)")
+            mark += 1
+        prev, prev_id = fields["hash"], entry_id
         if progress and checked % batch == 0:
             progress(checked)
-    return VerifyResult(checked)
+    if mark < len(marks):
+        return _missing(marks[mark], prev_id, checked, broken)
+    return VerifyResult(checked, None, "", prev_id, prev, mark)
+
+
+def _missing(checkpoint, prev_id, checked, broken):
+    first = (prev_id or 0) + 1
+    gone = max(checkpoint.count - checked, 1)
+    span = (f"entry {first} is" if first == checkpoint.last_id else f"entries {first}–{checkpoint.last_id} are")
+    return broken(None, f"{span} missing since the checkpoint of {checkpoint.at} "
+                        f"({gone:,} entr{'y' if gone == 1 else 'ies'} deleted; the checkpoint recorded "
+                        f"{checkpoint.count:,} entries up to entry {checkpoint.last_id}, "
+                        f"{checked:,} remain)", (first, checkpoint.last_id))
 
 
 PG_TRIGGER_SQL = """

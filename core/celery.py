@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,31 @@ def get_registry():
 def _start_platform(sender=None, **_kw):
     # Fail start-up now (a duplicate job name, a bad config), not at the first job.
     get_registry()
+
+
+_heartbeats: dict = {}
+
+
+@signals.worker_ready.connect
+def _worker_alive(sender=None, **_kw):
+    """The worker says it is alive every few seconds (the jobs screen shows it; see core.job_health)."""
+    from core.job_health import start_process_heartbeat
+
+    hostname = getattr(sender, "hostname", None) or socket.gethostname()
+    _heartbeats["worker"] = start_process_heartbeat(get_registry(), f"worker:{hostname}"[:100], "worker")
+
+
+@signals.beat_init.connect
+def _beat_alive(sender=None, **_kw):
+    from core.job_health import start_process_heartbeat
+
+    _heartbeats["beat"] = start_process_heartbeat(get_registry(), "beat", "beat")
+
+
+@signals.worker_shutdown.connect
+def _stop_heartbeats(sender=None, **_kw):
+    for thread in _heartbeats.values():
+        thread.stop()
 
 
 # -- the task base class ---------------------------------------------------------
@@ -329,6 +355,17 @@ class JobScheduler(Scheduler):
         for name in [n for n in self.planned if n not in jobs]:
             del self.planned[name]
         self._tz = tz
+        try:  # every scheduling pass also frees the slots of runs whose worker died
+            self.reap()
+        except Exception:
+            log.exception("beat: could not sweep timed-out and lost runs")
+
+    def reap(self) -> int:
+        """Mark runs past their time limit timed out and runs without a heartbeat lost (frees their slots)."""
+        from core.jobs import sweep_apart
+
+        registry = self.registry
+        return sweep_apart(registry["dbsession_factory"], registry["dbengine"], registry.settings, "beat", self.now())
 
     def tick(self, *args, **kwargs) -> float:
         try:
@@ -389,8 +426,20 @@ def _worker_preexec():  # pragma: no cover - runs in the child
         pass
 
 
+def python_command() -> list[str]:
+    """The interpreter for child processes, without the working directory on ``sys.path``.
+
+    ``python -m celery`` puts the working directory first on the path: started
+    from a folder holding a ``plugins/`` (or ``core/``, ``celery/``) directory,
+    the worker imported that instead of the installed package. ``-P`` (and
+    ``PYTHONSAFEPATH`` for grandchildren, see ``start_embedded_worker``) leaves
+    it off.
+    """
+    return [sys.executable, "-P"]
+
+
 def worker_command(beat: bool = True, concurrency: int | None = None, loglevel: str = "INFO") -> list[str]:
-    cmd = [sys.executable, "-m", "celery", "-A", "core.celery", "worker", f"--loglevel={loglevel}"]
+    cmd = python_command() + ["-m", "celery", "-A", "core.celery", "worker", f"--loglevel={loglevel}"]
     if beat:
         cmd.append("--beat")
     if concurrency:
@@ -404,7 +453,7 @@ def start_embedded_worker(config_path: str, settings: dict, **popen) -> Embedded
     ``popen``: extra ``subprocess.Popen`` arguments (tests send the output to a file).
     """
     concurrency = int(settings.get("celery.worker_concurrency") or 2)
-    env = {**os.environ, "MUTUO_CONFIG": os.path.abspath(config_path)}
+    env = {**os.environ, "MUTUO_CONFIG": os.path.abspath(config_path), "PYTHONSAFEPATH": "1"}
     cmd = worker_command(beat=True, concurrency=concurrency)
     log.info("starting the embedded worker: %s", " ".join(cmd[1:]))
     return EmbeddedWorker(cmd, env=env, preexec_fn=_worker_preexec, **popen)

@@ -1,9 +1,9 @@
-"""``mutuo plugins``, ``mutuo db``, ``mutuo demo`` and ``mutuo audit`` commands."""
+"""``mutuo plugins``, ``mutuo db`` and ``mutuo demo`` commands."""
 from __future__ import annotations
 
 import click
 
-from core.cli import fail, main, pass_env
+from core.cli import main, pass_env
 
 
 @main.group()
@@ -100,23 +100,3 @@ def demo_load(env, scale):
     loaded = load_demo(env, scale, echo=click.echo)
     if not loaded:
         click.echo("Demo data is already loaded; nothing to do.")
-
-
-@main.group()
-def audit():
-    """The audit log."""
-
-
-@audit.command("verify")
-@pass_env
-def audit_verify(env):
-    """Recompute the hash chain; name the first entry that does not match."""
-    from core.audit import verify_chain
-    from core.db import read_mostly
-
-    with read_mostly(env.engine).connect() as conn:
-        result = verify_chain(conn)
-    if result.intact:
-        click.echo(f"{result.checked} entries checked: chain intact")
-    else:
-        fail(f"{result.checked} entries checked; entry {result.broken_id} does not match: {result.problem}", 1)

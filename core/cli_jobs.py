@@ -37,10 +37,13 @@ def jobs_list(env):
     from rich.console import Console
     from rich.table import Table
 
-    from core.jobs import job_states, job_timezone
+    from core.job_health import liveness
+    from core.jobs import job_states, job_timezone, sweep_apart
 
+    sweep_apart(env.session_factory, env.engine, env.settings, "cli:jobs list")  # frees lost runs' slots
     table = Table("name", "schedule", "paused", "next run (UTC)", "last run (UTC)", "last status", "summary")
     with env.session_factory() as session:
+        health = liveness(session, env.settings)
         for s in job_states(session, env.registry["mutuo.jobs"], job_timezone(env.settings)):
             last = s.last_run
             table.add_row(s.spec.name, s.schedule + (" (override)" if s.overridden else ""),
@@ -49,6 +52,9 @@ def jobs_list(env):
                           last.started.strftime("%Y-%m-%d %H:%M:%S") if last else "-",
                           last.status if last else "never", (last.summary if last else "")[:80])
     Console(width=200).print(table)
+    click.echo("Worker and scheduler" + ("" if health.healthy else " (NOT RUNNING: jobs do not start)") + ":")
+    for line in health.lines():
+        click.echo("  " + line)
 
 
 @jobs.command("run")

@@ -48,6 +48,12 @@ def check_settings(settings: dict) -> dict:
             "Setting mutuo.secret is unset, the default, or shorter than 32 characters; "
             "set MUTUO_SECRET to a long random value (python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    if not is_development(settings) and len(settings.get("mutuo.audit_key", "")) < 32:
+        raise ConfigError(
+            "Setting mutuo.audit_key is unset or shorter than 32 characters; set MUTUO_AUDIT_KEY to a long random "
+            "value kept outside the database (python -c 'import secrets; print(secrets.token_hex(32))'). "
+            "It keys the audit log's hash chain; keep it, or the existing entries can no longer be verified."
+        )
     for key in ("mutuo.login.max_failures", "mutuo.login.lock_minutes", "mutuo.documents.max_size"):
         if key in settings:
             try:
@@ -55,6 +61,25 @@ def check_settings(settings: dict) -> dict:
             except (TypeError, ValueError):
                 raise ConfigError(f"Setting {key} must be a whole number, not {settings[key]!r}.") from None
     return settings
+
+
+def audit_key(settings: dict) -> bytes | None:
+    """The HMAC key of the audit chain: ``mutuo.audit_key``; in development/testing, derived if unset.
+
+    The derived key comes from ``mutuo.secret`` so a development database keeps
+    verifying across restarts. Production has none (``check_settings`` refuses
+    to start without one): None here, and the audit writer refuses to write.
+    """
+    key = settings.get("mutuo.audit_key", "")
+    if key:
+        return key.encode()
+    if not is_development(settings):
+        return None
+    import hashlib
+    import hmac
+
+    secret = (settings.get("mutuo.secret") or DEFAULT_SECRET).encode()
+    return hmac.new(secret, b"mutuo development audit key", hashlib.sha256).hexdigest().encode()
 
 
 def load_settings(config_uri: str) -> dict:
@@ -70,4 +95,4 @@ def load_settings(config_uri: str) -> dict:
     return check_settings(expand_env(settings))
 
 
-__all__ = ["ConfigError", "PluginError", "load_settings", "check_settings", "expand_env"]
+__all__ = ["ConfigError", "PluginError", "audit_key", "load_settings", "check_settings", "expand_env"]

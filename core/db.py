@@ -18,6 +18,10 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy."):
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    from core.audit import attach_key
+    from core.config import audit_key
+
+    attach_key(engine, audit_key(settings))
     return engine
 
 

@@ -1,4 +1,12 @@
-"""Demo data: users for every default role, then each plugin's records, once."""
+"""Demo data: users for every default role, then each plugin's records, once.
+
+Resumable: each plugin's records are written in one transaction together with
+the marker ``demo_loaded:<plugin>`` (core_state). An interrupted load (a
+crash, Ctrl-C, a plugin's error) leaves the plugins before it loaded and
+marked, and nothing of the one that failed; running ``mutuo demo load`` again
+skips the marked plugins and goes on with the rest. Users are created only
+when missing. ``demo_loaded`` is set once every plugin is done.
+"""
 from __future__ import annotations
 
 from core.platform_state import get_state, set_state
@@ -39,8 +47,17 @@ def load_demo(env, scale: int = 1, echo=print) -> bool:
         for username, password in users:
             echo(f"  user {username:<20} password {password}")
     for owner in env.pm.implementers("mutuo_demo_data"):
-        summary = env.transaction("demo load", lambda s, owner=owner: env.pm.call_plugin(
-            owner, "mutuo_demo_data", session=s, scale=scale))
-        echo(f"  {owner}: {summary or 'loaded'}")
+        summary = env.transaction("demo load", lambda s, o=owner: _load_plugin(s, env.pm, o, scale))
+        echo(f"  {owner}: {summary}")
     env.transaction("demo load", lambda s: set_state(s, "demo_loaded", str(scale)))
     return True
+
+
+def _load_plugin(session, pm, owner: str, scale: int) -> str:
+    """One plugin's demo records and its marker, in the caller's one transaction."""
+    marker = f"demo_loaded:{owner}"
+    if get_state(session, marker):
+        return "already loaded by an earlier, interrupted run"
+    summary = pm.call_plugin(owner, "mutuo_demo_data", session=session, scale=scale)
+    set_state(session, marker, str(scale))
+    return summary or "loaded"

@@ -26,7 +26,7 @@ UTC = timezone.utc
 SWEEP_GRACE = 60  # seconds past a run's time limit before the sweep calls it timed out
 HARD_LIMIT_GRACE = 30  # Celery's hard kill comes this long after the soft time limit
 RETRY_ATTEMPTS = 4  # a job's transaction is retried this often on serialization/deadlock errors
-FINAL_STATUSES = ("succeeded", "failed", "skipped", "timed_out")
+FINAL_STATUSES = ("succeeded", "failed", "skipped", "timed_out", "lost")
 
 
 @dataclass(frozen=True)
@@ -314,11 +314,33 @@ def sweep_timed_out(session, now: datetime | None = None) -> int:
     return count
 
 
+def sweep_stale_runs(session, now: datetime | None = None, settings: dict | None = None) -> int:
+    """Runs past their time limit become timed out; runs whose heartbeat stopped become lost (see core.job_health)."""
+    from core.job_health import lost_after_seconds, reap_lost
+
+    return sweep_timed_out(session, now) + reap_lost(session, now, lost_after_seconds(settings))
+
+
+def sweep_apart(session_factory, engine, settings: dict | None, actor: str, now: datetime | None = None) -> int:
+    """``sweep_stale_runs`` in a transaction of its own that takes no write lock (SQLite) unless it marks a run."""
+    from core.audit import Actor, set_actor
+    from core.db import read_mostly
+
+    session = session_factory(bind=read_mostly(engine))
+    try:
+        set_actor(session, Actor(None, actor))
+        count = sweep_stale_runs(session, now, settings)
+        session.commit()
+        return count
+    finally:
+        session.close()
+
+
 @dataclass
 class RunOutcome:
     job: str
     slot: str
-    status: str  # succeeded | failed | skipped | timed_out | unknown
+    status: str  # succeeded | failed | skipped | timed_out | lost | unknown
     run_id: int | None = None
     summary: str = ""
     error: str | None = None
@@ -474,12 +496,15 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     triggered_by = (triggered_by or "")[:100]
 
     try:
-        _write(registry, "jobs:sweep", sweep_timed_out)
-    except Exception:  # the sweep must never keep a job from running
-        log.exception("job %s: sweeping timed-out runs failed", name)
+        _write(registry, "jobs:sweep", lambda s: sweep_stale_runs(s, settings=registry.settings))
+    except Exception as exc:  # the sweep must never keep a job from running...
+        if database_unreachable(exc):  # ...but without a database nothing can run: say so once, up there
+            raise
+        log.exception("job %s: sweeping timed-out and lost runs failed", name)
 
     def claim(session):
-        run = JobRun(job=name, slot=slot, trigger=trigger, status="running", started=utcnow(),
+        now = utcnow()
+        run = JobRun(job=name, slot=slot, trigger=trigger, status="running", started=now, heartbeat_at=now,
                      triggered_by=triggered_by, task_id=task_id, time_limit=spec.time_limit, summary="")
         session.add(run)
         session.flush()
@@ -511,6 +536,7 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
         return spec.task(request)
 
     status, error, interrupt = "succeeded", None, None
+    heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
         summary = "" if result is None else str(result)
@@ -524,6 +550,8 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
         error = traceback.format_exc()
     except BaseException as exc:  # worker shutdown: record it, then let it go on
         status, summary, error, interrupt = "failed", f"Interrupted ({type(exc).__name__}).", traceback.format_exc(), exc
+    finally:
+        heartbeat.stop()
     if status != "succeeded":
         log.error("job %s slot %s: %s: %s", name, slot, status, summary)
     else:
@@ -532,8 +560,10 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     def finish(session):
         from sqlalchemy import update
 
+        # A run marked lost was alive after all (cut off from the database, or SQLite's single
+        # write lock held its heartbeat back): its real end replaces "lost".
         result = session.execute(
-            update(JobRun).where(JobRun.id == run_id, JobRun.status == "running")
+            update(JobRun).where(JobRun.id == run_id, JobRun.status.in_(("running", "lost")))
             .values(status=status, finished=utcnow(), summary=summary, error=error)
             .execution_options(synchronize_session=False))
         if not result.rowcount:
@@ -551,21 +581,51 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     return RunOutcome(name, slot, status, run_id, summary, error)
 
 
+def _run_heartbeat(registry, name: str, run_id: int):
+    """Refresh the run's heartbeat from a thread while the job runs (its own short transactions)."""
+    from core.job_health import Heartbeat, heartbeat_seconds, touch_run
+
+    engine = registry["dbengine"]
+    thread = Heartbeat(f"job-heartbeat-{name}-{run_id}", heartbeat_seconds(registry.settings),
+                       lambda: touch_run(engine, run_id))
+    thread.start()
+    return thread
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """No connection could be made at all (refused, unknown host, bad password, missing SQLite folder)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        s in text for s in ("connection failed", "could not connect", "connection refused", "unable to open",
+                            "password authentication", "could not translate host"))
+
+
 # -- core's own jobs ------------------------------------------------------------
 
 def audit_verify(request) -> str:
-    """Recompute the audit log's hash chain; a broken chain fails the run."""
-    from core.audit import verify_chain
-
+    """Recompute the audit log's hash chain and compare it with the checkpoints; a problem fails the run."""
+    from core.audit_checkpoints import verify_with_checkpoints
     from core.db import READ_MOSTLY
 
-    result = verify_chain(request.dbsession.connection(execution_options={READ_MOSTLY: True}))
+    connection = request.dbsession.connection(execution_options={READ_MOSTLY: True})
+    result = verify_with_checkpoints(connection, request.registry.settings)
     if not result.intact:
-        log.error("AUDIT CHAIN BROKEN at entry %s (%s entries intact before it): %s",
-                  result.broken_id, f"{result.checked:,}", result.problem)
-        raise JobFailed(f"Audit chain broken at entry {result.broken_id}: {result.problem} "
-                        f"({result.checked:,} entries intact before it).")
-    return f"{result.checked:,} entries checked: chain intact"
+        log.error("AUDIT CHAIN BROKEN: %s", result.describe())
+        raise JobFailed(f"Audit chain broken: {result.describe()}")
+    return result.describe()
+
+
+def audit_checkpoint(request) -> str:
+    """Append the audit chain's head to the checkpoint file outside the database (and to this log)."""
+    from core.audit_checkpoints import checkpoint_path, write_checkpoint
+
+    checkpoint = write_checkpoint(request.dbsession.connection(), request.registry.settings)
+    if checkpoint is None:
+        return "The audit log is empty; no checkpoint written."
+    return (f"Checkpoint of entry {checkpoint.last_id} ({checkpoint.count:,} entries, head {checkpoint.head}) "
+            f"appended to {checkpoint_path(request.registry.settings)}")
 
 
 def documents_gc(request) -> str:
@@ -596,7 +656,11 @@ def documents_verify(request) -> str:
 def core_jobs() -> list[JobSpec]:
     return [
         JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
-                "Recomputes the audit log's hash chain; a broken chain fails the run.", time_limit=3600),
+                "Recomputes the audit log's hash chain and compares it with the checkpoints; "
+                "a broken chain or a missing tail fails the run.", time_limit=3600),
+        JobSpec("core.audit_checkpoint", audit_checkpoint, "5 * * * *",
+                "Writes the audit chain's head to an append-only file outside the database, "
+                "so deleted or rewritten entries are detected.", time_limit=600),
         JobSpec("core.documents_gc", documents_gc, "45 2 * * *",
                 "Removes stored files no document refers to any more.", time_limit=3600),
         JobSpec("core.documents_verify", documents_verify, "30 3 * * 0",

@@ -32,6 +32,7 @@ def _cheap_password_hashing() -> None:
 
 _cheap_password_hashing()
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_AUDIT_KEY = "test-audit-key-" + "k" * 40  # keys the audit chain of every test database
 
 
 def base_settings(plugins, url: str, documents: str) -> dict:
@@ -39,6 +40,7 @@ def base_settings(plugins, url: str, documents: str) -> dict:
         "mutuo.environment": "testing",
         "mutuo.plugins": " ".join(plugins),
         "mutuo.secret": TEST_SECRET,
+        "mutuo.audit_key": TEST_AUDIT_KEY,
         "mutuo.cookie_secure": "false",
         "sqlalchemy.url": url,
         "mutuo.documents.path": documents,
@@ -175,6 +177,30 @@ class TestDatabase:
 
 
 _databases: dict[tuple, TestDatabase] = {}
+
+
+_SQLITE_AUDIT_TRIGGERS = {
+    "core_audit_entry_no_update": "BEFORE UPDATE",
+    "core_audit_entry_no_delete": "BEFORE DELETE",
+}
+
+
+@contextmanager
+def audit_tampering(conn):
+    """Lift the append-only triggers of the audit table inside ``with``, to play the intruder in tests."""
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE core_audit_entry DISABLE TRIGGER USER"))
+        yield conn
+        conn.execute(text("ALTER TABLE core_audit_entry ENABLE TRIGGER USER"))
+        return
+    for name in _SQLITE_AUDIT_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    yield conn
+    for name, when in _SQLITE_AUDIT_TRIGGERS.items():
+        conn.execute(text(f"CREATE TRIGGER {name} {when} ON core_audit_entry "
+                          "BEGIN SELECT RAISE(ABORT, 'core_audit_entry is append-only'); END"))
 
 
 def pytest_sessionfinish(session, exitstatus):

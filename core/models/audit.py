@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text, Index
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.meta import Base, UTCDateTime
@@ -29,3 +29,5 @@ class AuditEntry(Base):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: How ``hash`` was made: 1 = HMAC under mutuo.audit_key, 0 = plain SHA-256 (entries from before the key).
+    key_version: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))

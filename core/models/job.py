@@ -8,7 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.meta import Base, UTCDateTime, utcnow
 
-RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "timed_out")
+RUN_STATUSES = ("running", "succeeded", "failed", "skipped", "timed_out", "lost")
+#: Runs that do not hold their slot: a duplicate, or a run whose worker died (the slot may run again).
+SLOT_FREE_STATUSES = ("skipped", "lost")
+_HOLDS_SLOT = text("status NOT IN ('skipped', 'lost')")
 
 
 class JobSetting(Base):
@@ -26,9 +29,10 @@ class JobRun(Base):
     __tablename__ = "core_job_run"
     __audit__ = False  # runs are themselves the record; job_run events go to the audit log
     __table_args__ = (
-        # One real run per (job, slot); duplicates are recorded as skipped rows.
+        # One real run per (job, slot); duplicates are recorded as skipped rows, and a
+        # lost run (its worker died) gives its slot back.
         Index("uq_core_job_run_slot", "job", "slot", unique=True,
-              sqlite_where=text("status != 'skipped'"), postgresql_where=text("status != 'skipped'")),
+              sqlite_where=_HOLDS_SLOT, postgresql_where=_HOLDS_SLOT),
         Index("ix_core_job_run_job_started", "job", "started"),
     )
 
@@ -44,3 +48,19 @@ class JobRun(Base):
     triggered_by: Mapped[str] = mapped_column(String(100), default="")
     task_id: Mapped[str | None] = mapped_column(String(64))
     time_limit: Mapped[int] = mapped_column(Integer, default=3600)
+    #: Refreshed by the running worker every few seconds; a run whose heartbeat stops is marked lost.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessHeartbeat(Base):
+    """The last sign of life of a worker or beat process (the jobs screen shows whether they run)."""
+
+    __tablename__ = "core_process_heartbeat"
+    __audit__ = False  # written every few seconds; liveness, not business
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)  # "beat" or "worker@<host>"
+    kind: Mapped[str] = mapped_column(String(10))  # beat | worker
+    hostname: Mapped[str] = mapped_column(String(100), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,15 +5,16 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.audit import record_event
+from core.job_health import liveness
 from core.jobs import (ScheduleError, job_states, job_timezone, parse_schedule, set_paused,
-                       set_schedule_override, sweep_timed_out)
+                       set_schedule_override, sweep_stale_runs)
 from core.models.job import RUN_STATUSES, JobRun
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.shell import flash
 
 STATUS_CLASS = {"running": "bg-info text-dark", "succeeded": "bg-success", "failed": "bg-danger",
-                "skipped": "bg-secondary", "timed_out": "bg-warning text-dark"}
+                "skipped": "bg-secondary", "timed_out": "bg-warning text-dark", "lost": "bg-warning text-dark"}
 TRIGGERS = ("beat", "manual", "cli")
 
 
@@ -29,8 +30,8 @@ def _spec_or_404(request):
 
 
 def _states(request, jobs):
-    # A run left "running" by a killed worker shows as timed out as soon as someone looks.
-    sweep_timed_out(request.dbsession)
+    # A run left "running" by a killed worker shows as lost or timed out as soon as someone looks.
+    sweep_stale_runs(request.dbsession, settings=request.registry.settings)
     return job_states(request.dbsession, jobs, job_timezone(request.registry.settings))
 
 
@@ -45,7 +46,8 @@ def _common(request):
 
 @view_config(route_name="jobs.list", renderer="core:web/templates/jobs.pt", permission="core.job.view")
 def jobs_list(request):
-    return {"title": "Jobs", "states": _states(request, _jobs(request)), **_common(request)}
+    return {"title": "Jobs", "states": _states(request, _jobs(request)),
+            "liveness": liveness(request.dbsession, request.registry.settings), **_common(request)}
 
 
 def _last_line(text) -> str:

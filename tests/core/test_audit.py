@@ -6,10 +6,10 @@ import threading
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from core.audit import GENESIS, Actor, set_actor, verify_chain
+from core.audit import GENESIS, Actor, entry_hash, set_actor, verify_chain
 from core.models.audit import AuditEntry
 from core.models.user import Role, User
-from core.testing import TestDatabase, login
+from core.testing import TEST_AUDIT_KEY, TestDatabase, audit_tampering, login
 
 
 def entries(db, **where):
@@ -135,9 +135,7 @@ def test_tampered_entry_is_named(mutuo_tmp):
     for i in range(5):
         db.transaction(lambda s, i=i: create_user(s, f"t{i}", None))
     victim = entries(db)[-3].id
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE core_audit_entry DISABLE TRIGGER core_audit_entry_no_change"))
+    with db.engine.begin() as conn, audit_tampering(conn):
         conn.execute(text("UPDATE core_audit_entry SET actor = 'mallory' WHERE id = :id"), {"id": victim})
     with db.engine.connect() as conn:
         result = verify_chain(conn)
@@ -152,13 +150,12 @@ def test_cli_audit_verify(mutuo_tmp, tmp_path):
     db = TestDatabase(("sample",), mutuo_tmp / "cliverify")
     ini = tmp_path / "v.ini"
     ini.write_text(f"[app:main]\nuse = egg:mutuo\nmutuo.environment = testing\nmutuo.secret = s\n"
+                   f"mutuo.audit_key = {TEST_AUDIT_KEY}\nmutuo.documents.path = {db.documents}\n"
                    f"sqlalchemy.url = {db.url}\nmutuo.plugins = sample\n")
     res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "audit", "verify"],
                          capture_output=True, text=True)
     assert res.returncode == 0 and "chain intact" in res.stdout
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE core_audit_entry DISABLE TRIGGER core_audit_entry_no_change"))
+    with db.engine.begin() as conn, audit_tampering(conn):
         first = conn.execute(text("SELECT min(id) FROM core_audit_entry")).scalar()
         conn.execute(text("UPDATE core_audit_entry SET changes = '{}' WHERE id = :id"), {"id": first})
     res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "audit", "verify"],
@@ -167,16 +164,21 @@ def test_cli_audit_verify(mutuo_tmp, tmp_path):
     db.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_postgres_trigger_refuses_update_and_delete(mutuo_db):
-    if mutuo_db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only (set MUTUO_TEST_DATABASE_URL)")
+def test_triggers_refuse_update_delete_and_truncate(mutuo_db):
+    """UPDATE and DELETE are refused on both databases (SQLite had no trigger before), TRUNCATE on PostgreSQL."""
     from sqlalchemy.exc import DBAPIError
 
-    for sql in ("UPDATE core_audit_entry SET actor = 'x'", "DELETE FROM core_audit_entry"):
+    statements = ["UPDATE core_audit_entry SET actor = 'x'", "DELETE FROM core_audit_entry",
+                  "DELETE FROM core_audit_entry WHERE id = (SELECT max(id) FROM core_audit_entry)"]
+    if mutuo_db.engine.dialect.name == "postgresql":
+        statements.append("TRUNCATE core_audit_entry")
+    before = len(entries(mutuo_db))
+    assert before
+    for sql in statements:
         with pytest.raises(DBAPIError, match="append-only"):
             with mutuo_db.engine.begin() as conn:
                 conn.execute(text(sql))
+    assert len(entries(mutuo_db)) == before
 
 
 @pytest.mark.postgres

@@ -474,19 +474,20 @@ def test_beat_sends_run_job_with_the_slot(registry, mutuo_db):
 def test_audit_verify_job(registry, mutuo_db):
     outcome = execute_job(registry, "core.audit_verify", "S", "cli")
     assert outcome.status == "succeeded"
-    assert re.fullmatch(r"[\d,]+ entries checked: chain intact", outcome.summary)
+    assert re.fullmatch(r"[\d,]+ entries checked: chain intact(; agrees with \d+ checkpoint\(s\))?", outcome.summary)
 
 
 def test_audit_verify_fails_loudly_on_a_broken_chain(registry, mutuo_db, monkeypatch, caplog):
     import core.audit
 
     monkeypatch.setattr(core.audit, "verify_chain",
-                        lambda conn: core.audit.VerifyResult(41, 42, "its content does not match its hash"))
+                        lambda conn, **kw: core.audit.VerifyResult(41, 42, "its content does not match its hash"))
     with caplog.at_level(logging.ERROR, logger="core.jobs"):
         outcome = execute_job(registry, "core.audit_verify", "S", "cli")
     assert outcome.status == "failed"
-    assert outcome.summary.startswith("Audit chain broken at entry 42")
-    assert any(r.levelno == logging.ERROR and "AUDIT CHAIN BROKEN at entry 42" in r.getMessage() for r in caplog.records)
+    assert outcome.summary.startswith("Audit chain broken: 41 entries checked; entry 42 does not match")
+    assert any(r.levelno == logging.ERROR and "AUDIT CHAIN BROKEN" in r.getMessage() and "entry 42" in r.getMessage()
+               for r in caplog.records)
 
 
 def _documents_or_skip():

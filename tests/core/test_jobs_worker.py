@@ -66,6 +66,9 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
 
     client = Celery(broker=broker)
     log_path = tmp_path / "worker.log"
+    # A folder named like a plugin package in the working directory must not be imported by the worker.
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "__init__.py").write_text("raise ImportError('the plugins folder of the working directory')\n")
     with open(log_path, "wb") as log:
         worker = start_embedded_worker(str(ini), settings, stdout=log, stderr=log, cwd=str(tmp_path))
     try:
@@ -81,7 +84,19 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
                          queue=queue)
         manual = wait_for(lambda: runs(job="core.audit_verify", status="succeeded"), DEADLINE)
         assert manual, "the queued job did not run; worker log:\n" + log_path.read_text(errors="replace")[-6000:]
-        assert manual[0].summary.endswith("entries checked: chain intact")
+        assert "entries checked: chain intact" in manual[0].summary
+
+        # Worker and beat report that they are alive (the jobs screen and `mutuo jobs list` show it).
+        from core.job_health import liveness
+
+        def alive():
+            with mutuo_db.session_factory() as session:
+                health = liveness(session, settings)
+            return health if health.healthy else None
+
+        health = wait_for(alive, DEADLINE)
+        assert health, "no worker/beat heartbeat; worker log:\n" + log_path.read_text(errors="replace")[-6000:]
+        assert {p.kind for p in health.processes} == {"worker", "beat"}
     finally:
         worker.terminate()
         worker.wait(timeout=20)
