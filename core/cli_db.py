@@ -23,7 +23,8 @@ def plugins_list(env):
     enabled = set(enabled_names(env.settings))
     states = _branch_states(env)
     table = Table("name", "version", "enabled", "depends", "migrations")
-    for name, path in available_plugins().items():
+    available = available_plugins()
+    for name, path in available.items():
         try:
             info = load_plugin(name, path).info
             version, depends = info.version, ", ".join(info.depends) or "-"
@@ -31,6 +32,9 @@ def plugins_list(env):
             version, depends = "?", f"cannot import: {exc}"
         table.add_row(name, version, "yes" if name in enabled else "no", depends,
                       states.get(name, "not enabled" if name not in enabled else "no migrations"))
+    for name, state in states.items():  # data kept by plugins whose package is gone
+        if name != "core" and name not in available:
+            table.add_row(name, "?", "no", "-", state)
     Console().print(table)
 
 
@@ -39,8 +43,7 @@ def _branch_states(env) -> dict[str, str]:
 
     try:
         with env.engine.connect() as conn:
-            return {s.branch: ("at head " + s.head if s.at_head else f"{s.current or 'none'} → head {s.head}")
-                    for s in status(env.settings, env.pm, conn)}
+            return {s.branch: s.describe() for s in status(env.settings, env.pm, conn)}
     except Exception as exc:  # plugins list still answers without a database
         return {name: f"unknown ({type(exc).__name__})" for name in env.pm.enabled_names}
 
@@ -75,12 +78,13 @@ def db_status(env):
 
     with env.engine.connect() as conn:
         rows = status(env.settings, env.pm, conn)
-    behind = False
     for row in rows:
-        mark = "at head" if row.at_head else "BEHIND: run `mutuo db upgrade`"
-        behind |= not row.at_head
+        if row.state != "enabled":
+            click.echo(f"{row.branch:<16} {row.describe()}")
+            continue
+        mark = "BEHIND: run `mutuo db upgrade`" if row.behind else "at head"
         click.echo(f"{row.branch:<16} current {row.current or 'none':<14} head {row.head:<14} {mark}")
-    if behind:
+    if any(row.behind for row in rows):
         raise SystemExit(1)
 
 
