@@ -48,6 +48,54 @@ def _branch_states(env) -> dict[str, str]:
         return {name: f"unknown ({type(exc).__name__})" for name in env.pm.enabled_names}
 
 
+@plugins.command("uninstall")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_env
+def plugins_uninstall(env, name, yes):
+    """Export a disabled plugin's tables to CSV, then drop them."""
+    import sys
+
+    from core.audit import Actor
+    from core.uninstall import export_folder, plan_uninstall, uninstall
+
+    with env.engine.connect() as conn:
+        plan = plan_uninstall(env.settings, env.pm, conn, name)
+    click.echo(f"Plugin '{name}' (data at revision {plan.revision}) has {len(plan.tables)} tables:")
+    for table in reversed(plan.tables):
+        click.echo(f"  {table.name:<40} {plan.rows[table.name]:>10} rows")
+    click.echo(f"They will be exported under {export_folder(env.settings, name).parent}/ and then dropped.")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("Error: uninstalling drops tables; pass --yes to confirm when not running interactively.", 1)
+        click.confirm(f"Export and drop the tables of '{name}'?", abort=True)
+    with _ProgressBars() as progress:
+        result = uninstall(env.settings, env.pm, env.engine, name, Actor(None, "cli:plugins uninstall"), progress)
+    total = sum(result.plan.rows.values())
+    click.echo(f"Uninstalled '{name}': {total} rows in {len(result.plan.tables)} tables exported to {result.export}")
+
+
+class _ProgressBars:
+    """``progress(description, total)`` -> advance(), shown with rich while the block runs."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        # stderr, transient: the report on stdout stays clean for scripts (as in cli_documents).
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.bars.start()
+        return self
+
+    def __call__(self, description: str, total: int):
+        task = self.bars.add_task(description, total=total)
+        return lambda n=1: self.bars.advance(task, n)
+
+    def __exit__(self, *exc):
+        self.bars.stop()
+
+
 @main.group()
 def db():
     """Database schema."""
