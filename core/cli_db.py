@@ -118,6 +118,20 @@ def db_upgrade(env):
         click.echo(f"  {change}")
 
 
+@db.command("revision")
+@click.argument("owner", metavar="PLUGIN")
+@click.option("-m", "--message", required=True, help="What the migration does (becomes its file name).")
+@click.option("--autogenerate", is_flag=True, help="Compare the plugin's models with the database.")
+@pass_env
+def db_revision(env, owner, message, autogenerate):
+    """Write a new migration into PLUGIN's version folder (core: core's)."""
+    from core.migrate import new_revision
+
+    with env.engine.connect() as conn:
+        script = new_revision(env.settings, env.pm, conn, owner, message, autogenerate)
+    click.echo(f"Wrote {script.path} (revision {script.revision}); check it, then run `mutuo db upgrade`.")
+
+
 @db.command("status")
 @pass_env
 def db_status(env):

@@ -248,3 +248,47 @@ def save_snapshot(settings: dict, pm, connection, drop: str | None = None) -> di
         snapshot.pop(drop, None)
     _save_snapshot(connection, snapshot)
     return snapshot
+
+
+# -- writing a migration ----------------------------------------------------------------
+
+def next_revision_id(owner: str, existing: list[str]) -> str:
+    """``<plugin>_000N`` (core: ``c000N``), one past the highest number used in the branch."""
+    import re
+
+    prefix = "c" if owner == "core" else f"{owner}_"
+    numbers = [int(m.group(1)) for rev in existing if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", rev))]
+    return f"{prefix}{max(numbers, default=len(existing)) + 1:04d}"
+
+
+def new_revision(settings: dict, pm, connection, owner: str, message: str, autogenerate: bool = False):
+    """Write a revision into ``owner``'s version folder, on its branch; return alembic's Script.
+
+    The first revision of a branch gets ``branch_labels = (owner,)`` and ``depends_on`` the
+    current heads of core and of the plugin's dependencies. Autogenerate compares only the
+    owner's tables (see migrations/env.py).
+    """
+    from core.errors import UserError
+
+    enabled = migration_locations(pm)
+    if owner not in enabled:
+        raise UserError(f"'{owner}' is not an enabled plugin with migrations; add it to mutuo.plugins "
+                        f"(and give it a mutuo_migrations hook), then run again.")
+    cfg = alembic_config(settings, pm, connection)
+    cfg.attributes["autogenerate_owner"] = owner
+    script = ScriptDirectory.from_config(cfg)
+    ours = [rev.revision for rev in script.walk_revisions() if owner in rev.branch_labels]
+    if ours:
+        placement = {"head": f"{owner}@head"}
+    else:
+        depends = [script.get_revision(f"{dep}@head").revision
+                   for dep in ("core", *pm.info(owner).depends)
+                   if any(dep in rev.branch_labels for rev in script.walk_revisions())]
+        placement = {"head": "base", "branch_label": owner, "depends_on": depends or None}
+    folder = Path(enabled[owner])
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return command.revision(cfg, message=message, autogenerate=autogenerate,
+                                rev_id=next_revision_id(owner, ours), version_path=str(folder), **placement)
+    except CommandError as exc:
+        raise UserError(f"{str(exc).rstrip('.')}; run `mutuo db upgrade` first if the database is behind.") from None

@@ -61,13 +61,13 @@ def _owned_tables(names: list[str], plugin: str, others: set[str]) -> list[str]:
 
 def plan_uninstall(settings: dict, pm, connection, plugin: str) -> UninstallPlan:
     """Check that ``plugin`` may be uninstalled; raise UserError saying why not."""
-    if plugin in pm.enabled_names:
-        raise UserError(f"Plugin '{plugin}' is enabled; remove it from mutuo.plugins (disable it) first, "
-                        f"then uninstall it.")
     for other in pm.enabled:
         if plugin in other.info.depends:
             raise UserError(f"Plugin '{other.info.name}' is enabled and depends on '{plugin}'; "
                             f"disable '{other.info.name}' first.")
+    if plugin in pm.enabled_names:
+        raise UserError(f"Plugin '{plugin}' is enabled; remove it from mutuo.plugins (disable it) first, "
+                        f"then uninstall it.")
     rows = {row.branch: row for row in status(settings, pm, connection)}
     if plugin not in rows or rows[plugin].state == "enabled":
         raise UserError(f"Plugin '{plugin}' has no data in this database; nothing to uninstall.")
