@@ -8,21 +8,23 @@ revisions it ``depends_on`` (``collections_0001`` stands for ``lending_0002``,
 
 Decision: Alembic always sees the version folders of core, of the enabled
 plugins, and of every *migrated* plugin whose package is still installed; only
-the branches of core and the enabled plugins are upgraded. "Migrated" is
-remembered in ``core_state`` (key :data:`STATE_KEY`, a JSON snapshot
-``{branch: revision}`` written after every upgrade), so no migration is needed
-and a plugin that was merely installed, never enabled, stays off the path
-(plain ``alembic upgrade heads`` does not create its tables). Databases from
-before the snapshot fall back to the plugins last seen enabled.
+the branches of core and the enabled plugins are upgraded. "Migrated" comes
+from the snapshot core writes after every upgrade (core/migrate_state.py, a
+``core_state`` row, so no migration is needed); a plugin that was merely
+installed, never enabled, stays off the path, so plain ``alembic upgrade
+heads`` does not create its tables. Databases from before the snapshot fall
+back to the plugins last seen enabled.
 
 A migrated plugin whose package is gone entirely cannot be loaded: status
-reports it as "not installed, data kept at revision X" (the snapshot says which
-revisions it implied), and ``upgrade`` refuses with the fix (reinstall it)
-rather than guessing.
+reports it as "not installed, data kept at revision X", and ``upgrade`` sets
+its row of ``alembic_version`` aside while it upgrades the others (replaced by
+the revisions the snapshot says it implied) and puts it back, so reinstalling
+the package later continues where it stopped. A row the snapshot does not
+describe makes upgrade refuse, naming the plugin and the fix (reinstall it),
+rather than guess.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,49 +33,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import delete, inspect as sa_inspect, insert, select
 
+from core.migrate_state import (RevisionGraph, heads_of, implied_by, migrated_plugins, read_snapshot,
+                                revision_graph, write_snapshot, write_versions)
 from core.platform import migration_locations
 from core.plugins import PluginError, available_plugins, load_plugin
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
-STATE_KEY = "migrations.revisions"
 
 
 # -- which folders Alembic sees -----------------------------------------------------
-
-def _state_table():
-    from core.models.state import PlatformState
-
-    return PlatformState.__table__
-
-
-def _state_value(connection, key: str) -> str | None:
-    if connection is None or not sa_inspect(connection).has_table("core_state"):
-        return None
-    table = _state_table()
-    return connection.execute(select(table.c.value).where(table.c.key == key)).scalar()
-
-
-def revision_snapshot(connection) -> dict[str, str]:
-    """``{branch: revision}`` as of the last upgrade (empty before the first one)."""
-    raw = _state_value(connection, STATE_KEY)
-    return json.loads(raw) if raw else {}
-
-
-def migrated_plugins(connection) -> set[str]:
-    """Plugins whose tables exist, per the snapshot (older databases: last enabled set)."""
-    snapshot = revision_snapshot(connection)
-    if snapshot:
-        return set(snapshot) - {"core"}
-    return set((_state_value(connection, "enabled_plugins") or "").split())
-
-
-def _save_snapshot(connection, snapshot: dict[str, str]) -> None:
-    table = _state_table()
-    connection.execute(delete(table).where(table.c.key == STATE_KEY))
-    connection.execute(insert(table).values(key=STATE_KEY, value=json.dumps(snapshot, sort_keys=True)))
-
 
 def plugin_migration_folder(name: str, import_path: str) -> str | None:
     """The version folder of a plugin that is not enabled (imports only its package)."""
@@ -145,36 +114,6 @@ class BranchStatus:
         return f"{self.current or 'none'} → head {self.head}"
 
 
-def _is_known(script: ScriptDirectory, revision: str) -> bool:
-    try:
-        return script.revision_map.get_revision(revision) is not None
-    except CommandError:
-        return False
-    except Exception:  # alembic's ResolutionError and friends
-        return False
-
-
-@dataclass
-class _Graph:
-    script: ScriptDirectory
-    applied: set[str]
-    orphans: dict[str, str]  # revision -> owner, for revisions whose script is not installed
-
-
-def _graph(cfg: Config, connection) -> _Graph:
-    script = ScriptDirectory.from_config(cfg)
-    rows = MigrationContext.configure(connection).get_current_heads()
-    snapshot = revision_snapshot(connection)
-    owner_of = {rev: branch for branch, rev in snapshot.items()}
-    known = [rev for rev in rows if _is_known(script, rev)]
-    orphans = {rev: owner_of.get(rev, rev.split("_")[0]) for rev in rows if rev not in known}
-    if orphans:  # what the missing scripts implied: the other branches' revisions at the last upgrade
-        known += [rev for branch, rev in snapshot.items() if rev not in orphans and _is_known(script, rev)]
-    # alembic_version omits revisions implied by depends_on: expand to all applied ones.
-    applied = {rev.revision for rev in script.revision_map.iterate_revisions(tuple(known), "base")} if known else set()
-    return _Graph(script, applied, orphans)
-
-
 def _branch_current(script: ScriptDirectory, branch: str, applied: set[str]) -> tuple[str | None, str]:
     head = script.get_revision(f"{branch}@head")
     current = next((rev.revision for rev in script.iterate_revisions(head.revision, "base")
@@ -182,10 +121,17 @@ def _branch_current(script: ScriptDirectory, branch: str, applied: set[str]) -> 
     return current, head.revision
 
 
+def graph_of(cfg: Config, connection) -> RevisionGraph:
+    return revision_graph(ScriptDirectory.from_config(cfg), connection)
+
+
 def status(settings: dict, pm, connection) -> list[BranchStatus]:
     """Core and enabled branches, then disabled and not-installed plugins that still have data."""
     cfg = alembic_config(settings, pm, connection)
-    graph = _graph(cfg, connection)
+    return _status(cfg, graph_of(cfg, connection), pm)
+
+
+def _status(cfg: Config, graph: RevisionGraph, pm) -> list[BranchStatus]:
     enabled = migration_locations(pm)
     out = []
     for branch in cfg.attributes["locations"]:
@@ -222,31 +168,48 @@ def upgrade(settings: dict, pm, connection=None) -> list[str]:
         finally:
             engine.dispose()
     cfg = alembic_config(settings, pm, connection)
-    graph = _graph(cfg, connection)
+    graph = graph_of(cfg, connection)
     if graph.orphans:
-        names = ", ".join(f"'{owner}' (revision {rev})" for rev, owner in sorted(graph.orphans.items()))
-        raise PluginError(
-            f"The database holds data of plugin {names} whose package is not installed; "
-            f"reinstall the package (its data is kept) and run `mutuo db upgrade` again."
-        )
+        _set_aside_orphans(connection, graph)
     branches = list(migration_locations(pm))
     known = {label for rev in graph.script.walk_revisions() for label in rev.branch_labels}
     for branch in branches:
         if branch in known:
             command.upgrade(cfg, f"{branch}@head")
+    if graph.orphans:  # back in; drop the rows they stand for again
+        heads = set(MigrationContext.configure(connection).get_current_heads())
+        write_versions(connection, (heads - graph.implied_by_orphans(graph.orphans)) | set(graph.orphans))
     save_snapshot(settings, pm, connection)
     return branches
 
 
-def save_snapshot(settings: dict, pm, connection, drop: str | None = None) -> dict[str, str]:
-    """Remember every branch's current revision (``drop``: a plugin just uninstalled)."""
-    snapshot = revision_snapshot(connection)
-    for row in status(settings, pm, connection):
-        if row.current:
-            snapshot[row.branch] = row.current
+def _set_aside_orphans(connection, graph: RevisionGraph) -> None:
+    """Let Alembic upgrade past rows whose scripts are gone: replace them by what they imply.
+
+    Without a snapshot describing them that is unknown, so refuse with the fix instead of guessing.
+    """
+    if graph.unexplained:
+        names = ", ".join(f"revision {rev} of " + (f"plugin '{graph.orphans[rev]}'" if graph.orphans[rev] != "?"
+                                                   else "an unknown plugin") for rev in sorted(graph.unexplained))
+        raise PluginError(
+            f"The database holds data at {names}, whose package is not installed; "
+            f"reinstall the package (its data is kept) and run `mutuo db upgrade` again."
+        )
+    write_versions(connection, heads_of(graph.script, graph.applied))
+
+
+def save_snapshot(settings: dict, pm, connection, drop: str | None = None) -> dict:
+    """Remember each branch's revision and what it implies (``drop``: a plugin just uninstalled)."""
+    cfg = alembic_config(settings, pm, connection)
+    graph = graph_of(cfg, connection)
+    snapshot = read_snapshot(connection)
+    for row in _status(cfg, graph, pm):
+        if row.current and row.state != "not installed":
+            snapshot["branches"][row.branch] = row.current
+            snapshot["implies"][row.current] = sorted(implied_by(graph.script, [row.current]) - {row.current})
     if drop:
-        snapshot.pop(drop, None)
-    _save_snapshot(connection, snapshot)
+        snapshot["branches"].pop(drop, None)
+    write_snapshot(connection, snapshot)
     return snapshot
 
 

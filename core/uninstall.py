@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, delete, func, insert, inspect as sa_inspect, select
+from sqlalchemy import MetaData, Table, func, inspect as sa_inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
 from core.errors import UserError
-from core.migrate import alembic_config, revision_snapshot, save_snapshot, status, _graph
+from core.migrate import alembic_config, graph_of, save_snapshot, status
+from core.migrate_state import heads_of, read_snapshot, write_versions
 from core.plugins import available_plugins, load_plugin
 
 DEFAULT_DOCUMENTS = "var/documents"
@@ -72,7 +73,7 @@ def plan_uninstall(settings: dict, pm, connection, plugin: str) -> UninstallPlan
     if plugin not in rows or rows[plugin].state == "enabled":
         raise UserError(f"Plugin '{plugin}' has no data in this database; nothing to uninstall.")
     _refuse_disabled_dependents(plugin, rows)
-    others = set(available_plugins()) | set(revision_snapshot(connection)) | set(pm.enabled_names)
+    others = set(available_plugins()) | set(read_snapshot(connection)["branches"]) | set(pm.enabled_names)
     names = _owned_tables(sa_inspect(connection).get_table_names(), plugin, others)
     meta = MetaData()
     meta.reflect(connection, only=names)
@@ -167,19 +168,16 @@ def drop_and_forget(settings: dict, pm, connection, plan: UninstallPlan, export:
     """Drop the plugin's tables, remove its revisions, audit it: all in ``connection``'s transaction."""
     from core.audit import record_event, set_actor
 
-    graph = _graph(alembic_config(settings, pm, connection), connection)
+    graph = graph_of(alembic_config(settings, pm, connection), connection)
     ours = {rev for rev in graph.applied if plan.plugin in graph.script.get_revision(rev).branch_labels}
     ours |= {rev for rev, owner in graph.orphans.items() if owner == plan.plugin}
     kept_orphans = {rev for rev, owner in graph.orphans.items() if owner != plan.plugin}
-    heads = _heads(graph.script, graph.applied - ours) | kept_orphans
+    heads = (heads_of(graph.script, graph.applied - ours) - graph.implied_by_orphans(kept_orphans)) | kept_orphans
     for table in plan.tables:
         table.drop(connection)
         if advance:
             advance()
-    version = Table("alembic_version", MetaData(), autoload_with=connection)
-    connection.execute(delete(version))
-    if heads:
-        connection.execute(insert(version), [{"version_num": rev} for rev in sorted(heads)])
+    write_versions(connection, heads)
     save_snapshot(settings, pm, connection, drop=plan.plugin)
     session = Session(bind=connection)
     set_actor(session, actor)
@@ -187,14 +185,6 @@ def drop_and_forget(settings: dict, pm, connection, plan: UninstallPlan, export:
                  {"export": str(export), "revision": plan.revision, "rows": plan.rows})
     session.commit()
     session.close()
-
-
-def _heads(script, applied: set[str]) -> set[str]:
-    """The fewest revisions that imply all of ``applied`` (what alembic_version stores)."""
-    covered: set[str] = set()
-    for rev in applied:
-        covered |= {r.revision for r in script.revision_map.iterate_revisions(rev, "base")} - {rev}
-    return applied - covered
 
 
 def uninstall(settings: dict, pm, engine, plugin: str, actor, progress=None) -> UninstallResult:

@@ -47,7 +47,8 @@ class Install:
         return path
 
     def cli(self, plugins: str, *args, input=None):
-        return CliRunner().invoke(main, ["-c", str(self.ini(plugins)), *args], input=input)
+        return CliRunner().invoke(main, ["-c", str(self.ini(plugins)), *args], input=input,
+                                  env={"COLUMNS": "200"})  # rich tables unwrapped
 
     def ok(self, plugins: str, *args):
         res = self.cli(plugins, *args)
@@ -138,23 +139,58 @@ def test_disabled_plugin_keeps_its_data_and_the_rest_works(install, sample_versi
     assert install.sql("SELECT title, body FROM sample_note") == [("kept", "safe")]
 
 
-def test_plugin_whose_package_is_gone_is_reported_not_crashed(install, monkeypatch):
+def hide_sample_package(monkeypatch):
+    """As if the sample plugin's package had been uninstalled with pip."""
     import core.migrate
-    from core.config import load_settings
-    from core.plugins import PluginError, available_plugins, get_plugin_manager
+    import core.uninstall
+    from core.plugins import available_plugins
 
-    install.ok("sample", "db", "upgrade")
-    assert install.versions() == {"s0001"}  # the only row: it stands for c0001 too
     installed = available_plugins()
-    monkeypatch.setattr(core.migrate, "available_plugins", lambda: {k: v for k, v in installed.items() if k != "sample"})
-    settings = load_settings(str(install.ini("")))
-    pm = get_plugin_manager(settings)
-    with install.engine.connect() as conn:
-        rows = {row.branch: row for row in core.migrate.status(settings, pm, conn)}
-        assert rows["core"].at_head and rows["core"].current == "c0001"
-        assert rows["sample"].describe() == "not installed, data kept at revision s0001"
-        with pytest.raises(PluginError, match="reinstall the package"):
-            core.migrate.upgrade(settings, pm, conn)
+    without = lambda: {k: v for k, v in installed.items() if k != "sample"}  # noqa: E731
+    monkeypatch.setattr(core.migrate, "available_plugins", without)
+    monkeypatch.setattr(core.uninstall, "available_plugins", without)
+
+
+@pytest.fixture
+def sample_package_gone(monkeypatch):
+    hide_sample_package(monkeypatch)
+
+
+def test_plugin_whose_package_is_gone_is_reported_and_the_rest_upgrades(install, sample_versions):
+    install.ok("sample", "db", "upgrade")
+    install.sql("INSERT INTO sample_note (title, body, amount) VALUES ('kept', '', 0)")
+    install.ok("", "db", "upgrade")
+    assert install.versions() == {"s0001"}  # the only row: it stands for c0001 too
+
+    with pytest.MonkeyPatch.context() as gone:
+        hide_sample_package(gone)
+        status = install.ok("", "db", "status")
+        assert "core             current c0001" in status and "at head" in status
+        assert "sample           not installed, data kept at revision s0001" in status
+        assert "not installed, data kept at revision" in install.ok("", "plugins", "list")
+        install.ok("", "db", "upgrade")
+        assert install.versions() == {"s0001"}
+        install.sql("DELETE FROM core_state WHERE key = 'migrations.revisions'")
+        res = install.cli("", "db", "upgrade")
+        assert res.exit_code == 2 and "revision s0001 of an unknown plugin, whose package is not installed" in res.output
+        assert "reinstall the package" in res.output
+
+    # The package is back (and gained a migration meanwhile): enabling it continues from s0001.
+    (sample_versions / "sample_0002_later.py").write_text(SECOND_SAMPLE_REVISION)
+    install.ok("sample", "db", "upgrade")
+    assert "sample           current sample_0002" in install.ok("sample", "db", "status")
+    assert install.sql("SELECT title FROM sample_note") == [("kept",)]
+
+
+def test_plugin_whose_package_is_gone_can_be_uninstalled(install, sample_package_gone):
+    install.ok("sample products", "db", "upgrade")
+    install.sql("INSERT INTO sample_note (title, body, amount) VALUES ('kept', '', 0)")
+    install.ok("products", "db", "upgrade")
+    assert "not installed, data kept at revision s0001" in install.ok("products", "db", "status")
+    out = install.ok("products", "plugins", "uninstall", "sample", "--yes")
+    assert "Uninstalled 'sample': 1 rows in 1 tables" in out
+    assert "sample_note" not in install.tables() and install.versions() == {"products_0001"}
+    assert "sample" not in install.ok("products", "db", "status")
 
 
 def test_plain_alembic_sees_enabled_and_disabled_plugin_folders(install):
