@@ -44,28 +44,19 @@ SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
 
 # -- which folders Alembic sees -----------------------------------------------------
 
-def plugin_migration_folder(name: str, import_path: str) -> str | None:
-    """The version folder of a plugin that is not enabled (imports only its package)."""
-    plugin = load_plugin(name, import_path)
-    hook = getattr(plugin.module, "mutuo_migrations", None)
-    return str(hook()) if hook else None
-
-
 def version_locations(pm, connection=None) -> dict[str, str]:
     """Owner -> version folder: core, enabled plugins, then migrated disabled ones still installed."""
     locations = migration_locations(pm)
     available = available_plugins()
     disabled: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name in sorted(migrated_plugins(connection) - set(locations)):
-        if name not in available:
-            continue
-        try:
-            folder = plugin_migration_folder(name, available[name])
-            depends = load_plugin(name, available[name]).info.depends
+        try:  # imports only the package of a disabled plugin, to ask for its folder
+            plugin = load_plugin(name, available[name]) if name in available else None
         except PluginError:
-            continue
-        if folder:
-            disabled[name] = (folder, depends)
+            plugin = None
+        hook = getattr(plugin.module, "mutuo_migrations", None) if plugin else None
+        if hook:
+            disabled[name] = (str(hook()), plugin.info.depends)
     # A disabled plugin whose dependency cannot be loaded would break the graph: leave it off too.
     changed = True
     while changed:

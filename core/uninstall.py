@@ -36,7 +36,7 @@ from sqlalchemy.schema import CreateTable
 from core.errors import UserError
 from core.migrate import alembic_config, graph_of, save_snapshot, status
 from core.migrate_state import heads_of, read_snapshot, write_versions
-from core.plugins import available_plugins, load_plugin
+from core.plugins import PluginError, available_plugins, load_plugin
 
 DEFAULT_DOCUMENTS = "var/documents"
 
@@ -89,7 +89,7 @@ def _refuse_disabled_dependents(plugin: str, rows: dict) -> None:
         if row.state == "disabled" and name in available:
             try:
                 depends = load_plugin(name, available[name]).info.depends
-            except Exception:  # an unloadable package: the foreign-key check below still protects
+            except PluginError:  # an unloadable package: the foreign-key check below still protects
                 continue
             if plugin in depends:
                 raise UserError(f"Plugin '{name}' (disabled, data kept) depends on '{plugin}'; "
