@@ -54,8 +54,6 @@ def _branch_states(env) -> dict[str, str]:
 @pass_env
 def plugins_uninstall(env, name, yes):
     """Export a disabled plugin's tables to CSV, then drop them."""
-    import sys
-
     from core.audit import Actor
     from core.uninstall import export_folder, plan_uninstall, uninstall
 
@@ -66,13 +64,19 @@ def plugins_uninstall(env, name, yes):
         click.echo(f"  {table.name:<40} {plan.rows[table.name]:>10} rows")
     click.echo(f"They will be exported under {export_folder(env.settings, name).parent}/ and then dropped.")
     if not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             fail("Error: uninstalling drops tables; pass --yes to confirm when not running interactively.", 1)
         click.confirm(f"Export and drop the tables of '{name}'?", abort=True)
     with _ProgressBars() as progress:
         result = uninstall(env.settings, env.pm, env.engine, name, Actor(None, "cli:plugins uninstall"), progress)
     total = sum(result.plan.rows.values())
     click.echo(f"Uninstalled '{name}': {total} rows in {len(result.plan.tables)} tables exported to {result.export}")
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
 
 
 class _ProgressBars:

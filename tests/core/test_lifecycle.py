@@ -258,7 +258,29 @@ def test_uninstall_exports_then_drops_and_audits(install):
     assert install.sql("SELECT count(*) FROM sample_note") == [(0,)]
 
 
+def test_uninstall_asks_for_confirmation_at_a_terminal(install, monkeypatch):
+    import core.cli_db
+
+    monkeypatch.setattr(core.cli_db, "_interactive", lambda: True)
+    install.ok("sample", "db", "upgrade")
+    res = install.cli("", "plugins", "uninstall", "sample", input="n\n")
+    assert res.exit_code == 1 and "Export and drop the tables of 'sample'? [y/N]" in res.output
+    assert "sample_note" in install.tables() and not (install.documents / "exports").exists()
+    res = install.cli("", "plugins", "uninstall", "sample", input="y\n")
+    assert res.exit_code == 0 and "Uninstalled 'sample'" in res.output
+    assert "sample_note" not in install.tables()
+
+
 # -- writing a migration --------------------------------------------------------------
+
+def test_revision_ids_follow_the_branch_naming():
+    from core.migrate import next_revision_id
+
+    assert next_revision_id("lending", ["lending_0002", "lending_0001"]) == "lending_0003"
+    assert next_revision_id("core", ["c0001"]) == "c0002"
+    assert next_revision_id("sample", ["s0001"]) == "sample_0002"  # older ids of another shape: count them
+    assert next_revision_id("legal", []) == "legal_0001"
+
 
 @pytest.fixture
 def scratch_tables():
