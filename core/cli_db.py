@@ -1,6 +1,8 @@
 """``mutuo plugins``, ``mutuo db``, ``mutuo demo`` and ``mutuo audit`` commands."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from core.cli import fail, main, pass_env
@@ -74,8 +76,6 @@ def plugins_uninstall(env, name, yes):
 
 
 def _interactive() -> bool:
-    import sys
-
     return sys.stdin.isatty()
 
 
@@ -139,7 +139,7 @@ def db_revision(env, owner, message, autogenerate):
 @db.command("status")
 @pass_env
 def db_status(env):
-    """Each branch's current and head revision."""
+    """Each branch's current and head revision; the revision disabled plugins' data is kept at."""
     from core.migrate import status
 
     with env.engine.connect() as conn:
