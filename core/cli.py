@@ -142,7 +142,7 @@ def serve(env, host, port, no_worker):
     from core.web.app import make_app
 
     with env.engine.connect() as conn:
-        behind = [f"{b.branch}: {b.current or 'none'} → {b.head}" for b in status(env.settings, env.pm, conn) if not b.at_head]
+        behind = [f"{b.branch}: {b.describe()}" for b in status(env.settings, env.pm, conn) if b.behind]
     if behind:
         fail(f"Error: the database is not up to date ({'; '.join(behind)}); run `mutuo db upgrade` first.", 2)
     app = make_app(env.settings, pm=env.pm, engine=env.engine)

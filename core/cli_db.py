@@ -1,6 +1,8 @@
 """``mutuo plugins``, ``mutuo db`` and ``mutuo demo`` commands."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from core.cli import main, pass_env
@@ -23,7 +25,8 @@ def plugins_list(env):
     enabled = set(enabled_names(env.settings))
     states = _branch_states(env)
     table = Table("name", "version", "enabled", "depends", "migrations")
-    for name, path in available_plugins().items():
+    available = available_plugins()
+    for name, path in available.items():
         try:
             info = load_plugin(name, path).info
             version, depends = info.version, ", ".join(info.depends) or "-"
@@ -31,6 +34,9 @@ def plugins_list(env):
             version, depends = "?", f"cannot import: {exc}"
         table.add_row(name, version, "yes" if name in enabled else "no", depends,
                       states.get(name, "not enabled" if name not in enabled else "no migrations"))
+    for name, state in states.items():  # data kept by plugins whose package is gone
+        if name != "core" and name not in available:
+            table.add_row(name, "?", "no", "-", state)
     Console().print(table)
 
 
@@ -39,10 +45,59 @@ def _branch_states(env) -> dict[str, str]:
 
     try:
         with env.engine.connect() as conn:
-            return {s.branch: ("at head " + s.head if s.at_head else f"{s.current or 'none'} → head {s.head}")
-                    for s in status(env.settings, env.pm, conn)}
+            return {s.branch: s.describe() for s in status(env.settings, env.pm, conn)}
     except Exception as exc:  # plugins list still answers without a database
         return {name: f"unknown ({type(exc).__name__})" for name in env.pm.enabled_names}
+
+
+@plugins.command("uninstall")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_env
+def plugins_uninstall(env, name, yes):
+    """Export a disabled plugin's tables to CSV, then drop them."""
+    from core.audit import Actor
+    from core.uninstall import export_folder, plan_uninstall, uninstall
+
+    with env.engine.connect() as conn:
+        plan = plan_uninstall(env.settings, env.pm, conn, name)
+    click.echo(f"Plugin '{name}' (data at revision {plan.revision}) has {len(plan.tables)} tables:")
+    for table in reversed(plan.tables):
+        click.echo(f"  {table.name:<40} {plan.rows[table.name]:>10} rows")
+    click.echo(f"They will be exported under {export_folder(env.settings, name).parent}/ and then dropped.")
+    if not yes:
+        if not _interactive():
+            fail("Error: uninstalling drops tables; pass --yes to confirm when not running interactively.", 1)
+        click.confirm(f"Export and drop the tables of '{name}'?", abort=True)
+    with _ProgressBars() as progress:
+        result = uninstall(env.settings, env.pm, env.engine, name, Actor(None, "cli:plugins uninstall"), progress)
+    total = sum(result.plan.rows.values())
+    click.echo(f"Uninstalled '{name}': {total} rows in {len(result.plan.tables)} tables exported to {result.export}")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+class _ProgressBars:
+    """``progress(description, total)`` -> advance(), shown with rich while the block runs."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        # stderr, transient: the report on stdout stays clean for scripts (as in cli_documents).
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.bars.start()
+        return self
+
+    def __call__(self, description: str, total: int):
+        task = self.bars.add_task(description, total=total)
+        return lambda n=1: self.bars.advance(task, n)
+
+    def __exit__(self, *exc):
+        self.bars.stop()
 
 
 @main.group()
@@ -67,20 +122,35 @@ def db_upgrade(env):
         click.echo(f"  {change}")
 
 
+@db.command("revision")
+@click.argument("owner", metavar="PLUGIN")
+@click.option("-m", "--message", required=True, help="What the migration does (becomes its file name).")
+@click.option("--autogenerate", is_flag=True, help="Compare the plugin's models with the database.")
+@pass_env
+def db_revision(env, owner, message, autogenerate):
+    """Write a new migration into PLUGIN's version folder (core: core's)."""
+    from core.migrate import new_revision
+
+    with env.engine.connect() as conn:
+        script = new_revision(env.settings, env.pm, conn, owner, message, autogenerate)
+    click.echo(f"Wrote {script.path} (revision {script.revision}); check it, then run `mutuo db upgrade`.")
+
+
 @db.command("status")
 @pass_env
 def db_status(env):
-    """Each branch's current and head revision."""
+    """Each branch's current and head revision; the revision disabled plugins' data is kept at."""
     from core.migrate import status
 
     with env.engine.connect() as conn:
         rows = status(env.settings, env.pm, conn)
-    behind = False
     for row in rows:
-        mark = "at head" if row.at_head else "BEHIND: run `mutuo db upgrade`"
-        behind |= not row.at_head
+        if row.state != "enabled":
+            click.echo(f"{row.branch:<16} {row.describe()}")
+            continue
+        mark = "BEHIND: run `mutuo db upgrade`" if row.behind else "at head"
         click.echo(f"{row.branch:<16} current {row.current or 'none':<14} head {row.head:<14} {mark}")
-    if behind:
+    if any(row.behind for row in rows):
         raise SystemExit(1)
 
 

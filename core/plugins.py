@@ -4,7 +4,8 @@ A plugin is a package exposing ``PLUGIN = PluginInfo(...)`` and hook
 implementations marked with :data:`core.hookimpl`. Packages advertise
 themselves in the ``mutuo.plugins`` entry-point group; the setting
 ``mutuo.plugins`` lists the ones a company enables. Only enabled plugins
-are imported.
+are registered; the package of a disabled plugin that still has tables is
+imported just to ask for its migration folder (see core/migrate.py).
 """
 from __future__ import annotations
 

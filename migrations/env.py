@@ -2,8 +2,14 @@
 
 Works from ``mutuo db upgrade`` (which passes the configured engine and the
 plugin manager through ``config.attributes``) and from plain
-``alembic -c config/development.ini ...``.
+``alembic -c config/development.ini ...``: then the ini names only core's
+version folder, so the folders of the enabled plugins (and of disabled ones
+that still have data, see core/migrate.py) are added to the script directory
+here, before Alembic reads the revisions. ``revision_environment = true`` in
+the ini makes ``alembic history`` run this file too.
 """
+import os
+
 from alembic import context
 
 from core.models.meta import Base
@@ -29,29 +35,51 @@ def _platform():
 
 
 def run_migrations_online():
-    settings, _pm = _platform()
+    settings, pm = _platform()
     connection = config.attributes.get("connection")
     if connection is not None:
-        _run(connection)
+        _run(connection, pm)
         return
     from core.db import get_engine
 
     engine = get_engine(settings)
     with engine.connect() as connection:
-        _run(connection)
+        _run(connection, pm)
     engine.dispose()
 
 
-def _run(connection):
+def _see_plugin_folders(connection, pm):
+    """Plain ``alembic``: put every plugin's version folder on the script directory."""
+    if config.attributes.get("pm") is not None:  # mutuo built the config with them already
+        return
+    from alembic.script.revision import RevisionMap
+
+    from core.migrate import version_locations
+
+    script = context.script
+    folders = {os.path.realpath(p): p for p in [*script.version_locations, *version_locations(pm, connection).values()]}
+    script.version_locations = list(folders.values())
+    script.revision_map = RevisionMap(script._load_revisions)
+
+
+def _run(connection, pm):
+    _see_plugin_folders(connection, pm)
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=_only_enabled_tables,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    owner = config.attributes.get("autogenerate_owner")  # `mutuo db revision OWNER --autogenerate`
+    if owner and type_ == "table" and not name.startswith(owner + "_"):
+        return False
+    return _only_enabled_tables(obj, name, type_, reflected, compare_to)
 
 
 def _only_enabled_tables(obj, name, type_, reflected, compare_to):
