@@ -37,7 +37,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE, instance_state
 

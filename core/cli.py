@@ -1,7 +1,6 @@
 """The ``mutuo`` command. Heavy imports happen inside commands so --help stays fast."""
 from __future__ import annotations
 
-import os
 import sys
 from functools import cached_property
 

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from core.cli import main, pass_env
+from core.cli import fail, main, pass_env
 
 
 @main.group()

@@ -37,7 +37,7 @@ from alembic.util import CommandError
 from core.migrate_state import (RevisionGraph, heads_of, implied_by, migrated_plugins, read_snapshot,
                                 revision_graph, write_snapshot, write_versions)
 from core.platform import migration_locations
-from core.plugins import PluginError, available_plugins, load_plugin
+from core.plugins import PluginError, available_plugins, conventional_migrations, load_plugin
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -54,9 +54,12 @@ def version_locations(pm, connection=None) -> dict[str, str]:
             plugin = load_plugin(name, available[name]) if name in available else None
         except PluginError:
             plugin = None
-        hook = getattr(plugin.module, "mutuo_migrations", None) if plugin else None
-        if hook:
-            disabled[name] = (str(hook()), plugin.info.depends)
+        if plugin is None:
+            continue
+        hook = getattr(plugin.module, "mutuo_migrations", None)  # declared, else by package layout
+        folder = str(hook()) if hook else conventional_migrations(plugin.module)
+        if folder:
+            disabled[name] = (folder, plugin.info.depends)
     # A disabled plugin whose dependency cannot be loaded would break the graph: leave it off too.
     changed = True
     while changed:
@@ -215,6 +218,12 @@ def next_revision_id(owner: str, existing: list[str]) -> str:
     return f"{prefix}{max(numbers, default=len(existing)) + 1:04d}"
 
 
+def branch_heads(script: ScriptDirectory, owners) -> list[str]:
+    """The head revision of each of ``owners``' branches that has one (a first revision's ``depends_on``)."""
+    labelled = {label for rev in script.walk_revisions() for label in rev.branch_labels}
+    return [script.get_revision(f"{owner}@head").revision for owner in owners if owner in labelled]
+
+
 def new_revision(settings: dict, pm, connection, owner: str, message: str, autogenerate: bool = False):
     """Write a revision into ``owner``'s version folder, on its branch; return alembic's Script.
 
@@ -227,7 +236,7 @@ def new_revision(settings: dict, pm, connection, owner: str, message: str, autog
     enabled = migration_locations(pm)
     if owner not in enabled:
         raise UserError(f"'{owner}' is not an enabled plugin with migrations; add it to mutuo.plugins "
-                        f"(and give it a mutuo_migrations hook), then run again.")
+                        f"(with a migrations/versions/ folder in its package), then run again.")
     cfg = alembic_config(settings, pm, connection)
     cfg.attributes["autogenerate_owner"] = owner
     script = ScriptDirectory.from_config(cfg)
@@ -235,9 +244,7 @@ def new_revision(settings: dict, pm, connection, owner: str, message: str, autog
     if ours:
         placement = {"head": f"{owner}@head"}
     else:
-        depends = [script.get_revision(f"{dep}@head").revision
-                   for dep in ("core", *pm.info(owner).depends)
-                   if any(dep in rev.branch_labels for rev in script.walk_revisions())]
+        depends = branch_heads(script, ("core", *pm.info(owner).depends))
         placement = {"head": "base", "branch_label": owner, "depends_on": depends or None}
     folder = Path(enabled[owner])
     folder.mkdir(parents=True, exist_ok=True)

@@ -82,23 +82,18 @@ def head_revisions(branches: tuple[str, ...], closure: list[str]) -> list[str]:
     ``closure``: every plugin whose migrations the graph needs (the branches and their dependencies)."""
     from alembic.script import ScriptDirectory
 
-    from core.plugins import available_plugins, load_plugin
+    from core.migrate import branch_heads
+    from core.plugins import available_plugins, conventional_migrations, load_plugin
 
     locations = [str(Path(__file__).parent.parent.parent / "migrations" / "versions")]
     available = available_plugins()
     for dep in closure:
-        folder = Path(load_plugin(dep, available[dep]).module.__file__).parent / "migrations" / "versions"
-        if folder.is_dir():
-            locations.append(str(folder))
+        folder = conventional_migrations(load_plugin(dep, available[dep]).module)
+        if folder:
+            locations.append(folder)
     script = ScriptDirectory(str(Path(__file__).parent.parent.parent / "migrations"),
                              version_locations=locations)
-    heads = [script.get_revision("core@head").revision]
-    for dep in branches:
-        try:
-            heads.append(script.get_revision(f"{dep}@head").revision)
-        except Exception:  # a dependency without migrations
-            continue
-    return heads
+    return branch_heads(script, ("core", *branches))
 
 
 def render(scaffold: Scaffold, progress=lambda path: None) -> list[Path]:

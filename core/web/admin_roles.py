@@ -8,7 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core import accounts
-from core.models.user import Role, RolePermission, User
+from core.models.user import Role, RolePermission
 from core.security import ADMIN_ROLE, get_visible_or_404, restricted_query, security_registry
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Listing, render_listing

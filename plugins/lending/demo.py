@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import random
 from contextlib import nullcontext
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 
 from core.audit import record_event

@@ -1,14 +1,12 @@
 """The audit log: capture, secrets, rollback, events, the hash chain and its verification."""
 import json
-import os
 import threading
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
-from core.audit import GENESIS, Actor, entry_hash, set_actor, verify_chain
+from core.audit import GENESIS, Actor, set_actor, verify_chain
 from core.models.audit import AuditEntry
-from core.models.user import Role, User
 from core.testing import TEST_AUDIT_KEY, TestDatabase, audit_tampering, login
 
 

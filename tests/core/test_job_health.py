@@ -7,7 +7,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from core.job_health import liveness, note_alive, reap_lost
 from core.jobs import JobSpec, execute_job, job_platform, utcnow

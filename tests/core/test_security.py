@@ -2,10 +2,9 @@
 from datetime import timedelta
 
 import pytest
-from pyramid.interfaces import IRouteRequest, IRoutesMapper, IView, IViewClassifier, ISecuredView
+from pyramid.interfaces import IRoutesMapper
 from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import select
-from zope.interface import providedBy
 
 from core.models.meta import utcnow
 from core.plugins import available_plugins

@@ -10,7 +10,7 @@ from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from plugins.collections.models import (
     CHANNELS, OUTBOX_STATUSES, OUTCOMES, PROMISE_STATUSES, Case, Contact, OutboxMessage, Promise,
 )
-from plugins.collections.views.common import TEMPLATES, label
+from plugins.collections.views.common import label
 from plugins.lending.models import Customer
 
 

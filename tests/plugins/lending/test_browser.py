@@ -6,7 +6,6 @@ import pytest
 
 from core import context
 from core.testing import browser_login
-from plugins.lending import services
 
 from .conftest import SETTINGS, World
 
