@@ -123,7 +123,7 @@ def main(ctx, config_path):
 
 
 def _register_command_modules():
-    from core import cli_admin, cli_db, cli_documents, cli_jobs  # noqa: F401  (they attach commands to ``main``)
+    from core import cli_admin, cli_apikeys, cli_db, cli_documents, cli_jobs  # noqa: F401  (they attach commands to ``main``)
 
 
 @main.command("serve")

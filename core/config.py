@@ -48,7 +48,8 @@ def check_settings(settings: dict) -> dict:
             "Setting mutuo.secret is unset, the default, or shorter than 32 characters; "
             "set MUTUO_SECRET to a long random value (python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-    for key in ("mutuo.login.max_failures", "mutuo.login.lock_minutes", "mutuo.documents.max_size"):
+    for key in ("mutuo.login.max_failures", "mutuo.login.max_delay_seconds", "mutuo.documents.max_size",
+                "mutuo.session_idle_minutes", "mutuo.session_max_hours"):
         if key in settings:
             try:
                 int(settings[key])
