@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from core.audit import record_event
 from core.errors import UserError
@@ -86,7 +87,8 @@ def user_keys(session, user_id: int) -> list[ApiKey]:
 
 def key_for_token(session, token: str, client_addr: str | None) -> ApiKey | None:
     """The usable key for a Bearer token (not revoked, not expired, user active), else None."""
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_api_key(token))).first()
+    key = session.scalars(select(ApiKey).options(joinedload(ApiKey.user))
+                          .where(ApiKey.key_hash == hash_api_key(token))).first()
     now = utcnow()
     if key is None or not key.usable_at(now) or not key.user.active:
         return None

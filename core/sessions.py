@@ -18,7 +18,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from core.audit import record_event
 from core.models.meta import utcnow
@@ -56,7 +57,7 @@ def find_session(dbsession, token: str | None, settings, now: datetime | None = 
     """The live session named by ``token`` (not revoked, not idle, not too old, user active), else None."""
     if not token or not isinstance(token, str):
         return None
-    row = dbsession.get(UserSession, token_hash(token))
+    row = dbsession.get(UserSession, token_hash(token), options=[joinedload(UserSession.user)])
     if row is None or row.revoked_at is not None:
         return None
     now = now or utcnow()
@@ -102,3 +103,18 @@ def live_sessions(dbsession, user_id: int, settings) -> list[UserSession]:
     rows = dbsession.scalars(select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
                              .order_by(UserSession.created_at.desc()))
     return [r for r in rows if now - r.last_seen <= idle and now - r.created_at <= lifetime]
+
+
+KEEP_ENDED = timedelta(days=7)
+
+
+def purge_ended(dbsession, settings, now: datetime | None = None) -> int:
+    """Delete sessions revoked, idle or expired more than a week ago (the audit log keeps the events)."""
+    now = now or utcnow()
+    idle, lifetime = session_limits(settings)
+    stmt = delete(UserSession).where(or_(
+        UserSession.revoked_at < now - KEEP_ENDED,
+        UserSession.last_seen < now - idle - KEEP_ENDED,
+        UserSession.created_at < now - lifetime - KEEP_ENDED,
+    ))
+    return dbsession.execute(stmt.execution_options(synchronize_session=False)).rowcount

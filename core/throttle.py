@@ -79,3 +79,15 @@ def clear(session, username: str, client_addr: str | None) -> None:
     name, addr = _key(username, client_addr)
     session.execute(delete(LoginThrottle).where(LoginThrottle.username == name, LoginThrottle.client_addr == addr)
                     .execution_options(synchronize_session=False))
+
+
+FORGET_AFTER = timedelta(days=1)
+
+
+def purge_stale(session, now: datetime) -> int:
+    """Forget pairs with no attempt for a day and no wait running (their counts restart)."""
+    stmt = delete(LoginThrottle).where(
+        LoginThrottle.last_attempt_at < now - FORGET_AFTER,
+        or_(LoginThrottle.next_attempt_at.is_(None), LoginThrottle.next_attempt_at < now),
+    )
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount

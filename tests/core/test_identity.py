@@ -397,3 +397,24 @@ def test_client_request_id_is_checked_before_the_audit_chain(testapp, mutuo_db, 
         stored = s.scalars(select(AuditEntry.request_id).order_by(AuditEntry.id.desc()).limit(1)).one()
     assert (stored == sent) is kept
     assert len(stored) <= 64
+
+
+def test_cleanup_forgets_long_ended_sessions_and_stale_counters(logged_in, mutuo_db):
+    from core import throttle
+    from core.sessions import purge_ended
+
+    app = logged_in(("core.dashboard.view",))
+    login(_app(mutuo_db, "10.0.0.5"), app.username)
+    _post_login(_app(mutuo_db), "someone", "wrong")
+    _post_login(_app(mutuo_db), "someone-else", "wrong")
+    long_ago = utcnow() - timedelta(days=8)
+    with mutuo_db.session_factory() as s:
+        old = s.scalars(select(UserSession).where(UserSession.ip == "10.0.0.5")).one()
+        old.revoked_at = long_ago
+        s.get(LoginThrottle, ("someone", "127.0.0.1")).last_attempt_at = long_ago
+        s.commit()
+    removed = mutuo_db.transaction(lambda s: (purge_ended(s, mutuo_db.settings), throttle.purge_stale(s, utcnow())))
+    assert removed == (1, 1)
+    app.get("/", status=200)  # the live session stays
+    with mutuo_db.session_factory() as s:
+        assert s.get(LoginThrottle, ("someone-else", "127.0.0.1")) is not None
