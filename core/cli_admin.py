@@ -67,7 +67,7 @@ def users_set_password(env, username, password_stdin):
 
     password = _read_password(password_stdin, username)
     env.transaction("users set-password", lambda s: set_password(s, get_user(s, username), password))
-    click.echo(f"Password of {username} changed.")
+    click.echo(f"Password of {username} changed; their sessions are ended and their API keys revoked.")
 
 
 @users.command("deactivate")

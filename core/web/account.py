@@ -81,6 +81,7 @@ def account(request):
     current = request.identity_info.session
     return {"title": "My account", "password_form": rendered["password"], "key_form": rendered["key"],
             "new_key": new_key[0] if new_key else None, "keys": user_keys(request.dbsession, user.id),
+            "key_revoke_url": lambda key: request.route_url("account.key_revoke", id=key.id),
             "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),
             "current_session": current.id if current else None}
 

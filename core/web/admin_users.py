@@ -89,6 +89,8 @@ def user_page(request):
     granted = accounts_effective(request, user)
     return {"title": user.username, "user": user, "granted": granted,
             "keys": user_keys(request.dbsession, user.id),
+            "key_revoke_url": (lambda key: request.route_url("admin.user_key_revoke", id=user.id, key=key.id))
+            if request.has_permission("core.user.manage") else None,
             "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),
             "panels": record_panels(request, user, can_edit=request.has_permission("core.user.manage"))}
 
