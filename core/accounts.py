@@ -5,21 +5,27 @@ Security events go to the audit log through ``core.audit.record_event``.
 """
 from __future__ import annotations
 
+import gzip
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core import throttle
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
 from core.models.user import ApiKey, Role, RolePermission, SeededPermission, User
-from core.security import (
-    ADMIN_ROLE, burn_password_time, hash_api_key, hash_password, lock_settings, new_api_key,
-    new_security_stamp, verify_password,
-)
+from core.security import ADMIN_ROLE, burn_password_time, hash_password, verify_password
+from core.sessions import revoke_user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 WRONG_CREDENTIALS = "Wrong username or password."
+USERNAME_RULE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: The ~20,000 most common passwords (from Django's password validation, BSD licence; see core/data/README.md).
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 
 
 AccountError = UserError
@@ -31,68 +37,88 @@ class LoginResult:
     error: str | None = None
 
 
-def authenticate(session, username: str, password: str, settings: dict) -> LoginResult:
-    """Check a login; count failures and lock after too many. Never says which part was wrong."""
-    user = session.scalars(select(User).where(User.username == username.strip())).first()
+def authenticate(session, username: str, password: str, settings: dict, client_addr: str | None = None) -> LoginResult:
+    """Check a login, throttled per (username, client address). Never says which part was wrong.
+
+    The attempt is counted before the password is checked (see ``core.throttle``), so
+    concurrent guesses cannot slip past the limit; known and unknown usernames take
+    the same path and get the same messages.
+    """
+    now = utcnow()
+    username = (username or "").strip()
+    wait = throttle.claim_attempt(session, username, client_addr, settings, now)
+    if wait is not None:
+        record_event(session, "login_throttled", "core.user", None, {"username": username[:64], "wait": wait})
+        return LoginResult(None, f"Too many failed logins for this username from your address; "
+                                 f"wait {wait} seconds and try again.")
+    user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         burn_password_time(password)
         record_event(session, "login_failed", "core.user", None, {"username": username[:64]})
         return LoginResult(None, WRONG_CREDENTIALS)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        record_event(session, "login_failed", "core.user", user.id, {"reason": "locked"})
-        return LoginResult(None, "This account is locked after too many failed logins; try again later or ask an admin.")
     if not verify_password(user.password_hash, password):
-        max_failures, lock_for = lock_settings(settings)
-        user.failed_logins += 1
-        record_event(session, "login_failed", "core.user", user.id, {"failed_logins": user.failed_logins})
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lock_for
-            user.failed_logins = 0
-            record_event(session, "lockout", "core.user", user.id, {"until": user.locked_until.isoformat()})
+        record_event(session, "login_failed", "core.user", user.id, {})
         return LoginResult(None, WRONG_CREDENTIALS)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear(session, username, client_addr)
     user.last_login = now
-    if not user.security_stamp:
-        user.security_stamp = new_security_stamp()
     record_event(session, "login", "core.user", user.id, {})
     return LoginResult(user)
 
 
-def check_new_password(user_or_name, password: str) -> None:
-    username = getattr(user_or_name, "username", user_or_name)
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def check_new_password(user_or_name, password: str, field: str = "new_password") -> None:
+    username = getattr(user_or_name, "username", user_or_name) or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
-    if password.strip().lower() == (username or "").lower():
-        raise AccountError("The password must not be the username.", "new_password")
+        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
+    if password.strip().lower() == username.strip().lower():
+        raise AccountError("The password must not be the username.", field)
+    if password.strip().lower() in common_passwords():
+        raise AccountError("This password is on a list of commonly used passwords; choose another.", field)
 
 
-def set_password(session, user: User, password: str) -> None:
-    check_new_password(user, password)
+def check_username(session, username: str, user: User | None = None) -> str:
+    """The username, stripped, if it follows the rules and no other user has it in any letter case."""
+    username = (username or "").strip()
+    if not USERNAME_RULE.fullmatch(username):
+        raise AccountError("Use 1–64 letters, digits, dots, dashes or underscores.", "username")
+    same = select(User.id).where(func.lower(User.username) == username.lower())
+    if user is not None and user.id is not None:
+        same = same.where(User.id != user.id)
+    if session.scalars(same).first() is not None:
+        raise AccountError(f"User '{username}' already exists (usernames ignore letter case).", "username")
+    return username
+
+
+def rename_user(session, user: User, username: str) -> None:
+    user.username = check_username(session, username, user)
+
+
+def set_password(session, user: User, password: str, *, keep_session: str | None = None,
+                 field: str = "new_password") -> None:
+    """Set a password; every session (but ``keep_session``) and every API key of the user ends."""
+    check_new_password(user, password, field)
     user.password_hash = hash_password(password)
-    user.security_stamp = new_security_stamp()  # other sessions end
-    user.failed_logins = 0
-    user.locked_until = None
     record_event(session, "password_set", "core.user", user.id, {})
+    revoke_user_sessions(session, user.id, "password changed", keep=keep_session)
+    revoke_user_api_keys(session, user, "password changed")
 
 
-def change_own_password(session, user: User, old: str, new: str) -> None:
+def change_own_password(session, user: User, old: str, new: str, *, current_session: str | None = None) -> None:
     if not verify_password(user.password_hash, old):
         raise AccountError("The current password is wrong.", "old_password")
-    set_password(session, user, new)
+    set_password(session, user, new, keep_session=current_session)
 
 
 def create_user(session, username: str, password: str | None, *, full_name="", email="", roles=(), region="") -> User:
-    username = (username or "").strip()
-    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        raise AccountError("Use 1–64 letters, digits, dots, dashes or underscores.", "username")
-    if session.scalars(select(User).where(User.username == username)).first():
-        raise AccountError(f"User '{username}' already exists.", "username")
-    user = User(username=username, full_name=full_name, email=email, region=region,
-                security_stamp=new_security_stamp(), active=True, failed_logins=0)
+    username = check_username(session, username)
+    user = User(username=username, full_name=full_name, email=email, region=region, active=True)
     if password is not None:
-        check_new_password(username, password)
+        check_new_password(username, password, "password")
         user.password_hash = hash_password(password)
     user.roles = [get_role(session, name) for name in roles]
     session.add(user)
@@ -118,11 +144,22 @@ def set_active(session, user: User, active: bool) -> None:
     if user.active == active:
         return
     user.active = active
-    if not active:
-        user.security_stamp = new_security_stamp()  # ends every session
-        for key in session.scalars(select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))):
-            key.revoked_at = utcnow()
     record_event(session, "user_activated" if active else "user_deactivated", "core.user", user.id, {})
+    if not active:
+        revoke_user_sessions(session, user.id, "deactivated")
+        revoke_user_api_keys(session, user, "deactivated")
+
+
+def log_out_everywhere(session, user: User) -> int:
+    """End every session of the user, this one included; returns how many."""
+    return revoke_user_sessions(session, user.id, "logged out everywhere")
+
+
+def revoke_user_api_keys(session, user: User, reason: str) -> None:
+    from core.apikeys import revoke_api_key
+
+    for key in session.scalars(select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))):
+        revoke_api_key(session, key, reason)
 
 
 def set_user_roles(session, user: User, role_names) -> None:
@@ -145,24 +182,6 @@ def set_role_permissions(session, role: Role, permissions, known: dict) -> None:
     if before != after:
         record_event(session, "role_permissions_changed", "core.role", role.id,
                      {"added": sorted(after - before), "removed": sorted(before - after)})
-
-
-def create_api_key(session, user: User, name: str) -> tuple[ApiKey, str]:
-    name = (name or "").strip()
-    if not name:
-        raise AccountError("Give the key a name that says where it is used.", "name")
-    plain = new_api_key()
-    key = ApiKey(user_id=user.id, name=name[:100], prefix=plain[:12], key_hash=hash_api_key(plain))
-    session.add(key)
-    session.flush()
-    record_event(session, "api_key_created", "core.user", user.id, {"key": key.prefix, "name": key.name})
-    return key, plain
-
-
-def revoke_api_key(session, key: ApiKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        record_event(session, "api_key_revoked", "core.user", key.user_id, {"key": key.prefix})
 
 
 def sync_default_roles(session, registry) -> list[str]:

@@ -122,7 +122,9 @@ def main(ctx, config_path):
 
 
 def _register_command_modules():
-    from core import cli_admin, cli_audit, cli_db, cli_documents, cli_jobs, cli_scaffold  # noqa: F401  (they attach commands to ``main``)
+    from core import (  # noqa: F401  (they attach commands to ``main``)
+        cli_admin, cli_apikeys, cli_audit, cli_db, cli_documents, cli_jobs, cli_scaffold,
+    )
 
 
 @main.command("serve")

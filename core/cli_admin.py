@@ -62,12 +62,12 @@ def users_list(env):
 @click.option("--password-stdin", is_flag=True)
 @pass_env
 def users_set_password(env, username, password_stdin):
-    """Set a user's password (ends their other sessions, lifts a lockout)."""
+    """Set a user's password (ends their sessions and revokes their API keys)."""
     from core.accounts import get_user, set_password
 
     password = _read_password(password_stdin, username)
     env.transaction("users set-password", lambda s: set_password(s, get_user(s, username), password))
-    click.echo(f"Password of {username} changed.")
+    click.echo(f"Password of {username} changed; their sessions are ended and their API keys revoked.")
 
 
 @users.command("deactivate")

@@ -54,7 +54,8 @@ def check_settings(settings: dict) -> dict:
             "value kept outside the database (python -c 'import secrets; print(secrets.token_hex(32))'). "
             "It keys the audit log's hash chain; keep it, or the existing entries can no longer be verified."
         )
-    for key in ("mutuo.login.max_failures", "mutuo.login.lock_minutes", "mutuo.documents.max_size"):
+    for key in ("mutuo.login.max_failures", "mutuo.login.max_delay_seconds", "mutuo.documents.max_size",
+                "mutuo.session_idle_minutes", "mutuo.session_max_hours"):
         if key in settings:
             try:
                 int(settings[key])

@@ -23,6 +23,9 @@ def mutuo_migrations():
 def mutuo_permissions():
     return [
         Permission("core.dashboard.view", "See the dashboard", "The start page with the widgets of one's roles."),
+        Permission("core.account.manage", "Manage one's own account",
+                   "Change one's password, end one's sessions, make and revoke one's API keys. Every login "
+                   "session holds it; no API key ever does."),
         Permission("core.user.view", "See users", "List users and see their roles and effective permissions."),
         Permission("core.user.manage", "Manage users", "Create, edit, deactivate users and reset passwords."),
         Permission("core.role.view", "See roles", "List roles and the permissions they hold."),

@@ -653,6 +653,17 @@ def documents_verify(request) -> str:
     return f"{report.checked:,} files checked ({report.referenced:,} referenced): all intact"
 
 
+def identity_cleanup(request) -> str:
+    """Delete long-ended login sessions and stale login-throttle counters."""
+    from core import throttle
+    from core.models.meta import utcnow as now
+    from core.sessions import purge_ended
+
+    sessions = purge_ended(request.dbsession, request.registry.settings)
+    throttles = throttle.purge_stale(request.dbsession, now())
+    return f"{sessions:,} ended sessions and {throttles:,} stale login counters removed"
+
+
 def core_jobs() -> list[JobSpec]:
     return [
         JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
@@ -665,4 +676,6 @@ def core_jobs() -> list[JobSpec]:
                 "Removes stored files no document refers to any more.", time_limit=3600),
         JobSpec("core.documents_verify", documents_verify, "30 3 * * 0",
                 "Re-reads every stored file and checks its SHA-256.", time_limit=4 * 3600),
+        JobSpec("core.identity_cleanup", identity_cleanup, "50 3 * * *",
+                "Deletes login sessions ended over a week ago and login counters idle for a day."),
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Callable
 
 from argon2 import PasswordHasher
@@ -16,11 +15,13 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import select
 
 from core.models.meta import utcnow
-from core.models.user import ApiKey, Role, User
+from core.models.user import ApiKey, Role, User, UserSession
 
 ADMIN_ROLE = "admin"
-SESSION_USER = "uid"
-SESSION_STAMP = "stamp"
+#: Every logged-in *session* holds it: the pages of one's own account (password, sessions, keys).
+ACCOUNT = "core.account.manage"
+#: Never granted through an API key, whatever its scope: keys cannot make keys, change passwords or users.
+SESSION_ONLY = frozenset({ACCOUNT, "core.user.manage"})
 
 PUBLIC = NO_PERMISSION_REQUIRED  # views that say so explicitly: login, logout, health, static
 
@@ -126,10 +127,6 @@ def burn_password_time(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
-def new_security_stamp() -> str:
-    return secrets.token_hex(16)
-
-
 def hash_api_key(key: str) -> str:
     # Keys are 256 random bits: a fast hash is enough and keeps API calls quick.
     return hashlib.sha256(key.encode()).hexdigest()
@@ -156,8 +153,24 @@ def effective_permissions(user: User | None, registry: SecurityRegistry) -> dict
 
 # -- the policy ----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Identity:
+    """Who sent the request and how: through a login session or an API key (never both)."""
+
+    user: User | None
+    session: UserSession | None = None
+    api_key: ApiKey | None = None
+
+
+ANONYMOUS = Identity(None)
+
+
 class MutuoSecurityPolicy:
-    """Identity from the signed session cookie or a Bearer API key."""
+    """Identity from a server-side session (named by the signed cookie) or a Bearer API key.
+
+    Session-only permissions (``SESSION_ONLY``) are refused to API keys here, in one
+    place, so no view has to remember it.
+    """
 
     def identity(self, request):
         return request.user
@@ -172,13 +185,22 @@ class MutuoSecurityPolicy:
         return Denied(f"missing {permission}")
 
     def remember(self, request, userid, **kw):
+        from core.sessions import SESSION_TOKEN, start_session
+
         user = request.dbsession.get(User, userid)
-        request.session.invalidate()  # rotate the session id at login
-        request.session[SESSION_USER] = userid
-        request.session[SESSION_STAMP] = user.security_stamp if user else ""
+        request.session.invalidate()  # a fresh cookie (and CSRF token) at login
+        row, token = start_session(request.dbsession, user, ip=request.client_addr,
+                                   user_agent=request.user_agent)
+        request.session[SESSION_TOKEN] = token
+        request.__dict__["identity_info"] = Identity(user, session=row)
         return []
 
     def forget(self, request, **kw):
+        from core.sessions import revoke_session
+
+        row = request.identity_info.session
+        if row is not None:
+            revoke_session(request.dbsession, row, "logout")
         request.session.invalidate()
         return []
 
@@ -191,31 +213,38 @@ def bearer_token(request) -> str | None:
     return None
 
 
-def _request_user(request) -> User | None:
+def _request_identity(request) -> Identity:
+    from core.apikeys import key_for_token
+    from core.sessions import SESSION_TOKEN, find_session
+
     token = bearer_token(request)
     if token is not None:
-        return user_for_api_key(request.dbsession, token)
-    uid = request.session.get(SESSION_USER)
-    if uid is None:
-        return None
-    user = request.dbsession.get(User, uid)
-    if user is None or not user.active or user.security_stamp != request.session.get(SESSION_STAMP):
+        key = key_for_token(request.dbsession, token, request.client_addr)
+        return Identity(key.user, api_key=key) if key is not None else ANONYMOUS
+    sid = request.session.get(SESSION_TOKEN)
+    if sid is None:
+        return ANONYMOUS
+    row = find_session(request.dbsession, sid, request.registry.settings)
+    if row is None:
         request.session.invalidate()
-        return None
-    return user
+        return ANONYMOUS
+    return Identity(row.user, session=row)
 
 
-def user_for_api_key(dbsession, key: str) -> User | None:
-    api_key = dbsession.scalars(
-        select(ApiKey).where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
-    if api_key is None or not api_key.user.active:
-        return None
-    return api_key.user
+def _request_user(request) -> User | None:
+    return request.identity_info.user
 
 
 def _user_permissions(request) -> dict[str, list[str]]:
-    return effective_permissions(request.user, security_registry(request))
+    """Permission -> what grants it. A key: its scope ∩ the user's permissions, minus session-only ones."""
+    ident = request.identity_info
+    granted = effective_permissions(ident.user, security_registry(request))
+    if ident.api_key is not None:
+        scope = ident.api_key.scopes
+        return {p: by for p, by in granted.items() if p in scope and p not in SESSION_ONLY}
+    if ident.user is not None:
+        granted.setdefault(ACCOUNT, ["login session"])
+    return granted
 
 
 def _csrf_applies(request) -> bool:
@@ -257,25 +286,21 @@ def includeme(config):
 
     from core.config import as_bool, is_development
 
+    from core.sessions import session_limits
+
     secure = as_bool(settings.get("mutuo.cookie_secure", not is_development(settings)))
+    _idle, lifetime = session_limits(settings)
+    # The cookie only names the server-side session (core.sessions), which decides what is live.
     config.set_session_factory(SignedCookieSessionFactory(
         settings["mutuo.secret"], cookie_name="mutuo", httponly=True, samesite="Lax", secure=secure,
-        timeout=int(settings.get("mutuo.session_timeout", 8 * 3600)), reissue_time=300,
+        timeout=int(lifetime.total_seconds()), reissue_time=300,
     ))
     config.set_security_policy(MutuoSecurityPolicy())
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True, callback=_csrf_applies)
+    config.add_request_method(_request_identity, "identity_info", reify=True)
     config.add_request_method(_request_user, "user", reify=True)
     config.add_request_method(_user_permissions, "user_permissions", reify=True)
-
-
-LOCK_DEFAULTS = {"mutuo.login.max_failures": 5, "mutuo.login.lock_minutes": 15}
-
-
-def lock_settings(settings) -> tuple[int, timedelta]:
-    failures = int(settings.get("mutuo.login.max_failures", LOCK_DEFAULTS["mutuo.login.max_failures"]))
-    minutes = int(settings.get("mutuo.login.lock_minutes", LOCK_DEFAULTS["mutuo.login.lock_minutes"]))
-    return failures, timedelta(minutes=minutes)
 
 
 __all__ = [

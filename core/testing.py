@@ -42,6 +42,7 @@ def base_settings(plugins, url: str, documents: str) -> dict:
         "mutuo.secret": TEST_SECRET,
         "mutuo.audit_key": TEST_AUDIT_KEY,
         "mutuo.cookie_secure": "false",
+        "mutuo.allowed_hosts": "localhost 127.0.0.1",  # WebTest's default host and the live server
         "sqlalchemy.url": url,
         "mutuo.documents.path": documents,
         "celery.broker_url": os.environ.get("MUTUO_TEST_BROKER_URL", "memory://"),

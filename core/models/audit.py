@@ -25,7 +25,7 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     #: Canonical JSON ({field: [old, new]} or event data), hashed as stored.
     changes: Mapped[str] = mapped_column(Text, default="{}")
-    request_id: Mapped[str | None] = mapped_column(String(36))
+    request_id: Mapped[str | None] = mapped_column(String(64))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

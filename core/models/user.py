@@ -1,9 +1,9 @@
-"""Users, roles, the permissions roles hold, and personal API keys."""
+"""Users, roles, the permissions roles hold, personal API keys, sessions and login throttles."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, UTCDateTime, utcnow
@@ -18,7 +18,7 @@ user_role = Table(
 
 class User(Base):
     __tablename__ = "core_user"
-    __audit_secret__ = ("password_hash", "security_stamp")
+    __audit_secret__ = ("password_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -26,11 +26,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Changes whenever sessions must end (deactivation, password change).
-    security_stamp: Mapped[str] = mapped_column(String(64), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -100,6 +96,58 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Space-separated permission names the key may use (never more than its user holds).
+    scope: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.scope.split())
+
+    def usable_at(self, when: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > when)
+
+
+class UserSession(Base):
+    """A server-side login session; the signed cookie carries only its random token.
+
+    ``id`` is the SHA-256 of the token, so a read of this table does not hand out
+    live sessions. Not audited row by row (``last_seen`` moves): logins, logouts
+    and revocations are recorded as audit events instead.
+    """
+
+    __tablename__ = "core_session"
+    __audit__ = False
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed-login attempts per (lower-cased username, client address).
+
+    Counted with one atomic UPDATE before the password is checked (see
+    ``core.throttle``); the row is deleted when that pair logs in. Usernames
+    that do not exist are throttled alike, so the answer never tells them apart.
+    """
+
+    __tablename__ = "core_login_throttle"
+    __audit__ = False
+    __table_args__ = (PrimaryKeyConstraint("username", "client_addr"),)
+
+    username: Mapped[str] = mapped_column(String(64))
+    client_addr: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

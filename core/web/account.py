@@ -1,31 +1,56 @@
-"""A user's own account: change password, personal API keys."""
+"""A user's own account: password, login sessions, personal API keys.
+
+Every view here needs ``core.account.manage``, which the security policy grants
+to login sessions only: an API key can never reach them (core.security.SESSION_ONLY).
+"""
 import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
+from pyramid.security import forget
 from pyramid.view import view_config
-from sqlalchemy import select
 
-from core.accounts import change_own_password, create_api_key, revoke_api_key
+from core.accounts import change_own_password, log_out_everywhere
+from core.apikeys import create_api_key, default_scope, expiry_from_date, grantable_permissions, revoke_api_key, user_keys
 from core.models.user import ApiKey
-from core.security import get_visible_or_404
+from core.security import ACCOUNT, get_visible_or_404, security_registry
+from core.sessions import live_sessions
 from core.web.forms import CSRFSchema, make_form, process
 from core.web.shell import flash
-
-SELF = "core.dashboard.view"  # anyone who may log in may manage their own account
 
 
 class PasswordSchema(CSRFSchema):
     old_password = colander.SchemaNode(colander.String(), title="Current password", widget=deform.widget.PasswordWidget())
     new_password = colander.SchemaNode(colander.String(), title="New password", widget=deform.widget.CheckedPasswordWidget(),
-                                       description="At least 10 characters, not your username.")
+                                       description="At least 10 characters, not your username, not a common password. "
+                                                   "Your other sessions and your API keys end.")
+
+
+@colander.deferred
+def _scope_widget(node, kw):
+    request = kw["request"]
+    names = grantable_permissions(request.user, security_registry(request))
+    perms = security_registry(request).permissions
+    return deform.widget.CheckboxChoiceWidget(values=[(n, f"{n} — {perms[n].title}") for n in names])
+
+
+@colander.deferred
+def _scope_default(node, kw):
+    request = kw["request"]
+    return set(default_scope(request.user, security_registry(request)))
 
 
 class ApiKeySchema(CSRFSchema):
     name = colander.SchemaNode(colander.String(), title="Key name", validator=colander.Length(1, 100),
                                description="Where it will be used, e.g. 'accounting export'.")
+    scope = colander.SchemaNode(colander.Set(), title="Permissions of the key", widget=_scope_widget,
+                                default=_scope_default, missing=(),
+                                description="Read-only permissions are chosen for you; add only what the key needs.")
+    expires = colander.SchemaNode(colander.Date(), title="Valid until (optional)", missing=None,
+                                  widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
+                                  description="The key stops working after this day (UTC).")
 
 
-@view_config(route_name="account", renderer="core:web/templates/account.pt", permission=SELF)
+@view_config(route_name="account", renderer="core:web/templates/account.pt", permission=ACCOUNT)
 def account(request):
     user = request.user
     forms = {
@@ -36,13 +61,15 @@ def account(request):
     new_key = []
 
     def change(data):
-        change_own_password(request.dbsession, user, data["old_password"], data["new_password"])
-        request.session["stamp"] = user.security_stamp  # this session stays; others end
-        flash(request, "Your password is changed; other sessions are logged out.")
+        current = request.identity_info.session
+        change_own_password(request.dbsession, user, data["old_password"], data["new_password"],
+                            current_session=current.id if current else None)
+        flash(request, "Your password is changed; your other sessions are logged out and your API keys revoked.")
         return request.route_url("account")
 
     def make_key(data):
-        new_key.append(create_api_key(request.dbsession, user, data["name"])[1])
+        new_key.append(create_api_key(request.dbsession, user, data["name"], security_registry(request),
+                                      scope=data["scope"], expires_at=expiry_from_date(data["expires"]))[1])
         return {"form": forms["key"].render()}  # stay on the page: the key is shown once
 
     rendered = {name: form.render() for name, form in forms.items()}
@@ -51,12 +78,15 @@ def account(request):
         if not isinstance(result, dict):
             return result
         rendered[name] = result["form"]
-    keys = request.dbsession.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)).all()
+    current = request.identity_info.session
     return {"title": "My account", "password_form": rendered["password"], "key_form": rendered["key"],
-            "new_key": new_key[0] if new_key else None, "keys": keys}
+            "new_key": new_key[0] if new_key else None, "keys": user_keys(request.dbsession, user.id),
+            "key_revoke_url": lambda key: request.route_url("account.key_revoke", id=key.id),
+            "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),
+            "current_session": current.id if current else None}
 
 
-@view_config(route_name="account.key_revoke", request_method="POST", permission=SELF)
+@view_config(route_name="account.key_revoke", request_method="POST", permission=ACCOUNT)
 def revoke_key(request):
     key = get_visible_or_404(request, ApiKey, request.matchdict["id"])
     if key.user_id != request.user.id:
@@ -66,7 +96,14 @@ def revoke_key(request):
     return HTTPFound(request.route_url("account"))
 
 
-@view_config(route_name="api.me", renderer="json", permission=SELF)
+@view_config(route_name="account.logout_everywhere", request_method="POST", permission=ACCOUNT)
+def logout_everywhere(request):
+    log_out_everywhere(request.dbsession, request.user)
+    headers = forget(request)
+    return HTTPFound(request.route_url("login"), headers=headers)
+
+
+@view_config(route_name="api.me", renderer="json", permission="core.dashboard.view")
 def api_me(request):
     """Who am I and what may I do: the simplest check that an API key works."""
     user = request.user
@@ -77,5 +114,6 @@ def api_me(request):
 def includeme(config):
     config.add_route("account", "/account")
     config.add_route("account.key_revoke", "/account/keys/{id}/revoke")
+    config.add_route("account.logout_everywhere", "/account/logout-everywhere")
     config.add_route("api.me", "/api/me")
     config.scan("core.web.account")

@@ -1,13 +1,15 @@
 """Admin screens for users: list, create, edit, roles, (de)activate, reset password."""
 import colander
 import deform
-from pyramid.httpexceptions import HTTPFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
 from core import accounts
-from core.models.user import Role, User
+from core.apikeys import revoke_api_key, user_keys
+from core.models.user import ApiKey, Role, User
 from core.security import get_visible_or_404, restricted_query, security_registry
+from core.sessions import live_sessions
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
@@ -30,7 +32,7 @@ class UserSchema(CSRFSchema):
 
 class NewUserSchema(UserSchema):
     password = colander.SchemaNode(colander.String(), widget=deform.widget.CheckedPasswordWidget(),
-                                   description="At least 10 characters, not the username.")
+                                   description="At least 10 characters, not the username, not a common password.")
 
 
 class ResetPasswordSchema(CSRFSchema):
@@ -86,6 +88,10 @@ def user_page(request):
     user = get_visible_or_404(request, User, request.matchdict["id"])
     granted = accounts_effective(request, user)
     return {"title": user.username, "user": user, "granted": granted,
+            "keys": user_keys(request.dbsession, user.id),
+            "key_revoke_url": (lambda key: request.route_url("admin.user_key_revoke", id=user.id, key=key.id))
+            if request.has_permission("core.user.manage") else None,
+            "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),
             "panels": record_panels(request, user, can_edit=request.has_permission("core.user.manage"))}
 
 
@@ -103,9 +109,7 @@ def user_edit(request):
 
     def save(data):
         if data["username"] != user.username:
-            if request.dbsession.scalars(select(User).where(User.username == data["username"])).first():
-                raise accounts.AccountError(f"User '{data['username']}' already exists.", "username")
-            user.username = data["username"]
+            accounts.rename_user(request.dbsession, user, data["username"])  # the rules of create_user
         user.full_name, user.email, user.region = data["full_name"], data["email"], data["region"]
         accounts.set_user_roles(request.dbsession, user, data["roles"])
         flash(request, f"User {user.username} saved.")
@@ -122,14 +126,22 @@ def user_password(request):
     form = make_form(request, ResetPasswordSchema(), buttons=("reset",))
 
     def reset(data):
-        try:
-            accounts.set_password(request.dbsession, user, data["password"])
-        except accounts.AccountError as exc:
-            raise accounts.AccountError(str(exc), "password") from None
-        flash(request, f"Password of {user.username} reset; their sessions are ended.")
+        accounts.set_password(request.dbsession, user, data["password"], field="password")
+        flash(request, f"Password of {user.username} reset; their sessions are ended and their API keys revoked.")
         return _user_url(request, user)
 
     return page(f"Reset password of {user.username}", process(request, form, reset))
+
+
+@view_config(route_name="admin.user_key_revoke", request_method="POST", permission="core.user.manage")
+def user_key_revoke(request):
+    user = get_visible_or_404(request, User, request.matchdict["id"])
+    key = request.dbsession.get(ApiKey, int(request.matchdict["key"])) if request.matchdict["key"].isdigit() else None
+    if key is None or key.user_id != user.id:
+        raise HTTPNotFound()
+    revoke_api_key(request.dbsession, key, "revoked by an administrator")
+    flash(request, f"Key {key.prefix}… of {user.username} is revoked.")
+    return HTTPFound(_user_url(request, user))
 
 
 @view_config(route_name="admin.user_active", request_method="POST", permission="core.user.manage")
@@ -151,4 +163,5 @@ def includeme(config):
     config.add_route("admin.user_edit", "/admin/users/{id}/edit")
     config.add_route("admin.user_password", "/admin/users/{id}/password")
     config.add_route("admin.user_active", "/admin/users/{id}/active")
+    config.add_route("admin.user_key_revoke", "/admin/users/{id}/keys/{key}/revoke")
     config.scan("core.web.admin_users")

@@ -9,7 +9,7 @@ from core.web.forms import safe_next
 
 
 def _safe_next(request) -> str:
-    # Only same-site paths: never redirect a login to another host.
+    # Only same-site paths, on a host from mutuo.allowed_hosts (core.web.hosts refused any other).
     return request.application_url + safe_next(request, "/")
 
 
@@ -20,11 +20,11 @@ def login(request):
     if request.method == "POST":
         username = request.POST.get("username", "")
         result = authenticate(request.dbsession, username, request.POST.get("password", ""),
-                              request.registry.settings)
+                              request.registry.settings, request.client_addr)
         if result.user is not None:
             # The user is now known: the audit entry of this request names them.
             request.__dict__["user"] = result.user
-            headers = remember(request, result.user.id)
+            headers = remember(request, result.user.id)  # starts the server-side session
             return HTTPFound(_safe_next(request), headers=headers)
         error = result.error
         request.response.status = 400
@@ -37,7 +37,7 @@ def login(request):
 def logout(request):
     if request.user is not None:
         record_event(request.dbsession, "logout", "core.user", request.user.id, {})
-    headers = forget(request)
+    headers = forget(request)  # revokes the server-side session: the old cookie no longer works
     return HTTPFound(request.route_url("login"), headers=headers)
 
 

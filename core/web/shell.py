@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from pyramid.httpexceptions import HTTPClientError
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -130,13 +129,9 @@ def http_error(exc, request):
     return {"title": exc.title, "code": exc.code, "message": exc.detail or exc.explanation}
 
 
-def _request_id(request) -> str:
-    return request.headers.get("X-Request-Id", "")[:36] or str(uuid.uuid4())
-
-
 def includeme(config):
     config.add_tween("core.web.shell.security_headers_tween_factory")
-    config.add_request_method(_request_id, "request_id", reify=True)
+    config.include("core.web.hosts")  # allowed hosts and request.request_id
     config.add_static_view("static/deform", "deform:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
     config.add_static_view("static/core", "core:web/static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
     config.add_request_method(lambda r: flashes(r), "flashes")

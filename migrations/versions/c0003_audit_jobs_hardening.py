@@ -11,7 +11,7 @@
 The trigger SQL is written out here, not imported, so this revision stays what it was.
 
 Revision ID: c0003
-Revises: c0001
+Revises: c0002
 Create Date: 2026-11-29 15:50:00
 """
 from alembic import op
@@ -21,7 +21,7 @@ import core.models.meta
 
 
 revision = "c0003"
-down_revision = "c0001"
+down_revision = "c0002"
 branch_labels = None
 depends_on = None
 

@@ -46,3 +46,25 @@ def test_phone_width_menu_collapses(page, make_user):
     page.click(".navbar-toggler")
     page.click("#mainnav >> text=Sample")
     page.locator("#mainnav >> text=Notes").wait_for(state="visible")
+
+
+def test_account_page_scoped_key_and_log_out_everywhere(page, make_user):
+    """The account page in a real browser: a read-only key by default, revoke it, end every session."""
+    username, password = make_user(permissions=("core.dashboard.view", "sample.note.view", "sample.note.manage"))
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm buttons
+    browser_login(page, username, password)
+    page.goto("/account")
+    assert page.is_checked("input[type=checkbox][value='sample.note.view']")
+    assert not page.is_checked("input[type=checkbox][value='sample.note.manage']")
+    page.fill("input[name=name]", "export")
+    page.click("button[name=create_key]")
+    page.wait_for_selector("#new-api-key code")
+    assert "sample.note.view" in page.locator("#api-keys").inner_text()
+    with page.expect_navigation():
+        page.click("#api-keys button:has-text('Revoke')")
+    page.wait_for_selector("#api-keys .badge:has-text('revoked')")
+    with page.expect_navigation():
+        page.click("#logout-everywhere")
+    assert "/login" in page.url
+    page.goto("/account")
+    assert "/login" in page.url

@@ -238,12 +238,16 @@ def test_dashboard_widgets_with_chart(data, make_user, testapp):
 
 
 def test_api_with_a_bearer_key(mutuo_db, data, build):
-    from core.accounts import create_api_key, create_user
+    from core.accounts import create_user
+    from core.apikeys import create_api_key
     from plugins.lending.models import Loan
+
+    reg = mutuo_db.registry["mutuo.security"]
 
     def key(world, session):
         user = create_user(session, "api-bot", None, roles=("operations_manager",))
-        return create_api_key(session, user, "bank feed")[1]
+        return create_api_key(session, user, "bank feed", reg,
+                              scope=("lending.loan.view", "lending.repayment.view", "lending.repayment.post"))[1]
 
     token = build(key)
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}"})
@@ -266,7 +270,7 @@ def test_api_with_a_bearer_key(mutuo_db, data, build):
     with mutuo_db.session_factory() as s:
         assert s.get(Loan, data["loan"]).repayments[-1].reference == "API-1"
     reader = build(lambda w, s: create_api_key(s, create_user(s, "api-reader", None, roles=("loan_officer",)),
-                                               "read only")[1])
+                                               "read only", reg)[1])
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {reader}"})
     denied = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "reference": "API-3"},
                            status=403).json
