@@ -117,6 +117,19 @@ def mutuo_jobs():
 
 
 @hookspec
+def mutuo_message_gateways(settings):
+    """Return the message gateways this plugin provides (SMS and e-mail providers).
+
+    Called at start-up (to check them) and by core's message service whenever it
+    composes or delivers, with the app's ``settings`` (read credentials and limits
+    from them). Returns a list of :class:`core.messages.Gateway` objects (``name``,
+    ``channels``, ``rate_per_minute``, ``send(message) -> provider reference``).
+    For each channel the first gateway in plugin order is used; with none, messages
+    stay in the outbox. See docs/messages.md.
+    """
+
+
+@hookspec
 def mutuo_demo_data(session, scale):
     """Create demo records in ``session`` through the plugin's services.
 
