@@ -76,7 +76,9 @@ def compose_from_select(session, sender: str, rows) -> int:
         func.substr(src.c.body, 1, BODY_LIMIT), status, literal(0), literal(""), literal(""), literal(""),
         src.c.entity_type, src.c.entity_id, src.c.sender_ref, literal(now, UTCDateTime()),
         case((status == "queued", literal(now, UTCDateTime())), else_=None))
+    # RETURNING, because psycopg reports no rowcount for INSERT … SELECT.
     result = session.execute(insert(Message.__table__).from_select(
         ["sender", "channel", "address", "subject", "body", "status", "attempts", "last_error", "gateway",
-         "provider_ref", "entity_type", "entity_id", "sender_ref", "created_at", "next_attempt_at"], select_rows))
-    return result.rowcount
+         "provider_ref", "entity_type", "entity_id", "sender_ref", "created_at", "next_attempt_at"], select_rows)
+        .returning(Message.__table__.c.id))
+    return len(result.all())
