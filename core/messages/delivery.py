@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core import context
-from core.messages.consent import is_opted_out
+from core.messages.consent import address_key
 from core.messages.gateways import gateway_by_channel, gateways_for
-from core.models.message import Message
+from core.models.message import Message, MessageConsent
 from core.models.meta import utcnow
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,16 @@ def _budgets(session, gateways, now: datetime) -> dict[str, int | None]:
     return budgets
 
 
+def _opted_out(session, due: list[Message]) -> set[tuple[str, str]]:
+    """(channel, address key) of the batch's addresses that opted out, in one query."""
+    keys = {address_key(m.address) for m in due}
+    if not keys:
+        return set()
+    rows = session.execute(select(MessageConsent.channel, MessageConsent.address).where(
+        MessageConsent.address.in_(keys), MessageConsent.opted_out_at.is_not(None)))
+    return {(channel, address) for channel, address in rows}
+
+
 def deliver(session, now: datetime | None = None, limit: int = BATCH) -> DeliveryRun:
     """One run of ``core.deliver_messages`` (see the module docstring); ``now`` is for tests."""
     now = now or utcnow()
@@ -88,12 +98,14 @@ def deliver(session, now: datetime | None = None, limit: int = BATCH) -> Deliver
             .order_by(Message.next_attempt_at, Message.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    for message in session.scalars(stmt).all():
+    due = session.scalars(stmt).all()
+    opted_out = _opted_out(session, due)
+    for message in due:
         gateway = by_channel.get(message.channel)
         if gateway is None or budgets[gateway.name] == 0:
             run.waiting += 1
             continue
-        if is_opted_out(session, message.channel, message.address):
+        if (message.channel, address_key(message.address)) in opted_out:
             message.status = "suppressed"
             run.suppressed += 1
             continue
