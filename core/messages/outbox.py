@@ -71,11 +71,13 @@ def compose_from_select(session, sender: str, rows) -> int:
     status = case((opted_out_sql(src.c.channel, src.c.address), literal("suppressed")),
                   (src.c.channel.in_(handled), literal("queued")),
                   else_=literal("outbox"))
+    decided = select(src, status.label("status")).subquery("decided")  # consent is looked up once per row
     select_rows = select(
-        literal(sender), src.c.channel, func.substr(src.c.address, 1, 200), func.substr(src.c.subject, 1, 200),
-        func.substr(src.c.body, 1, BODY_LIMIT), status, literal(0), literal(""), literal(""), literal(""),
-        src.c.entity_type, src.c.entity_id, src.c.sender_ref, literal(now, UTCDateTime()),
-        case((status == "queued", literal(now, UTCDateTime())), else_=None))
+        literal(sender), decided.c.channel, func.substr(decided.c.address, 1, 200),
+        func.substr(decided.c.subject, 1, 200), func.substr(decided.c.body, 1, BODY_LIMIT), decided.c.status,
+        literal(0), literal(""), literal(""), literal(""), decided.c.entity_type, decided.c.entity_id,
+        decided.c.sender_ref, literal(now, UTCDateTime()),
+        case((decided.c.status == "queued", literal(now, UTCDateTime())), else_=None))
     # RETURNING, because psycopg reports no rowcount for INSERT … SELECT.
     result = session.execute(insert(Message.__table__).from_select(
         ["sender", "channel", "address", "subject", "body", "status", "attempts", "last_error", "gateway",
