@@ -18,7 +18,8 @@ transaction, run record, audit events):
 1. ``collections.assign_cases`` — every case gets a collector (one audit
    event and one history row per assignment);
 2. ``collections.create_action_items`` — the strategy's due items for every
-   case, the SMS ones rendered and written to the outbox;
+   case, the SMS ones rendered in SQL and composed into core_message (one
+   ``INSERT … SELECT`` through core.messages.compose_from_select);
 3. both again — nothing left to do (idempotent), which shows the fixed cost.
 
 Prints cases/s for each job and for the pair (target on PostgreSQL:

@@ -11,7 +11,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def mutuo_models():
     return ["core.models.user", "core.models.audit", "core.models.document", "core.models.job",
-            "core.models.state"]
+            "core.models.state", "core.models.message"]
 
 
 @hookimpl
@@ -36,6 +36,9 @@ def mutuo_permissions():
         Permission("core.job.view", "See scheduled jobs", "See jobs, their schedules and run history."),
         Permission("core.job.run", "Run jobs now", "Start a scheduled job by hand."),
         Permission("core.job.manage", "Control jobs", "Pause, resume and reschedule jobs."),
+        Permission("core.message.view", "See messages", "Every SMS and e-mail the departments composed, its "
+                   "delivery status, and who opted out."),
+        Permission("core.message.consent", "Record opt-outs", "Opt an address out of a channel, or back in."),
     ]
 
 
@@ -44,7 +47,8 @@ def mutuo_roles():
     return [
         RoleSpec("staff", "Staff", ("core.dashboard.view",), "Every employee: the dashboard and nothing else."),
         RoleSpec("auditor", "Auditor", ("core.dashboard.view", "core.audit.view", "core.user.view",
-                                         "core.role.view", "core.document.view", "core.job.view"),
+                                         "core.role.view", "core.document.view", "core.job.view",
+                                         "core.message.view"),
                  "Internal audit and compliance: reads everything core records, changes nothing."),
     ]
 
@@ -71,6 +75,7 @@ def mutuo_menu(request):
         MenuEntry("Permissions", "admin.permissions", "core.role.view", "Admin", 902),
         MenuEntry("Documents", "documents.list", "core.document.view", "Admin", 905),
         MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
+        MenuEntry("Messages", "messages.list", "core.message.view", "Admin", 915),
         MenuEntry("Jobs", "jobs.list", "core.job.view", "Admin", 920),
     ]
 

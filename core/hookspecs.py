@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from core.entities import EntityType
     from core.jobs import JobSpec
+    from core.messages import Gateway
     from core.plugins import MutuoPluginManager
     from core.security import Permission, RecordRule, RoleSpec
     from core.web.menu import MenuEntry, Widget
@@ -142,6 +143,19 @@ def mutuo_jobs() -> list[JobSpec]:
     Called at start-up by the web app, the worker and beat. Returns a list of
     :class:`core.jobs.JobSpec` (name ``<plugin>.<job>``, task function,
     schedule, description, time limit). Duplicate names stop start-up.
+    """
+
+
+@hookspec
+def mutuo_message_gateways(settings: dict) -> list[Gateway]:
+    """Return the message gateways this plugin provides (SMS and e-mail providers).
+
+    Called at start-up (to check them) and by core's message service whenever it
+    composes or delivers, with the app's ``settings`` (read credentials and limits
+    from them). Returns a list of :class:`core.messages.Gateway` objects (``name``,
+    ``channels``, ``rate_per_minute``, ``send(message) -> provider reference``).
+    For each channel the first gateway in plugin order is used; with none, messages
+    stay in the outbox. See docs/messages.md.
     """
 
 

@@ -638,6 +638,15 @@ def documents_gc(request) -> str:
             f"{report.kept_recent:,} kept within the {hours} h grace period, {report.referenced:,} referenced")
 
 
+def deliver_messages(request) -> str:
+    """Send what the departments queued (see core.messages.delivery)."""
+    from core.messages import deliver, gateways_for
+
+    if not gateways_for(request.dbsession):
+        return "no message gateway enabled: messages stay in the outbox (Admin > Messages)"
+    return deliver(request.dbsession).summary
+
+
 def documents_verify(request) -> str:
     """Re-hash every stored file; a missing or altered file fails the run."""
     from core.documents import blob_store, verify
@@ -678,4 +687,7 @@ def core_jobs() -> list[JobSpec]:
                 "Re-reads every stored file and checks its SHA-256.", time_limit=4 * 3600),
         JobSpec("core.identity_cleanup", identity_cleanup, "50 3 * * *",
                 "Deletes login sessions ended over a week ago and login counters idle for a day."),
+        JobSpec("core.deliver_messages", deliver_messages, "every 1 minute",
+                "Hands queued SMS and e-mail to the gateway plugins, within each gateway's rate limit, "
+                "and retries failures with backoff.", time_limit=300),
     ]

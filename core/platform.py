@@ -58,6 +58,7 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     from core.audit import install as install_audit
     from core.entities import build_entity_registry
     from core.jobs import build_job_registry
+    from core.messages.gateways import build_gateway_registry
     from core.security import build_security_registry
 
     check_settings(settings)
@@ -69,6 +70,7 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     registry["mutuo.security"] = security
     registry["mutuo.entities"] = build_entity_registry(pm, security.permissions)
     registry["mutuo.jobs"] = build_job_registry(pm)
+    registry["mutuo.message_gateways"] = build_gateway_registry(pm, settings)
 
 
 def plugin_manager(request_or_registry):

@@ -28,7 +28,8 @@ def permissions() -> list[Permission]:
                    "collectors."),
         Permission(P + "report.view", "See collections reports", "Recovery, roll rates, contact and promise "
                    "rates, per-collector performance and breakdowns, with CSV."),
-        Permission(P + "outbox.view", "See the message outbox", "SMS and email sent (or waiting) to debtors."),
+        Permission(P + "outbox.view", "See collections' messages", "SMS and email composed for debtors (core's "
+                   "messages sent by collections), narrowed to the cases one may see."),
     ]
 
 
@@ -69,7 +70,7 @@ def _mine(request):
 def record_rules() -> list[RecordRule]:
     from sqlalchemy import select
 
-    from plugins.collections.models import ActionItem, Case, Contact, OutboxMessage, Promise, Recovery, RiskReport
+    from plugins.collections.models import ActionItem, Case, Contact, Promise, Recovery, RiskReport
 
     def my_case_ids(request):
         return select(Case.id).where(Case.collector_id == _mine(request)).scalar_subquery()
@@ -81,7 +82,6 @@ def record_rules() -> list[RecordRule]:
         RecordRule(Contact, bypass, lambda r: Contact.case_id.in_(my_case_ids(r)), why),
         RecordRule(Promise, bypass, lambda r: Promise.case_id.in_(my_case_ids(r)), why),
         RecordRule(ActionItem, bypass, lambda r: ActionItem.case_id.in_(my_case_ids(r)), why),
-        RecordRule(OutboxMessage, bypass, lambda r: OutboxMessage.case_id.in_(my_case_ids(r)), why),
         RecordRule(RiskReport, bypass, lambda r: RiskReport.case_id.in_(my_case_ids(r)), why),
         RecordRule(Recovery, bypass, lambda r: Recovery.collector_id == _mine(r), why),
     ]
@@ -100,7 +100,7 @@ def menu():
         MenuEntry("Collectors and queues", "collections.collectors", P + "case.assign", section, 311),
         MenuEntry("Targets and ranking", "collections.targets", P + "target.view", section, 312),
         MenuEntry("Reports", "collections.reports", P + "report.view", section, 320),
-        MenuEntry("Outbox", "collections.outbox", P + "outbox.view", section, 330),
+        MenuEntry("Messages", "collections.outbox", P + "outbox.view", section, 330),
     ]
 
 
@@ -121,6 +121,4 @@ def jobs():
         JobSpec("collections.create_action_items", tasks.create_action_items, "50 0 * * *",
                 "Creates each open case's due action items from its stage's strategy and sends the SMS and "
                 "email ones.", time_limit=1800),
-        JobSpec("collections.deliver_messages", tasks.deliver_messages, "every 5 minutes",
-                "Hands queued SMS and email to the message gateway plugin, if one is enabled.", time_limit=600),
     ]

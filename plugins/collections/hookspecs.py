@@ -12,6 +12,12 @@ read them and link to them by foreign key, but change them only through
 :mod:`plugins.collections.services`.
 
 Each hook is documented in docs/plugins/collections.md.
+
+``collections_send_message(message)`` was removed when messages moved to core:
+a gateway plugin implements core's ``mutuo_message_gateways`` instead (see
+docs/messages.md, "From collections_send_message"). A plugin still
+implementing it stops start-up (pluggy: unknown hook), which is louder than a
+deprecation warning nobody reads while debtors get no SMS.
 """
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from typing import TYPE_CHECKING
 from core import hookspec
 
 if TYPE_CHECKING:
-    from plugins.collections.models import Case, OutboxMessage
+    from plugins.collections.models import Case
 
 
 @hookspec
@@ -42,20 +48,4 @@ def collections_high_risk_reported(case: Case, reason: str) -> None:
     is set; ``reason`` is the collector's text (never empty). The ``risk``
     plugin adds the customer to its watch list or blacklist here. Returns
     nothing.
-    """
-
-
-@hookspec(firstresult=True)
-def collections_send_message(message: OutboxMessage) -> str | None:
-    """Deliver one SMS or email through a real message gateway.
-
-    ``message`` is a :class:`plugins.collections.models.OutboxMessage`
-    (``channel`` ``"sms"`` or ``"email"``, ``recipient``, ``body``). Called by
-    the job ``collections.deliver_messages`` after the transaction that wrote
-    the message committed — never while a user waits. Return the provider's
-    reference (a string) once the gateway accepted it; raise to mark it
-    failed (the error is kept on the message). The first implementation that
-    returns a value wins. When no enabled plugin implements this hook, the
-    outbox table is the gateway: messages stay there with status ``outbox``
-    and the Outbox screen shows them.
     """

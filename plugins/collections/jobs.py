@@ -23,7 +23,3 @@ def assign_cases(request) -> str:
 
 def create_action_items(request) -> str:
     return actions.create_due_items(request.dbsession).summary
-
-
-def deliver_messages(request) -> str:
-    return services.deliver(request.dbsession)

@@ -5,14 +5,17 @@ lending's tables. Money is ``Numeric(18, 2)`` (``Money()``); rates
 ``Numeric(9, 6)`` fractions; business dates are ``date``s, timestamps UTC.
 
 Rows that are themselves a record written in bulk by the daily jobs (action
-items, the outbox, bucket changes, stage entries, recoveries, assignments)
+items, bucket changes, stage entries, recoveries, assignments)
 opt out of row-by-row auditing; the operations that write them are audited
 (see :mod:`plugins.collections.services.assignment`). The tables the daily
-jobs fill by the hundred thousand (action items, outbox, assignments) keep a
+jobs fill by the hundred thousand (action items, assignments) keep a
 foreign key to the case they belong to and plain ids for the rest (the
 strategy step, the collector): a key check per row would cost more than the
 row, and the services keep those ids valid (a used strategy step cannot be
 deleted; users are deactivated, never deleted).
+
+SMS and e-mail are core's (``core_message``, :mod:`core.messages`): the
+former ``collections_outbox`` was moved there by migration collections_0002.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import core.models.meta  # noqa: F401  (UTCDateTime, naming convention)
+from core.models.message import CHANNELS as MESSAGE_CHANNELS  # noqa: F401  (sent through core.messages)
 from core.models.meta import Base, Money, UTCDateTime, utcnow
 from core.models.user import User
 from core.money import ZERO
@@ -33,7 +37,6 @@ OPEN_STATUSES = ("open", "promised", "escalated")
 CLOSED_STATUSES = ("resolved", "written_off")
 CASE_STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 CHANNELS = ("call", "sms", "email", "letter", "visit")
-MESSAGE_CHANNELS = ("sms", "email")  # sent through the message gateway
 ACTION_KINDS = CHANNELS + ("legal_review",)
 OUTCOMES = ("right_party_contact", "third_party", "no_answer", "wrong_number", "promise_to_pay", "refused",
             "dispute", "claims_paid")
@@ -41,7 +44,6 @@ OUTCOMES = ("right_party_contact", "third_party", "no_answer", "wrong_number", "
 RPC_OUTCOMES = ("right_party_contact", "promise_to_pay", "refused", "dispute", "claims_paid")
 ITEM_STATUSES = ("due", "done", "sent", "skipped")
 PROMISE_STATUSES = ("pending", "kept", "broken", "cancelled")
-OUTBOX_STATUSES = ("outbox", "queued", "sent", "failed")
 
 
 class Case(Base):
@@ -240,27 +242,6 @@ class Promise(Base):
     paid_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     resolved_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class OutboxMessage(Base):
-    """An SMS or email to a debtor. ``outbox``: kept here (the default gateway); ``queued``: a gateway sends it."""
-
-    __tablename__ = "collections_outbox"
-    __audit__ = False
-    __table_args__ = (Index("ix_collections_outbox_status", "status", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("collections_case.id"), index=True)
-    action_item_id: Mapped[int | None] = mapped_column(Integer)  # see the module docstring
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("collections_contact.id"))
-    channel: Mapped[str] = mapped_column(String(8))
-    recipient: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8), default="outbox")
-    provider_ref: Mapped[str] = mapped_column(String(100), default="")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Recovery(Base):

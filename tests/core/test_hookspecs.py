@@ -34,6 +34,7 @@ TESTED_BY = {
     "mutuo_dashboard": "test_dashboard_widgets_filtered",
     "mutuo_jobs": "test_disabled_plugin_leaves_no_trace",
     "mutuo_demo_data": "test_demo_load_runs_once",
+    "mutuo_message_gateways": "test_a_gateway_plugin_receives_queued_messages_after_commit",
 }
 
 

@@ -14,5 +14,4 @@ from plugins.collections.services.cases import (  # noqa: F401
 )
 from plugins.collections.services.contacts import check_promises, log_contact  # noqa: F401
 from plugins.collections.services.escalation import escalate, report_high_risk  # noqa: F401
-from plugins.collections.services.messages import deliver  # noqa: F401
 from plugins.collections.services.recoveries import on_repayment_posted  # noqa: F401

@@ -9,10 +9,13 @@ repetition is not made up: nobody calls five times on one day). The unique
 key (case, action, occurrence) makes a second run create nothing. A case
 found late (say at day 8) gets each one-off step of its stage it has passed.
 
-SMS and email items are sent at once through the message gateway (setting
+SMS and email items are sent at once through core's message service (setting
 ``collections.auto_send``, default on): such an item is created ``sent`` and
-its text, rendered in SQL, is written to the outbox in the same transaction.
-An item whose customer has no phone or email stays due for the collector.
+its text, rendered in SQL, is composed in the same transaction (one
+``INSERT … SELECT`` into ``core_message``). An item whose customer has no
+phone or email stays due for the collector. An item whose address opted out of
+the channel (core's consent, checked by a ``NOT EXISTS`` in the same
+statement) is created ``skipped``; its message is kept as ``suppressed``.
 Calls, letters, visits and legal reviews wait for the collector, who marks
 them done by logging the contact or by hand.
 """
@@ -25,6 +28,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, select
 
 from core.audit import record_event
 from core.errors import UserError
+from core.messages import opted_out_sql
 from core.models.meta import utcnow
 from plugins.collections.models import MESSAGE_CHANNELS, OPEN_STATUSES, ActionItem, Case, StrategyAction
 from plugins.collections.services import config, messages, strategies
@@ -32,6 +36,7 @@ from plugins.collections.services.cases import business_date
 from plugins.lending.models import Customer, Loan
 
 SENDER = "collections.action_items"
+OPTED_OUT = "opted out (core.messages)"
 
 
 @dataclass
@@ -39,13 +44,15 @@ class ActionRun:
     business_date: object = None
     created: Counter = field(default_factory=Counter)
     sent: int = 0
+    suppressed: int = 0
     cases: int = 0
 
     @property
     def summary(self) -> str:
         made = ", ".join(f"{n} {channel}" for channel, n in sorted(self.created.items())) or "none"
         return (f"as of {self.business_date}: {sum(self.created.values())} action item(s) created ({made}) "
-                f"over {self.cases} open case(s); {self.sent} message(s) sent")
+                f"over {self.cases} open case(s); {self.sent} message(s) sent, "
+                f"{self.suppressed} not sent (opted out)")
 
 
 def create_due_items(session) -> ActionRun:
@@ -63,13 +70,16 @@ def create_due_items(session) -> ActionRun:
         (S.c.repeat_every.is_(None), S.c.day_offset),
         else_=S.c.day_offset + (dpd - S.c.day_offset) // S.c.repeat_every * S.c.repeat_every)
     already = exists().where(A.c.case_id == C.c.id, A.c.action_id == S.c.id, A.c.occurrence == occurrence)
-    # SMS and email go out at once when the customer has the address: the item is born "sent".
+    # SMS and email go out at once when the customer has the address: the item is born "sent",
+    # or "skipped" when the address opted out of the channel (its message is kept as suppressed).
     address = case((S.c.channel == "sms", K.c.phone), else_=K.c.email)
-    sendable = and_(literal(config.auto_send(config.settings(session))), S.c.channel.in_(MESSAGE_CHANNELS),
-                    S.c.message != "", address != "")
-    status = case((sendable, "sent"), else_="due")
+    automatic = and_(literal(config.auto_send(config.settings(session))), S.c.channel.in_(MESSAGE_CHANNELS),
+                     S.c.message != "", address != "")
+    sendable = and_(automatic, ~opted_out_sql(S.c.channel, address))
+    status = case((sendable, "sent"), (automatic, "skipped"), else_="due")
     due = (select(C.c.id, S.c.id, occurrence, C.c.stage, S.c.channel, literal(on), status,
-                  case((sendable, SENDER), else_=""), case((sendable, now), else_=None), literal(now))
+                  case((sendable, SENDER), (automatic, OPTED_OUT), else_=""), case((automatic, now), else_=None),
+                  literal(now))
            .select_from(C.join(L, L.c.id == C.c.loan_id).join(K, K.c.id == C.c.customer_id)
                         .join(S, and_(S.c.stage == C.c.stage, S.c.active.is_(True), S.c.day_offset <= dpd)))
            .where(C.c.status.in_(OPEN_STATUSES), ~already))
@@ -77,9 +87,13 @@ def create_due_items(session) -> ActionRun:
         ["case_id", "action_id", "occurrence", "stage", "channel", "due_on", "status", "done_by", "done_at",
          "created_at"], due).returning(A.c.id, A.c.channel, A.c.status)).all()
     run.created.update(channel for _id, channel, _status in made)
-    run.sent = messages.queue_for_items(session, [i for i, _channel, status in made if status == "sent"])
+    composed = [i for i, _channel, status in made if status in ("sent", "skipped")]
+    messages.queue_for_items(session, composed)
+    run.sent = sum(1 for _i, _channel, status in made if status == "sent")
+    run.suppressed = len(composed) - run.sent
     record_event(session, "action_items_created", "collections.action_item", None,
-                 {"business_date": on, "created": dict(run.created), "sent": run.sent})
+                 {"business_date": on, "created": dict(run.created), "sent": run.sent,
+                  "suppressed": run.suppressed})
     session.expire_all()
     return run
 

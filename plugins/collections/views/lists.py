@@ -1,16 +1,19 @@
-"""Lists of promises, contacts and outbox messages (record rules narrow them like the cases)."""
+"""Lists of promises, contacts and collections' messages (record rules narrow them like the cases)."""
 from __future__ import annotations
 
 from pyramid.view import view_config
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from core.models.message import STATUSES as MESSAGE_STATUSES, Message
 from core.models.user import User
 from core.security import restricted_query
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from plugins.collections.models import (
-    CHANNELS, OUTBOX_STATUSES, OUTCOMES, PROMISE_STATUSES, Case, Contact, OutboxMessage, Promise,
+    CHANNELS, MESSAGE_CHANNELS, OUTCOMES, PROMISE_STATUSES, Case, Contact, Promise,
 )
-from plugins.collections.views.common import label
+from plugins.collections.services import messages
+from plugins.collections.views.common import TEMPLATES, label
 from plugins.lending.models import Customer
 
 
@@ -71,26 +74,34 @@ def contacts(request):
 
 @view_config(route_name="collections.outbox", renderer=LIST_PAGE, permission="collections.outbox.view")
 def outbox(request):
-    stmt = _customer(restricted_query(request, OutboxMessage), OutboxMessage.case_id)
+    """Collections' messages (core's ``core_message`` sent by collections), narrowed like the cases."""
+    visible_cases = restricted_query(request, Case).with_only_columns(Case.id).scalar_subquery()
+    stmt = (select(Message).where(Message.sender == messages.SENDER, Message.entity_type == messages.ENTITY_TYPE,
+                                  Message.entity_id.in_(visible_cases))
+            .join(Case, Case.id == Message.entity_id).join(Customer, Customer.id == Case.customer_id)
+            .add_columns(Customer.name))
     listing = Listing(request, stmt, columns=[
-        Column("id", "#", OutboxMessage.id, value=lambda r: r[0].id),
-        Column("case", "Case", OutboxMessage.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("id", "#", Message.id, value=lambda r: r[0].id),
+        Column("case", "Case", Message.entity_id, value=lambda r: r[0].entity_id,
+               link=lambda request, r: request.route_url("collections.case", id=r[0].entity_id)),
         Column("customer", "Customer", Customer.name, value=lambda r: r.name),
-        Column("channel", "Channel", OutboxMessage.channel, value=lambda r: r[0].channel),
-        Column("recipient", "To", OutboxMessage.recipient, value=lambda r: r[0].recipient),
-        Column("body", "Text", None, value=lambda r: r[0].body),
-        Column("status", "Status", OutboxMessage.status, value=lambda r: r[0].status),
-        Column("created_at", "Written", OutboxMessage.created_at, value=lambda r: r[0].created_at),
-        Column("provider_ref", "Gateway ref.", None, value=lambda r: r[0].provider_ref or r[0].error[:60]),
+        Column("channel", "Channel", Message.channel, value=lambda r: r[0].channel),
+        Column("recipient", "To", Message.address, value=lambda r: r[0].address),
+        Column("body", "Text", None, value=lambda r: r[0].body[:80]),
+        Column("status", "Status", Message.status, value=lambda r: r[0].status),
+        Column("created_at", "Written", Message.created_at, value=lambda r: r[0].created_at),
+        Column("sent_at", "Sent", Message.sent_at, value=lambda r: r[0].sent_at or ""),
     ], filters=[
-        Filter("status", "Status", lambda s, v: s.where(OutboxMessage.status == v),
-               tuple((x, x) for x in OUTBOX_STATUSES)),
-        Filter("channel", "Channel", lambda s, v: s.where(OutboxMessage.channel == v), (("sms", "sms"), ("email", "email"))),
-        Filter("to", "To", lambda s, v: s.where(OutboxMessage.recipient.ilike(f"%{v}%"))),
-    ], default_sort="-id", export_name="outbox")
-    intro = ("SMS and email to debtors. Status 'outbox': no gateway plugin is enabled, the outbox is the gateway; "
-             "'queued': waiting for the gateway; 'sent' / 'failed': the gateway's answer.")
-    return render_listing(listing, title="Message outbox", intro=intro)
+        Filter("status", "Status", lambda s, v: s.where(Message.status == v), tuple((x, x) for x in MESSAGE_STATUSES)),
+        Filter("channel", "Channel", lambda s, v: s.where(Message.channel == v), tuple((c, c) for c in MESSAGE_CHANNELS)),
+        Filter("to", "To", lambda s, v: s.where(Message.address.ilike(f"%{v}%"))),
+    ], default_sort="-id", export_name="collections-messages")
+    intro = ("SMS and email to debtors, composed by collections and kept by core's message service. 'outbox': no "
+             "gateway plugin is enabled, the outbox is the gateway; 'queued': waiting for the gateway (retried "
+             "after a failure); 'sent' / 'failed': the gateway's answer; 'suppressed': the address opted out.")
+    actions = ([("All messages and opt-outs", request.route_url("messages.list", _query={"sender": messages.SENDER}))]
+               if request.has_permission("core.message.view") else [])
+    return render_listing(listing, title="Collections messages", intro=intro, actions=actions)
 
 
 def _on(stmt, column, value):

@@ -6,7 +6,10 @@ from sqlalchemy import select
 
 from core import hookimpl
 from core.errors import UserError
-from plugins.collections.models import ActionItem, OutboxMessage, StrategyAction
+from core import messages as core_messages
+from core.messages import MemoryGateway
+from core.models.message import Message
+from plugins.collections.models import ActionItem, StrategyAction
 from plugins.collections.services import actions, messages, strategies
 from tests.plugins.collections.conftest import DISBURSED, close
 
@@ -44,8 +47,10 @@ def test_items_follow_the_strategy_day_by_day(session, world):
     run = actions.create_due_items(session)
     assert run.created == {"sms": 1} and run.sent == 1
     assert items(session) == [("sms", 1, "sent")]
-    [message] = session.scalars(select(OutboxMessage)).all()
-    assert (message.channel, message.recipient, message.status) == ("sms", "+34 600 000 001", "outbox")
+    [message] = session.scalars(select(Message)).all()
+    assert (message.channel, message.address, message.status) == ("sms", "+34 600 000 001", "outbox")
+    assert (message.sender, message.entity_type, message.sender_ref[:12]) == ("collections", "collections.case",
+                                                                              "action_item:")
     assert "1 days late" in message.body and borrower.name in message.body
     assert sum(actions.create_due_items(session).created.values()) == 0  # idempotent
 
@@ -79,7 +84,7 @@ def test_the_sql_rendering_equals_the_reference_rendering(session, world):
     close(session, date(2025, 2, 16), start=date(2025, 2, 16))
     actions.create_due_items(session)
     case = session.scalars(select(Case)).one()
-    [message] = session.scalars(select(OutboxMessage)).all()
+    [message] = session.scalars(select(Message)).all()
     assert case.overdue_amount > 1000  # thousands separators are exercised
     assert message.body == messages.render(strategies.REMINDER, customer=borrower.name, loan=loan.id,
                                            amount=case.overdue_amount, days=1, case=case.id)
@@ -129,38 +134,51 @@ def test_an_action_in_use_can_only_be_deactivated(session, world):
         strategies.delete_action(session, sms)
 
 
-class Gateway:
+class GatewayPlugin:
     def __init__(self):
-        self.sent = []
+        self.gateway = MemoryGateway(name="test-sms", fail=lambda address: address.endswith("9"))
 
     @hookimpl
-    def collections_send_message(self, message):
-        if message.recipient.endswith("9"):
-            raise RuntimeError("number barred by the operator")
-        self.sent.append((message.channel, message.recipient))
-        return f"provider-{len(self.sent)}"
+    def mutuo_message_gateways(self, settings):
+        return [self.gateway]
 
 
 @pytest.fixture
 def gateway(mutuo_db):
-    plugin = Gateway()
+    plugin = GatewayPlugin()
     mutuo_db.pm.register(plugin, name="test-gateway")
-    yield plugin
+    yield plugin.gateway
     mutuo_db.pm.unregister(name="test-gateway")
 
 
 def test_a_gateway_plugin_sends_after_commit(session, world, gateway):
+    """Collections composes; core's delivery job hands the messages to the gateway plugin."""
     for phone in ("+34 600 000 001", "+34 600 000 009"):
         world.loan(disbursed_on=DISBURSED, borrower=world.customer(phone=phone))
     close(session, date(2025, 2, 16), start=date(2025, 2, 16))
     actions.create_due_items(session)
-    assert [m.status for m in session.scalars(select(OutboxMessage))] == ["queued", "queued"]
+    assert [m.status for m in session.scalars(select(Message))] == ["queued", "queued"]
     assert gateway.sent == []  # nothing leaves while the transaction is open
-    assert messages.deliver(session) == "1 message(s) sent, 1 failed"
-    rows = {m.recipient: m for m in session.scalars(select(OutboxMessage))}
-    assert (rows["+34 600 000 001"].status, rows["+34 600 000 001"].provider_ref) == ("sent", "provider-1")
-    assert rows["+34 600 000 009"].status == "failed" and "barred" in rows["+34 600 000 009"].error
+    run = core_messages.deliver(session)
+    assert (run.sent, run.retrying) == (1, 1)
+    rows = {m.address: m for m in session.scalars(select(Message))}
+    assert (rows["+34 600 000 001"].status, rows["+34 600 000 001"].provider_ref) == ("sent", "test-sms-1")
+    assert rows["+34 600 000 009"].status == "queued" and "refused" in rows["+34 600 000 009"].last_error
 
 
-def test_without_a_gateway_the_outbox_is_the_gateway(session):
-    assert "stay in the outbox" in messages.deliver(session)
+def test_an_opted_out_customer_gets_no_sms_from_the_daily_job(session, world):
+    """Consent is part of the set-based INSERT: the item is skipped, the message kept as suppressed."""
+    for phone in ("+34 600 000 001", "+34 600-000-002"):
+        world.loan(disbursed_on=DISBURSED, borrower=world.customer(phone=phone))
+    core_messages.opt_out(session, "sms", "+34 600 000 002", "customer phone call", "asked for no SMS")
+    close(session, date(2025, 2, 16), start=date(2025, 2, 16))
+    run = actions.create_due_items(session)
+    assert (run.sent, run.suppressed) == (1, 1)
+    assert sorted(items(session)) == [("sms", 1, "sent"), ("sms", 1, "skipped")]
+    statuses = {m.address: m.status for m in session.scalars(select(Message))}
+    assert statuses == {"+34 600 000 001": "outbox", "+34 600-000-002": "suppressed"}
+
+
+def test_without_a_gateway_the_outbox_is_the_gateway(session, run_job):
+    session.commit()
+    assert "stay in the outbox" in run_job("core.deliver_messages").summary

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import UserError
-from plugins.collections.models import ActionItem, Case, Contact, OutboxMessage, Promise
+from core.models.message import Message
+from plugins.collections.models import ActionItem, Case, Contact, Promise
 from plugins.collections.services import actions, assign_cases, check_promises, log_contact
 from plugins.lending import services as lending
 from tests.plugins.collections.conftest import DISBURSED, close
@@ -105,8 +106,9 @@ def test_a_call_completes_the_due_call_item(session, world, case):
 
 def test_an_sms_contact_goes_through_the_outbox(session, case):
     log_contact(session, case, case.collector_id, channel="sms", outcome="no_answer", message="Please call us back.")
-    [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.contact_id.is_not(None))).all()
-    assert (message.recipient, message.body, message.status) == ("+34 600 000 001", "Please call us back.", "outbox")
+    [message] = session.scalars(select(Message).where(Message.sender_ref.like("contact:%"))).all()
+    assert (message.address, message.body, message.status) == ("+34 600 000 001", "Please call us back.", "outbox")
+    assert (message.sender, message.entity_type, message.entity_id) == ("collections", "collections.case", case.id)
 
 
 @pytest.mark.parametrize("fields, field", [

@@ -64,15 +64,16 @@ def test_close_of_business_on_the_demo_data_opens_cases_the_assignment_job_sprea
         assert (collector, stage) in queues or cid in {c[0] for c in after_demo}, (names[collector], stage)
 
     for job in ("collections.sync_cases", "collections.check_promises", "collections.create_action_items",
-                "collections.deliver_messages"):
+                "core.deliver_messages"):
         outcome = execute_job(registry, job, manual_slot(), "manual", "test")
         assert outcome.status == "succeeded", (job, outcome.error)
 
 
 def test_jobs_are_declared_with_schedules_after_close_of_business(mutuo_db):
     jobs = mutuo_db.registry["mutuo.jobs"]
-    for name in ("sync_cases", "check_promises", "assign_cases", "create_action_items", "deliver_messages"):
+    for name in ("sync_cases", "check_promises", "assign_cases", "create_action_items"):
         assert f"collections.{name}" in jobs
+    assert "collections.deliver_messages" not in jobs  # core.deliver_messages sends every department's messages
     assert jobs["collections.assign_cases"].schedule == "45 0 * * *"
 
 

@@ -151,8 +151,7 @@ def test_every_collections_hookspec_is_documented():
 
     docs = (Path(__file__).resolve().parents[3] / "docs" / "plugins" / "collections.md").read_text()
     names = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("collections_")]
-    assert sorted(names) == ["collections_case_escalated", "collections_high_risk_reported",
-                             "collections_send_message"]
+    assert sorted(names) == ["collections_case_escalated", "collections_high_risk_reported"]
     for name in names:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), name
         assert f"### {name}(" in docs, f"document {name} in docs/plugins/collections.md"
