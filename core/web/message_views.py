@@ -1,7 +1,6 @@
 """The Messages screen (every department's SMS and e-mail, filters, CSV) and the opt-out register."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import distinct, select
 

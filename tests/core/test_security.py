@@ -1,5 +1,4 @@
 """Identity and access: the authorization matrix, login hygiene, API keys, record rules."""
-from datetime import timedelta
 
 import pytest
 from pyramid.interfaces import IRoutesMapper
@@ -8,7 +7,6 @@ from sqlalchemy import select
 
 import webtest
 
-from core.models.meta import utcnow
 from core.plugins import available_plugins
 from core.models.user import User
 from core.testing import csrf_token, login

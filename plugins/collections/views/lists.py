@@ -13,7 +13,7 @@ from plugins.collections.models import (
     CHANNELS, MESSAGE_CHANNELS, OUTCOMES, PROMISE_STATUSES, Case, Contact, Promise,
 )
 from plugins.collections.services import messages
-from plugins.collections.views.common import TEMPLATES, label
+from plugins.collections.views.common import label
 from plugins.lending.models import Customer
 
 
