@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.testing import BusinessClock as Clock  # noqa: F401  (tests of this folder import it from here)
-from plugins.lending.testing import EventRecorder, World  # noqa: F401
+from plugins.lending.testing import EventRecorder, World, lending_events  # noqa: F401  (lending_events: a fixture)
 
 SETTINGS = {"mutuo.timezone": "UTC"}
 
@@ -17,11 +17,8 @@ def mutuo_plugins():
 
 
 @pytest.fixture
-def events(mutuo_db):
-    recorder = EventRecorder()
-    mutuo_db.pm.register(recorder, name="lending-test-events")
-    yield recorder
-    mutuo_db.pm.unregister(name="lending-test-events")
+def events(lending_events):
+    return lending_events
 
 
 @pytest.fixture
