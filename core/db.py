@@ -60,6 +60,25 @@ def read_mostly(engine):
     return engine.execution_options(**{READ_MOSTLY: True})
 
 
+def lock(session: Session, model, ident):
+    """Row ``ident`` of ``model``, re-read and locked until the transaction ends; None if there is none.
+
+    Take it on the row whose total a service checks *before* reading the
+    total and writing against it (an application before summing its
+    investments, an investor before reading what they have available), so
+    two concurrent requests cannot both pass the same check. On PostgreSQL
+    this is ``SELECT … FOR UPDATE``: the second request waits for the first
+    to commit, then re-reads. SQLite has no row locks and renders no ``FOR
+    UPDATE``, but every writing transaction already begins ``IMMEDIATE``
+    (:func:`_sqlite_begin`), so writers are serialised anyway. Either way the
+    row and its already-loaded relationships are refreshed
+    (``populate_existing``), so the check sees what is committed, not what this
+    session read earlier. Lock parents before children, always in the same
+    order (application, then customer), so two services never wait on each other.
+    """
+    return session.get(model, ident, with_for_update=True, populate_existing=True)
+
+
 def get_session_factory(engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
