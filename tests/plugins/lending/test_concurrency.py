@@ -11,14 +11,13 @@ PostgreSQL: set ``MUTUO_TEST_DATABASE_URL`` to run them.
 """
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select
 
-from core.audit import Actor, set_actor
+from core import testing
 from core.errors import ConflictError
 from plugins.lending import services
 from plugins.lending.models import Application, CashEntry, Customer, Investment, Loan, Repayment
@@ -49,37 +48,10 @@ def build(mutuo_db, clock):
     return run
 
 
-def race(mutuo_db, work, count=THREADS) -> tuple[list, list[Exception]]:
-    """Run ``work(session, n)`` in ``count`` threads released together; each commits its own transaction.
-
-    Returns the results of the threads that committed and the exceptions of
-    those that were refused (rolled back).
-    """
-    barrier = threading.Barrier(count)
-    results, errors, lock = [], [], threading.Lock()
-
-    def thread(n):
-        session = mutuo_db.session_factory()
-        set_actor(session, Actor(None, f"racer{n}"))
-        services.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
-        try:
-            prepared = work(session, n, barrier)
-            session.commit()
-            with lock:
-                results.append(prepared)
-        except Exception as exc:  # collected and checked by the test
-            session.rollback()
-            with lock:
-                errors.append(exc)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=thread, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+def race(mutuo_db, work):
+    """``work(session, n, barrier)`` in eight threads at once (see :func:`core.testing.race`)."""
+    return testing.race(mutuo_db, work, THREADS, prepare=lambda session: services.bind(
+        session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings}))
 
 
 def assert_conflicts(errors: list[Exception], *fields: str) -> None:
