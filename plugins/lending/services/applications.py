@@ -232,7 +232,7 @@ def list_for_funding(session, application: Application, listed_on: date | None =
     """approved → listed: investors may invest until the product's funding window closes."""
     require(application, "list")
     version = products.get_version(session, application.product_version_id)
-    listed_on = listed_on or context.today(session)
+    listed_on = limits.check_date(session, listed_on or context.today(session), "listed_on", "The listing date")
     application.status = "listed"
     application.listed_on = listed_on
     application.funding_deadline = listed_on + timedelta(days=int(version.funding_window_days))

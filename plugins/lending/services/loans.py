@@ -299,8 +299,10 @@ def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:
         raise UserError("Say why the loan is written off.", "reason")
     from core.audit import record_event
 
+    on = limits.check_date(session, on or context.today(session), "closed_on", "The write-off date",
+                           earliest=loan.disbursed_on, earliest_why="the loan was disbursed")
     loan.status = "written_off"
-    loan.closed_on = on or context.today(session)
+    loan.closed_on = on
     record_event(session, "loan_written_off", "lending.loan", loan.id,
                  {"reason": reason, "outstanding_principal": outstanding_principal(loan)})
     session.flush()

@@ -111,3 +111,17 @@ def test_state_refusals_are_conflicts(session, world):
     poor = world.investor(cash=D("50.00"))
     with pytest.raises(ConflictError, match="has only 50.00 available"):
         services.withdraw(session, poor, D("60.00"))
+
+
+def test_listing_and_write_off_dates_not_in_the_future(session, world):
+    application = world.application()
+    services.submit(session, application)
+    services.approve(session, application, "ok")
+    refused(services.list_for_funding, session, application, date(2025, 3, 2), field="listed_on",
+            match="in the future")
+    assert application.status == "approved"
+    loan = world.loan(disbursed_on=date(2025, 1, 15))
+    refused(services.write_off, session, loan, "gone", date(2025, 3, 2), field="closed_on", match="in the future")
+    refused(services.write_off, session, loan, "gone", date(2025, 1, 14), field="closed_on",
+            match="before the loan was disbursed")
+    assert loan.status == "active"
