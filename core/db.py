@@ -75,8 +75,11 @@ def lock(session: Session, model, ident):
     (``populate_existing``), so the check sees what is committed, not what this
     session read earlier. Lock parents before children, always in the same
     order (application, then customer), so two services never wait on each other.
+    PostgreSQL takes ``FOR NO KEY UPDATE``: lockers queue behind each other,
+    but rows that merely reference the locked one (a repayment share credited
+    to a locked investor) are still inserted without waiting.
     """
-    return session.get(model, ident, with_for_update=True, populate_existing=True)
+    return session.get(model, ident, with_for_update={"key_share": True}, populate_existing=True)
 
 
 def get_session_factory(engine) -> sessionmaker:

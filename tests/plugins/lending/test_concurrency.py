@@ -22,7 +22,8 @@ from core.errors import ConflictError
 from plugins.lending import services
 from plugins.lending.models import Application, CashEntry, Customer, Investment, Loan, Repayment
 
-from .conftest import SETTINGS, World
+from .conftest import SETTINGS
+from .test_views import build  # noqa: F401  (fixture: build(fn(world, session)), committed)
 
 THREADS = 8
 TODAY = date(2025, 3, 1)
@@ -35,17 +36,6 @@ def _postgres_only(mutuo_db, today_is):
     if mutuo_db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only (set MUTUO_TEST_DATABASE_URL): SQLite serialises writers")
     today_is(TODAY)
-
-
-@pytest.fixture
-def build(mutuo_db, clock):
-    """build(fn(world, session)) -> its result, committed before the threads start."""
-    def run(fn):
-        def body(session):
-            services.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
-            return fn(World(session, mutuo_db.documents, clock), session)
-        return mutuo_db.transaction(body)
-    return run
 
 
 def race(mutuo_db, work):
@@ -61,14 +51,15 @@ def assert_conflicts(errors: list[Exception], *fields: str) -> None:
         assert str(exc).strip()
 
 
+def listed_with_investors(world, session):
+    """A listed application of 5,000 and eight investors with 10,000 each: (application id, investor ids)."""
+    application = world.listed(amount=D("5000.00"), listed_on=TODAY)
+    return application.id, [world.investor(cash=D("10000.00")).id for _ in range(THREADS)]
+
+
 def test_eight_investments_racing_never_over_fund_an_application(mutuo_db, build):
     """8 × 5,000 on a 5,000 application: one reservation, seven 409s (it once reserved 25,000)."""
-    def setup(world, session):
-        application = world.listed(amount=D("5000.00"), listed_on=TODAY)
-        investors = [world.investor(cash=D("10000.00")).id for _ in range(THREADS)]
-        return application.id, investors
-
-    application_id, investors = build(setup)
+    application_id, investors = build(listed_with_investors)
 
     def invest(session, n, barrier):
         application = session.get(Application, application_id)
@@ -89,11 +80,7 @@ def test_eight_investments_racing_never_over_fund_an_application(mutuo_db, build
 
 def test_eight_small_investments_racing_stop_at_the_amount(mutuo_db, build):
     """8 × 1,000 on a 5,000 application: exactly five succeed, the sum is the amount."""
-    def setup(world, session):
-        application = world.listed(amount=D("5000.00"), listed_on=TODAY)
-        return application.id, [world.investor(cash=D("10000.00")).id for _ in range(THREADS)]
-
-    application_id, investors = build(setup)
+    application_id, investors = build(listed_with_investors)
 
     def invest(session, n, barrier):
         application = session.get(Application, application_id)
