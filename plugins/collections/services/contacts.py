@@ -135,6 +135,9 @@ def _check_promise(session, case: Case, amount, due, today) -> None:
         raise UserError("A promised amount is more than zero.", "promise_amount")
     limits.check_amount(session, amount, "promise_amount", "A promised amount")
     limit = promise_limit(session, case, today)
+    if limit <= ZERO:
+        raise UserError("Nothing is owed on this loan today, so there is nothing to promise; record another "
+                        "outcome.", "promise_amount")
     if amount > limit:
         raise UserError(f"A promise is at most {limit:,.2f} (what is owed today × "
                         f"{config.promise_factor(config.settings(session))}); agree an amount up to that.",
