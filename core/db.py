@@ -64,6 +64,28 @@ def read_mostly(engine):
     return engine.execution_options(**{READ_MOSTLY: True})
 
 
+def lock(session: Session, model, ident):
+    """Row ``ident`` of ``model``, re-read and locked until the transaction ends; None if there is none.
+
+    Take it on the row whose total a service checks *before* reading the
+    total and writing against it (an application before summing its
+    investments, an investor before reading what they have available), so
+    two concurrent requests cannot both pass the same check. On PostgreSQL
+    this is ``SELECT … FOR UPDATE``: the second request waits for the first
+    to commit, then re-reads. SQLite has no row locks and renders no ``FOR
+    UPDATE``, but every writing transaction already begins ``IMMEDIATE``
+    (:func:`_sqlite_begin`), so writers are serialised anyway. Either way the
+    row and its already-loaded relationships are refreshed
+    (``populate_existing``), so the check sees what is committed, not what this
+    session read earlier. Lock parents before children, always in the same
+    order (application, then customer), so two services never wait on each other.
+    PostgreSQL takes ``FOR NO KEY UPDATE``: lockers queue behind each other,
+    but rows that merely reference the locked one (a repayment share credited
+    to a locked investor) are still inserted without waiting.
+    """
+    return session.get(model, ident, with_for_update={"key_share": True}, populate_existing=True)
+
+
 def get_session_factory(engine, pm=None, settings=None) -> sessionmaker:
     """Sessions bound to ``engine`` whose service context (:mod:`core.context`) holds ``pm`` and ``settings``."""
     from core.context import factory_info

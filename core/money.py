@@ -10,6 +10,8 @@ from typing import Sequence
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 ROUNDING = ROUND_HALF_EVEN  # banker's rounding: no drift over many roundings
+#: The largest amount a ``Numeric(18, 2)`` money column holds; business limits are settings below it.
+MAX_MONEY = Decimal("9999999999999999.99")
 
 
 def money(value, rounding: str = ROUNDING) -> Decimal:

@@ -490,3 +490,49 @@ def browser_login(page, username: str, password: str = "correct-horse-battery") 
         print(f"browser_login: still on {page.url} after attempt {attempt}; page says: "
               f"{page.inner_text('main')[:200]!r}")
     raise AssertionError(f"could not log in as {username}: still on {page.url}")
+
+
+# -- concurrency -----------------------------------------------------------------
+
+def race(db: TestDatabase, work, count: int = 8, prepare=None) -> tuple[list, list[Exception]]:
+    """Run ``work(session, n, barrier)`` in ``count`` threads, each with its own session and transaction.
+
+    ``work`` reads what it needs, calls ``barrier.wait()`` and then the
+    service under test, so every thread checks at once. ``prepare(session)``
+    binds what the services need (plugin manager, settings). Each thread
+    commits; a refusal rolls back. Returns the results of the threads that
+    committed and the exceptions of those refused. Meaningful on PostgreSQL:
+    SQLite serialises writers, so nothing races there.
+    """
+    import threading
+
+    from core.audit import Actor, set_actor
+
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list[Exception] = []
+    guard = threading.Lock()
+
+    def thread(n):
+        session = db.session_factory()
+        set_actor(session, Actor(None, f"racer{n}"))
+        if prepare is not None:
+            prepare(session)
+        try:
+            result = work(session, n, barrier)
+            session.commit()
+            with guard:
+                results.append(result)
+        except Exception as exc:  # the caller checks every refusal
+            session.rollback()
+            with guard:
+                errors.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors

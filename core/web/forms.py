@@ -2,7 +2,10 @@
 
 Services raise ``FieldError``-like exceptions (any exception with a ``field``
 attribute); they become an error on that field, never a traceback, and the
-transaction is rolled back so nothing half-written remains.
+transaction is rolled back so nothing half-written remains. The answer's
+status comes from :func:`error_status`: 409 Conflict for a
+:class:`core.errors.ConflictError` (the record's state refuses it: already
+funded, no longer available), 400 for any other refusal.
 """
 from __future__ import annotations
 
@@ -10,10 +13,21 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
 
-from core.errors import UserError
+from core.errors import ConflictError, UserError
 
 
 FormError = UserError  # services raise it; forms show it on the field
+
+
+def error_status(exc: UserError) -> int:
+    """The HTTP status of a service's refusal: 409 when the record's state refuses it, else 400."""
+    return 409 if isinstance(exc, ConflictError) else 400
+
+
+def error_json(request, exc: UserError) -> dict:
+    """A refusal as the JSON API answers it (``{"error", "field"}``), with its status set."""
+    request.response.status = error_status(exc)
+    return {"error": str(exc), "field": exc.field}
 
 
 class CSRFSchema(colander.MappingSchema):
@@ -45,7 +59,7 @@ def process(request, form: deform.Form, on_valid, appstruct=None, success_url=No
             result = on_valid(data)
         except UserError as exc:
             point.rollback()
-            request.response.status = 400
+            request.response.status = error_status(exc)
             return {"form": render_with_error(form, data, exc)}
         if isinstance(result, str):
             return HTTPFound(result)
@@ -83,15 +97,22 @@ def run_action(request, action, success, back: str):
 
     A refusal (UserError) is flashed and its partial writes are undone; on
     success ``success`` (a message, or a function of the result) is flashed.
-    Redirects to the URL the action returned, else to ``back``.
+    Redirects to the URL the action returned, else to ``back``. A client that
+    asks for JSON gets the refusal as JSON with its status (400, or 409 for a
+    conflict of state) instead of the flash and redirect.
     """
-    from core.web.shell import flash
+    from pyramid.renderers import render_to_response
+
+    from core.web.shell import flash, wants_json
 
     point = Savepoint(request)
     try:
         result = action()
     except UserError as exc:
         point.rollback()
+        if wants_json(request):
+            body = error_json(request, exc)
+            return render_to_response("json", body, request=request, response=request.response)
         flash(request, str(exc), "danger")
         return HTTPFound(back)
     if success is not None:

@@ -91,8 +91,11 @@ def _activity(session, rng: random.Random) -> tuple[int, int]:
         channel, outcome, note = rng.choice(OUTCOMES)
         extra = {}
         if outcome == "promise_to_pay":
-            extra = {"promise_amount": money(max(case.overdue_amount, Decimal("50")) / 2),
-                     "promise_due": today + timedelta(days=rng.choice((0, 1, 3, 7)))}
+            half = money(contacts.promise_limit(session, case, today) / 2)
+            if half <= 0:
+                channel, outcome, note = OUTCOMES[1]  # nothing owed today: nothing to promise
+            else:
+                extra = {"promise_amount": half, "promise_due": today + timedelta(days=rng.choice((0, 1, 3, 7)))}
         try:
             contacts.log_contact(session, case, case.collector_id, channel=channel, outcome=outcome, note=note,
                                  message="We are waiting for your payment; please call us." if channel == "sms" else "",

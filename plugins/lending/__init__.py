@@ -89,8 +89,10 @@ def mutuo_entity_types():
 
 @hookimpl
 def mutuo_configure(config):
+    from plugins.lending.services.limits import max_amount
     from plugins.lending.views import includeme
 
+    max_amount(config.get_settings())  # a wrong limit stops start-up, not a deposit at the counter
     includeme(config)
 
 

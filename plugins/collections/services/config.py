@@ -9,6 +9,11 @@
   still keeps the promise, default ``2``.
 * ``collections.auto_send`` — the daily job sends SMS and email action items
   itself through the message gateway, default ``true``.
+* ``collections.promise_horizon_days`` — a promised date is at most this many
+  days after today, default ``90``.
+* ``collections.promise_factor`` — a promised amount is at most what the
+  borrower owes today (everything due, penalties included) × this factor,
+  default ``1.00`` (``1.5`` would let a promise also cover the next installment).
 """
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ DEFAULT_STAGE_MAP = "1-30:early 31-60:mid 61-90:mid 91+:late"
 THRESHOLD = "collections.promise_threshold"
 GRACE = "collections.promise_grace_days"
 AUTO_SEND = "collections.auto_send"
+HORIZON = "collections.promise_horizon_days"
+DEFAULT_HORIZON = 90
+FACTOR = "collections.promise_factor"
+DEFAULT_FACTOR = Decimal("1.00")
 
 
 def settings(session) -> dict:
@@ -81,6 +90,30 @@ def promise_grace_days(values: dict) -> int:
     return value
 
 
+def promise_horizon_days(values: dict) -> int:
+    raw = values.get(HORIZON, DEFAULT_HORIZON)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    if not 0 <= value <= 3660:
+        raise ConfigError(f"Setting {HORIZON} = {raw!r} must be a whole number of days from 0 to 3660, "
+                          f"like {DEFAULT_HORIZON}.")
+    return value
+
+
+def promise_factor(values: dict) -> Decimal:
+    raw = values.get(FACTOR) or DEFAULT_FACTOR
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not Decimal(0) < value <= Decimal(100):
+        raise ConfigError(f"Setting {FACTOR} = {raw!r} must be a number above 0 and at most 100, like "
+                          f"{DEFAULT_FACTOR} (a promise at most what is owed).")
+    return value
+
+
 def auto_send(values: dict) -> bool:
     return as_bool(values.get(AUTO_SEND, "true"))
 
@@ -90,6 +123,8 @@ def check(values: dict) -> None:
     stage_map(values)
     promise_threshold(values)
     promise_grace_days(values)
+    promise_horizon_days(values)
+    promise_factor(values)
 
 
 def today(session):

@@ -14,6 +14,13 @@ it was made up to ``due_on`` + ``collections.promise_grace_days`` reach
 ``collections.promise_threshold`` × the promised amount; it is **broken** once
 that day has passed without it. A broken promise counts against the case
 (``broken_promises``), which raises its priority in the collector's queue.
+
+Limits: a promised date is from today to ``collections.promise_horizon_days``
+ahead; a promised amount is at most what the borrower owes today
+(:func:`owed_now`: every part of the installments due, penalties included)
+× ``collections.promise_factor``, and never above ``lending.max_amount``.
+Logging a contact locks the case row first (:func:`core.db.lock`), so two
+collectors recording promises at once cannot both leave one pending.
 """
 from __future__ import annotations
 
@@ -24,16 +31,18 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.audit import record_event
-from core.errors import UserError
+from core.db import lock
+from core.errors import ConflictError, UserError
 from core.money import ZERO, money, parse_money
 from plugins.collections.models import (
     CHANNELS, MESSAGE_CHANNELS, OUTCOMES, Case, Contact, Promise,
 )
 from plugins.collections.services import actions, config, messages
-from plugins.lending.models import Repayment
+from plugins.lending.models import Installment, Repayment
+from plugins.lending.services import limits
+from plugins.lending.services.loans import owed
 
 NOTE_REQUIRED = ("dispute", "claims_paid", "refused", "third_party", "wrong_number")
-MAX_PROMISE_DAYS = 90
 CHUNK = 900
 
 
@@ -63,8 +72,9 @@ def log_contact(session, case: Case, collector_id: int | None, *, channel: str, 
                 next_action_on=None, promise_amount=None, promise_due=None, message: str = "") -> Contact:
     """Record one contact attempt (and its promise or message). See the module docstring."""
     today = config.today(session)
+    case = lock(session, Case, case.id)
     if not case.is_open:
-        raise UserError(f"Case {case.id} is {case.status}; contacts are logged on open cases.", "channel")
+        raise ConflictError(f"Case {case.id} is {case.status}; contacts are logged on open cases.", "channel")
     if channel not in CHANNELS:
         raise UserError(f"Choose how you contacted them: {', '.join(CHANNELS)}.", "channel")
     if outcome not in OUTCOMES:
@@ -78,7 +88,7 @@ def log_contact(session, case: Case, collector_id: int | None, *, channel: str, 
     amount = _amount(promise_amount, "promise_amount")
     due = _date(promise_due, "promise_due", "promised date")
     if outcome == "promise_to_pay":
-        _check_promise(amount, due, today)
+        _check_promise(session, case, amount, due, today)
     elif amount is not None or due is not None:
         raise UserError("A promised amount and date go with the outcome 'promise to pay' only.", "promise_amount")
     if channel in MESSAGE_CHANNELS:
@@ -106,17 +116,40 @@ def _username(session, user_id) -> str:
     return user.username if user else "system"
 
 
-def _check_promise(amount, due, today) -> None:
+def owed_now(session, case: Case, today: date) -> Decimal:
+    """What the borrower owes on ``today``: every unpaid part of the installments due, penalties included."""
+    items = session.scalars(select(Installment).where(Installment.loan_id == case.loan_id,
+                                                      Installment.paid_on.is_(None))).all()
+    return sum((owed(i).total for i in items if i.due_date <= today or i.penalty_due > ZERO), ZERO)
+
+
+def promise_limit(session, case: Case, today: date) -> Decimal:
+    """The most a promise on ``case`` may be: what is owed now × ``collections.promise_factor``."""
+    return money(owed_now(session, case, today) * config.promise_factor(config.settings(session)))
+
+
+def _check_promise(session, case: Case, amount, due, today) -> None:
     if amount is None:
         raise UserError("Enter the amount they promised to pay.", "promise_amount")
     if amount <= ZERO:
         raise UserError("A promised amount is more than zero.", "promise_amount")
+    limits.check_amount(session, amount, "promise_amount", "A promised amount")
+    limit = promise_limit(session, case, today)
+    if limit <= ZERO:
+        raise UserError("Nothing is owed on this loan today, so there is nothing to promise; record another "
+                        "outcome.", "promise_amount")
+    if amount > limit:
+        raise UserError(f"A promise is at most {limit:,.2f} (what is owed today × "
+                        f"{config.promise_factor(config.settings(session))}); agree an amount up to that.",
+                        "promise_amount")
     if due is None:
         raise UserError("Enter the date they promised to pay by.", "promise_due")
     if due < today:
         raise UserError(f"The promised date {due} is in the past; choose today or later.", "promise_due")
-    if due > today + timedelta(days=MAX_PROMISE_DAYS):
-        raise UserError(f"A promise is at most {MAX_PROMISE_DAYS} days ahead; agree an earlier date.", "promise_due")
+    horizon = config.promise_horizon_days(config.settings(session))
+    if due > today + timedelta(days=horizon):
+        raise UserError(f"A promise is at most {horizon} days ahead (until {today + timedelta(days=horizon)}); "
+                        f"agree an earlier date.", "promise_due")
 
 
 def make_promise(session, case: Case, contact: Contact | None, collector_id, amount: Decimal, due: date,

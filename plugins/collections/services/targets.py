@@ -5,6 +5,13 @@ sum of the recoveries credited to them (:mod:`.recoveries`) with a payment
 date in the month. Rate = recovered / the collector's share (None without a
 share). Ranking: rate, then amount recovered, highest first; collectors
 without a share are ranked after those with one.
+
+Concurrency: changing a target or its split locks the target row first
+(:func:`core.db.lock`), so the check "the shares add up to at most the team
+target" stays true when a manager lowers the target while another splits it;
+two managers creating the same month's target at once meet the unique month
+and the second is refused with a :class:`core.errors.ConflictError`. Every
+amount is at most ``lending.max_amount``.
 """
 from __future__ import annotations
 
@@ -14,12 +21,15 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from core.errors import UserError
+from core.db import lock
+from core.errors import ConflictError, UserError
 from core.models.user import User
 from core.money import ZERO, money, parse_money, split_pro_rata
 from plugins.collections.models import Recovery, Target, TargetShare
 from plugins.collections.services.assignment import team
+from plugins.lending.services import limits
 
 
 def parse_month(text, field: str = "month") -> date:
@@ -38,7 +48,7 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _amount(value, field: str) -> Decimal:
+def _amount(session, value, field: str) -> Decimal:
     if isinstance(value, Decimal):
         amount = money(value)
     else:
@@ -48,7 +58,7 @@ def _amount(value, field: str) -> Decimal:
             raise UserError(str(exc), field) from None
     if amount < ZERO:
         raise UserError("A target is zero or more.", field)
-    return amount
+    return limits.check_amount(session, amount, field, "A target")
 
 
 def get_target(session, month: date) -> Target | None:
@@ -58,23 +68,31 @@ def get_target(session, month: date) -> Target | None:
 def set_target(session, month, amount, note: str = "") -> Target:
     """Create or change the team target of ``month``; it may not fall below what is already split."""
     month = parse_month(month)
-    amount = _amount(amount, "amount")
+    amount = _amount(session, amount, "amount")
     target = get_target(session, month)
     if target is None:
         target = Target(month=month, amount=amount, note=(note or "").strip())
         session.add(target)
-    else:
-        split = sum((s.amount for s in target.shares), ZERO)
-        if amount < split:
-            raise UserError(f"The collectors' shares already add up to {split:,.2f}; lower them before setting the "
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # the same month created concurrently
+            raise ConflictError(f"The target of {month:%Y-%m} was just set by someone else; open it again and "
+                                f"change it there.", "month") from None
+        return target
+    target = lock(session, Target, target.id)
+    split = sum((s.amount for s in target.shares), ZERO)
+    if amount < split:
+        raise ConflictError(f"The collectors' shares already add up to {split:,.2f}; lower them before setting the "
                             f"team target to {amount:,.2f}.", "amount")
-        target.amount, target.note = amount, (note or "").strip()
+    target.amount, target.note = amount, (note or "").strip()
     session.flush()
     return target
 
 
 def set_shares(session, target: Target, shares: dict) -> Target:
     """Set each collector's share ({user id: amount}); together at most the team target."""
+    target = lock(session, Target, target.id)
     members = {u.id for u in team(session)}
     clean: dict[int, Decimal] = {}
     for collector_id, value in shares.items():
@@ -83,11 +101,11 @@ def set_shares(session, target: Target, shares: dict) -> Target:
         collector_id = int(collector_id)
         if collector_id not in members:
             raise UserError("Targets are split between collectors holding a queue.", f"share_{collector_id}")
-        clean[collector_id] = _amount(value, f"share_{collector_id}")
+        clean[collector_id] = _amount(session, value, f"share_{collector_id}")
     total = sum(clean.values(), ZERO)
     if total > target.amount:
-        raise UserError(f"The shares add up to {total:,.2f}, more than the team target of {target.amount:,.2f}; "
-                        f"lower them or raise the target.", "shares")
+        raise ConflictError(f"The shares add up to {total:,.2f}, more than the team target of "
+                            f"{target.amount:,.2f}; lower them or raise the target.", "shares")
     existing = {s.collector_id: s for s in target.shares}
     for collector_id, amount in clean.items():
         if collector_id in existing:

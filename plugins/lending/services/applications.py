@@ -17,6 +17,14 @@ product's minimum investment, in steps of its increment — both waived when
 the amount is exactly what remains — never more than what remains or what
 the investor has available). Cancelling or expiring releases every
 reservation; disbursement spends them.
+
+Concurrency: every action that checks the application's status or the sum
+of its investments first locks the application row (:func:`lock_application`,
+i.e. ``SELECT … FOR UPDATE``), then, when money moves, the investor's row —
+always in that order. Eight investors racing for the last 5,000 therefore
+queue: one gets it, the others are refused with a
+:class:`core.errors.ConflictError` (HTTP 409) saying what remains. A status
+that no longer allows the action is a conflict too.
 """
 from __future__ import annotations
 
@@ -26,12 +34,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.audit import current_actor
-from core.errors import UserError
+from core.db import lock
+from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money
 from plugins.lending.models import Application, Customer, Investment
 from core import context
-from plugins.lending.services import cash
+from plugins.lending.services import cash, limits
 from plugins.lending.services.customers import require_verified
 from plugins.products import services as products
 
@@ -61,8 +70,17 @@ def require(application: Application, action: str) -> None:
     if not allowed(application, action):
         starts = TRANSITIONS[action]
         which = " or ".join(starts)
-        raise UserError(f"Only {which} applications can be {VERBS[action]}; application {application.id} "
-                        f"is {application.status}.", "status")
+        raise ConflictError(f"Only {which} applications can be {VERBS[action]}; application {application.id} "
+                            f"is {application.status}.", "status")
+
+
+def lock_application(session, application: Application) -> Application:
+    """Re-read ``application`` and lock its row until commit (:func:`core.db.lock`).
+
+    Taken before checking its status or the sum of its investments and
+    writing against them; see the module docstring.
+    """
+    return lock(session, Application, application.id)
 
 
 def _actor(session) -> str:
@@ -81,6 +99,7 @@ def _terms(session, version_id, amount, term_months, annual_rate):
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
         raise UserError(f"'{amount}' is not an amount; write it like 5000.00.", "amount") from None
+    limits.check_amount(session, amount, "amount", "A loan amount")
     try:
         term = int(term_months)
     except (TypeError, ValueError):
@@ -214,7 +233,7 @@ def list_for_funding(session, application: Application, listed_on: date | None =
     """approved → listed: investors may invest until the product's funding window closes."""
     require(application, "list")
     version = products.get_version(session, application.product_version_id)
-    listed_on = listed_on or context.today(session)
+    listed_on = limits.check_date(session, listed_on or context.today(session), "listed_on", "The listing date")
     application.status = "listed"
     application.listed_on = listed_on
     application.funding_deadline = listed_on + timedelta(days=int(version.funding_window_days))
@@ -233,7 +252,12 @@ def remaining(session, application: Application) -> Decimal:
 
 
 def invest(session, application: Application, investor: Customer, amount) -> Investment:
-    """Reserve ``amount`` of ``investor``'s available cash for a listed application."""
+    """Reserve ``amount`` of ``investor``'s available cash for a listed application.
+
+    Locks the application, then the investor, before reading what remains and
+    what is available (see the module docstring).
+    """
+    lock_application(session, application)
     require(application, "invest")
     if investor is None or not investor.is_investor:
         raise UserError("Choose an investor (a customer with the role investor or both).", "investor_id")
@@ -247,13 +271,15 @@ def invest(session, application: Application, investor: Customer, amount) -> Inv
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
         raise UserError(f"'{amount}' is not an amount; write it like 500.00.", "amount") from None
+    limits.check_amount(session, amount, "amount", "An investment")
     cash.lock_customer(session, investor.id)
     version = products.get_version(session, application.product_version_id)
     left = remaining(session, application)
     _check_investment(amount, left, version.min_investment, version.investment_increment)
     free = cash.available(session, investor.id)
     if amount > free:
-        raise UserError(f"{investor.name} has only {free:,.2f} available; deposit more or invest less.", "amount")
+        raise ConflictError(f"{investor.name} has only {free:,.2f} available; deposit more or invest less.",
+                            "amount")
     investment = Investment(application_id=application.id, investor_id=investor.id, amount=amount, status="reserved")
     session.add(investment)
     if amount == left:
@@ -266,8 +292,10 @@ def invest(session, application: Application, investor: Customer, amount) -> Inv
 def _check_investment(amount: Decimal, left: Decimal, minimum: Decimal, step: Decimal) -> None:
     if amount <= ZERO:
         raise UserError("Enter an amount greater than zero.", "amount")
+    if left <= ZERO:
+        raise ConflictError("The application is already fully funded; nothing remains to invest.", "amount")
     if amount > left:
-        raise UserError(f"Only {left:,.2f} remains to be funded; invest at most that.", "amount")
+        raise ConflictError(f"Only {left:,.2f} remains to be funded; invest at most that.", "amount")
     if amount == left:
         return  # the last piece may be smaller than the minimum or off the increment
     if amount < minimum:
@@ -292,6 +320,7 @@ def _release(session, application: Application) -> int:
 
 def cancel(session, application: Application, reason: str) -> Application:
     """Cancel a draft, submitted, approved, listed or funded application; reservations are released."""
+    lock_application(session, application)
     require(application, "cancel")
     reason = (reason or "").strip()
     if not reason:

@@ -4,6 +4,15 @@
 investments (money promised to listed applications). ``available`` =
 balance − reserved: what they may still invest or withdraw. No balance
 column is ever updated in place.
+
+Concurrency: every service that reads ``available`` and writes against it
+first locks the customer row (:func:`lock_customer`, i.e.
+:func:`core.db.lock`), so two withdrawals or investments at once queue and
+the second sees what the first spent; a refusal because the money is no
+longer there is a :class:`core.errors.ConflictError` (HTTP 409).
+
+Limits (:mod:`.limits`): an amount is at most ``lending.max_amount``; an
+entry's date is not in the future.
 """
 from __future__ import annotations
 
@@ -13,10 +22,12 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 from core.audit import record_event
-from core.errors import UserError
+from core.db import lock
+from core.errors import ConflictError, UserError
 from core.money import ZERO, money
 from plugins.lending.models import CashEntry, Customer, Investment
 from core import context
+from plugins.lending.services import limits
 
 
 def balance(session, customer_id: int) -> Decimal:
@@ -35,25 +46,32 @@ def available(session, customer_id: int) -> Decimal:
 
 
 def lock_customer(session, customer_id: int) -> Customer:
-    """The customer row, locked until commit on PostgreSQL (SQLite serializes writers anyway).
+    """The customer row, locked until commit (:func:`core.db.lock`).
 
     Taken before reading ``available`` and writing against it, so two
-    concurrent investments cannot both spend the same money.
+    concurrent investments or withdrawals cannot both spend the same money.
     """
-    customer = session.get(Customer, customer_id, with_for_update=True, populate_existing=True)
+    customer = lock(session, Customer, customer_id)
     if customer is None:
         raise UserError(f"There is no customer {customer_id}.", "investor_id")
     return customer
 
 
-def _positive(amount, field: str = "amount") -> Decimal:
+def _positive(session, amount, field: str = "amount") -> Decimal:
     try:
         value = money(amount)
     except (TypeError, ArithmeticError, ValueError):
         raise UserError(f"'{amount}' is not an amount; write it like 1234.50.", field) from None
     if value <= ZERO:
         raise UserError("Enter an amount greater than zero.", field)
-    return value
+    return limits.check_amount(session, value, field)
+
+
+def _entry_date(session, entry_date: date | None, what: str) -> date:
+    """The entry's business date: today unless given; never in the future."""
+    if entry_date is None:
+        return context.today(session)
+    return limits.check_date(session, entry_date, "entry_date", f"The {what} date")
 
 
 def _require_investor(customer: Customer) -> None:
@@ -80,10 +98,10 @@ def deposit(session, customer: Customer, amount, *, entry_date: date | None = No
             memo: str = "") -> CashEntry:
     """Money the investor transferred in."""
     _require_investor(customer)
-    value = _positive(amount)
+    value = _positive(session, amount)
+    day = _entry_date(session, entry_date, "deposit")
     lock_customer(session, customer.id)
-    entry = add_entry(session, customer.id, "deposit", value, entry_date or context.today(session), reference=reference,
-                      memo=memo or "Deposit")
+    entry = add_entry(session, customer.id, "deposit", value, day, reference=reference, memo=memo or "Deposit")
     session.flush()
     record_event(session, "cash_deposit", "lending.customer", customer.id,
                  {"amount": value, "reference": reference, "entry": entry.id})
@@ -94,14 +112,14 @@ def withdraw(session, customer: Customer, amount, *, entry_date: date | None = N
              memo: str = "") -> CashEntry:
     """Money paid out to the investor; never more than what is available."""
     _require_investor(customer)
-    value = _positive(amount)
+    value = _positive(session, amount)
+    day = _entry_date(session, entry_date, "withdrawal")
     lock_customer(session, customer.id)
     free = available(session, customer.id)
     if value > free:
-        raise UserError(f"{customer.name} has only {free:,.2f} available (balance minus reserved investments); "
-                        f"withdraw at most that.", "amount")
-    entry = add_entry(session, customer.id, "withdrawal", -value, entry_date or context.today(session), reference=reference,
-                      memo=memo or "Withdrawal")
+        raise ConflictError(f"{customer.name} has only {free:,.2f} available (balance minus reserved investments); "
+                            f"withdraw at most that.", "amount")
+    entry = add_entry(session, customer.id, "withdrawal", -value, day, reference=reference, memo=memo or "Withdrawal")
     session.flush()
     record_event(session, "cash_withdrawal", "lending.customer", customer.id,
                  {"amount": value, "reference": reference, "entry": entry.id})

@@ -12,6 +12,14 @@ installment fee and the product's investor service fee (``service_fee_rate``
 penalty — rounded by ``core.money.money``) go to the platform; the rest is split between the holdings pro rata by
 ``core.money.split_pro_rata`` (largest remainder: the shares add up to the
 cent) and credited to the investors' cash accounts.
+
+Concurrency and limits: disbursement locks the application, a repayment (and
+a write-off) locks the loan, before checking status and amounts
+(:func:`core.db.lock`); a refusal because of the record's state is a
+:class:`core.errors.ConflictError` (HTTP 409). A disbursement is dated
+neither before the application was listed (which follows its approval) nor
+after today; a repayment neither before the disbursement nor after today;
+amounts are at most ``lending.max_amount`` (:mod:`.limits`).
 """
 from __future__ import annotations
 
@@ -22,14 +30,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import UserError
+from core.db import lock
+from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money, split_pro_rata
 from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
 from core import context
-from plugins.lending.services import cash
+from plugins.lending.services import cash, limits
 from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
-from plugins.lending.services.applications import require
+from plugins.lending.services.applications import lock_application, require
 from plugins.lending.services.delinquency import bucket_for, buckets_from_settings, days_past_due
 from plugins.products import services as products
 from plugins.products.schedule import add_months, build_schedule
@@ -37,7 +46,7 @@ from plugins.products.schedule import add_months, build_schedule
 SHARE_PLACES = Decimal("0.0000000001")
 
 
-class DuplicateReference(UserError):
+class DuplicateReference(ConflictError):
     """A repayment reference that was already posted: the repayment is refused (idempotent posting)."""
 
     def __init__(self, message: str, earlier: Repayment | None = None):
@@ -49,16 +58,19 @@ class DuplicateReference(UserError):
 
 def disburse(session, application: Application, disbursed_on: date | None = None) -> Loan:
     """Turn a funded application into a loan; see the module docstring."""
+    lock_application(session, application)
     require(application, "disburse")
     version = products.get_version(session, application.product_version_id)
-    disbursed_on = disbursed_on or context.today(session)
+    disbursed_on = limits.check_date(session, disbursed_on or context.today(session), "disbursed_on",
+                                     "The disbursement date", earliest=_listed_on(session, application),
+                                     earliest_why="the application was listed for funding")
     principal = application.amount
     fee = money(principal * version.origination_fee_rate)
     investments = [i for i in application.investments if i.status == "reserved"]
     invested = sum((i.amount for i in investments), ZERO)
     if invested != principal:
-        raise UserError(f"Investments add up to {invested:,.2f}, not the {principal:,.2f} to disburse; "
-                        f"the application is not fully funded.", "status")
+        raise ConflictError(f"Investments add up to {invested:,.2f}, not the {principal:,.2f} to disburse; "
+                            f"the application is not fully funded.", "status")
     schedule = build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
                               add_months(disbursed_on, 1))
     loan = Loan(
@@ -82,6 +94,18 @@ def disburse(session, application: Application, disbursed_on: date | None = None
     session.flush()
     context.hooks(session).lending_loan_disbursed(loan=loan)
     return loan
+
+
+def _listed_on(session, application: Application) -> date | None:
+    """The first day the application could be funded: listed (after approval), else the approval's business date."""
+    if application.listed_on is not None:
+        return application.listed_on
+    if application.decided_at is not None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(context.settings(session).get("mutuo.timezone") or "UTC")
+        return application.decided_at.astimezone(zone).date()
+    return None
 
 
 def _create_holdings(session, loan: Loan, investments, disbursed_on: date) -> None:
@@ -156,26 +180,26 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
         raise UserError(f"'{amount}' is not an amount; write it like 250.00.", "amount") from None
-    # Lock the loan first: two posts of one reference to one loan then queue, and the second is refused.
-    loan = session.get(Loan, loan.id, with_for_update=True, populate_existing=True)
+    # Lock the loan first: two posts to one loan then queue, and the second sees what the first paid.
+    loan = lock(session, Loan, loan.id)
     reference = _check_reference(session, reference)
     if amount <= ZERO:
         raise UserError("Enter an amount greater than zero.", "amount")
+    limits.check_amount(session, amount, "amount", "A repayment")
     if loan.status != "active":
-        raise UserError(f"Loan {loan.id} is {loan.status}; repayments are posted to active loans only.", "loan_id")
+        raise ConflictError(f"Loan {loan.id} is {loan.status}; repayments are posted to active loans only.",
+                            "loan_id")
     if paid_on is None:
         raise UserError("Enter the date the money arrived.", "paid_on")
-    if paid_on < loan.disbursed_on:
-        raise UserError(f"The payment date is before the loan was disbursed ({loan.disbursed_on}).", "paid_on")
-    if paid_on > context.today(session):
-        raise UserError("The payment date is in the future; post it on the day the money arrives.", "paid_on")
+    limits.check_date(session, paid_on, "paid_on", "The payment date", earliest=loan.disbursed_on,
+                      earliest_why="the loan was disbursed")
     open_items = [i for i in loan.installments if i.paid_on is None]
     closed_through = _last_closed(session)
     due_by = max(paid_on, closed_through) if closed_through else paid_on
     limit = payoff([owed(i) for i in open_items], due_by)
     if amount > limit:
-        raise UserError(f"Loan {loan.id} can take at most {limit:,.2f} on {paid_on} (everything due plus the "
-                        f"remaining principal); post at most that.", "amount")
+        raise ConflictError(f"Loan {loan.id} can take at most {limit:,.2f} on {paid_on} (everything due plus the "
+                            f"remaining principal); post at most that.", "amount")
     allocation = allocate([owed(i) for i in open_items], amount, due_by, loan.allocation_order)
     repayment = _record(session, loan, amount, paid_on, reference, allocation)
     by_number = {i.number: i for i in open_items}
@@ -269,14 +293,17 @@ def refresh_delinquency(session, loan: Loan, closed: date | None = None) -> None
 def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:
     """active → written_off: the loan is no longer expected to be repaid; close of business ignores it."""
     reason = (reason or "").strip()
+    loan = lock(session, Loan, loan.id)
     if loan.status != "active":
-        raise UserError(f"Only active loans can be written off; loan {loan.id} is {loan.status}.", "status")
+        raise ConflictError(f"Only active loans can be written off; loan {loan.id} is {loan.status}.", "status")
     if not reason:
         raise UserError("Say why the loan is written off.", "reason")
     from core.audit import record_event
 
+    on = limits.check_date(session, on or context.today(session), "closed_on", "The write-off date",
+                           earliest=loan.disbursed_on, earliest_why="the loan was disbursed")
     loan.status = "written_off"
-    loan.closed_on = on or context.today(session)
+    loan.closed_on = on
     record_event(session, "loan_written_off", "lending.loan", loan.id,
                  {"reason": reason, "outstanding_principal": outstanding_principal(loan)})
     session.flush()

@@ -8,8 +8,10 @@
 ``GET  /lending/api/repayments/{id}``             one repayment with its distribution
 
 Money is sent and returned as strings ("1234.50"), dates as ISO dates.
-A refusal answers 400 ``{"error": message, "field": name}``; a reference
-already posted answers 409 with the earlier repayment's id.
+A refusal answers 400 ``{"error": message, "field": name}``, or 409 when the
+loan's state refuses it (:class:`core.errors.ConflictError`: more than the
+payoff, the loan is no longer active); a reference already posted answers 409
+with the earlier repayment's id.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sqlalchemy import func, select
 
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
+from core.web.forms import error_json
 from plugins.lending.models import CashEntry, Loan, Repayment
 from core import context
 from plugins.lending.services import loans as service
@@ -129,13 +132,10 @@ def api_post_repayment(request):
                                            paid_on, str(body.get("reference") or ""))
     except service.DuplicateReference as exc:
         point.rollback()
-        request.response.status = 409
-        return {"error": str(exc), "field": exc.field,
-                "repayment_id": exc.earlier.id if exc.earlier is not None else None}
+        return {**error_json(request, exc), "repayment_id": exc.earlier.id if exc.earlier is not None else None}
     except UserError as exc:
         point.rollback()
-        request.response.status = 400
-        return {"error": str(exc), "field": exc.field}
+        return error_json(request, exc)
     request.response.status = 201
     request.response.location = request.route_url("lending.api_repayment", id=repayment.id)
     return {**repayment_json(repayment), "loan_status": loan.status}

@@ -260,10 +260,10 @@ def test_cancel_releases_reservations(session, world):
 def test_expire_listings_releases_reservations(session, world, today_is):
     today_is(date(2025, 1, 2))
     old = world.listed(listed_on=date(2025, 1, 1))  # deadline 2025-01-15
-    fresh = world.listed(listed_on=date(2025, 2, 20))  # deadline 2025-03-06
     investor = world.investor()
     services.invest(session, old, investor, D("500.00"))
-    today_is(TODAY)
+    today_is(TODAY)  # a listing is never dated in the future
+    fresh = world.listed(listed_on=date(2025, 2, 20))  # deadline 2025-03-06
     assert services.expire_listings(session, date(2025, 1, 15)) == 0  # the deadline day itself is still open
     assert services.expire_listings(session, TODAY) == 1
     assert (old.status, fresh.status) == ("expired", "listed")

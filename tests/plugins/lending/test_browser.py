@@ -40,7 +40,8 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     page.click("button[name=create]")
     assert page.locator("#application-status").text_content() == "draft"
 
-    # Submit; nobody else reviews it, so the manager approves by hand; then list it.
+    # Submit; nobody else reviews it, so the manager approves by hand; then list it (before the disbursement date).
+    clock.day = date(2025, 4, 28)
     page.click("#btn-submit")
     assert page.locator("#application-status").text_content() == "submitted"
     page.fill("#reason", "Stable income, verified documents")
@@ -62,6 +63,7 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     assert page.locator("#investments tr").count() == 3  # header + two reservations
 
     # Disburse: a loan with its schedule; the fee is kept from the payout.
+    clock.day = date(2025, 6, 2)
     page.fill("#disbursed_on", "2025-05-01")
     page.click("#btn-disburse")
     assert page.locator("text=paid out after an origination fee of 120.00").count() == 1

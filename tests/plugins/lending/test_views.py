@@ -135,7 +135,7 @@ def manager(make_user, testapp):
     return testapp
 
 
-def test_the_workflow_by_web_forms(mutuo_db, build, make_user, testapp):
+def test_the_workflow_by_web_forms(mutuo_db, build, make_user, testapp, clock):
     version_id = build(lambda world, s: world.product().id)
     app = manager(make_user, testapp)
     # A borrower through the form; field errors come back on the field.
@@ -165,6 +165,7 @@ def test_the_workflow_by_web_forms(mutuo_db, build, make_user, testapp):
     page = form.submit("create").follow()
     application_id = int(page.request.path.rsplit("/", 1)[1])
     assert "draft" in page.text
+    clock.day = date(2025, 4, 28)  # listed and funded before the disbursement date below
     for action in ("submit", "approve", "list"):
         page = app.post(f"/lending/applications/{application_id}/{action}",
                         {"csrf_token": token, "reason": "looks fine"}).follow()
@@ -172,12 +173,13 @@ def test_the_workflow_by_web_forms(mutuo_db, build, make_user, testapp):
     investor_id = build(lambda world, s: world.investor(cash=D("7000.00")).id)
     form = app.get(f"/lending/applications/{application_id}/invest").forms["deform"]
     form["investor_id"], form["amount"] = str(investor_id), "6000.50"
-    res = form.submit("invest", status=400)
-    assert "steps of 50.00" in res.text
+    res = form.submit("invest", status=409)  # more than remains: a conflict with the application's state
+    assert "steps of 50.00" in res.text and "Only 6,000.00 remains" in res.text
     form = res.forms["deform"]
     form["amount"] = "6000.00"
     page = form.submit("invest").follow()
     assert "fully funded" in page.text
+    clock.day = TODAY
     page = app.post(f"/lending/applications/{application_id}/disburse",
                     {"csrf_token": token, "disbursed_on": "2025-05-01"}).follow()
     assert "disbursed: 5,880.00 paid out after an origination fee of 120.00" in page.text
@@ -188,7 +190,7 @@ def test_the_workflow_by_web_forms(mutuo_db, build, make_user, testapp):
     assert "Repayment BANK-1 of 300.00 posted" in page.text
     form = app.get(f"/lending/loans/{loan_id}/repay").forms["deform"]
     form["amount"], form["paid_on"], form["reference"] = "300.00", "2025-06-01", "BANK-1"
-    res = form.submit("post", status=400)
+    res = form.submit("post", status=409)  # already posted: a conflict with what is recorded
     assert "Reference BANK-1 was already posted on 2025-06-01" in res.text
     statement = app.get(f"/lending/customers/{investor_id}/statement")
     assert "Loan " in statement.text and "7,000.00" in statement.text

@@ -1,0 +1,61 @@
+"""How the web answers a refusal: 409 Conflict when the record's state refuses it, 400 for a bad field."""
+
+import webtest
+from sqlalchemy import func, select
+
+from core.testing import csrf_token
+from plugins.lending.models import CashEntry, Repayment
+
+from .test_views import _today, build, data, manager  # noqa: F401  (fixtures)
+
+
+def test_api_repayment_over_the_payoff_is_409_and_bad_fields_are_400(mutuo_db, data, build):
+    from core.accounts import create_api_key, create_user
+
+    token = build(lambda w, s: create_api_key(s, create_user(s, "api-bot", None, roles=("operations_manager",)),
+                                              "bank feed")[1])
+    api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}"})
+    url = f"/lending/api/loans/{data['loan']}/repayments"
+    over = api.post_json(url, {"amount": "999999.00", "paid_on": "2025-05-30", "reference": "API-OVER"},
+                         status=409).json
+    assert over["field"] == "amount" and "can take at most" in over["error"]
+    future = api.post_json(url, {"amount": "10.00", "paid_on": "2025-06-02", "reference": "API-FUTURE"},
+                           status=400).json
+    assert future["field"] == "paid_on" and "in the future" in future["error"]
+    huge = api.post_json(url, {"amount": "9999999999999999.99", "paid_on": "2025-05-30", "reference": "API-HUGE"},
+                         status=400).json
+    assert huge["field"] == "amount" and "at most 1,000,000,000.00" in huge["error"]
+    with mutuo_db.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Repayment).where(Repayment.reference.like("API-%"))) == 0
+
+
+def test_workflow_button_refused_by_state_answers_409_json(data, make_user, testapp):
+    app = manager(make_user, testapp)
+    token = csrf_token(app)
+    res = app.post(f"/lending/applications/{data['draft']}/approve", {"csrf_token": token},
+                   headers={"Accept": "application/json"}, status=409)
+    assert res.json == {"error": f"Only submitted applications can be approved; application {data['draft']} "
+                                 f"is draft.", "field": "status"}
+    # A browser still gets the flash and the redirect.
+    page = app.post(f"/lending/applications/{data['draft']}/approve", {"csrf_token": token}).follow()
+    assert "Only submitted applications can be approved" in page.text
+
+
+def test_cash_form_errors_land_on_their_field_and_write_nothing(mutuo_db, data, make_user, testapp):
+    app = manager(make_user, testapp)
+    with mutuo_db.session_factory() as s:
+        before = s.scalar(select(func.count()).select_from(CashEntry))
+    form = app.get(f"/lending/customers/{data['investor']}/cash/deposit").forms["deform"]
+    form["amount"], form["entry_date"] = "100.00", "2025-06-02"
+    res = form.submit("deposit", status=400)
+    assert "in the future" in res.html.find(class_="item-entry_date").text
+    form = res.forms["deform"]
+    form["amount"], form["entry_date"] = "9999999999999999.99", ""
+    res = form.submit("deposit", status=400)
+    assert "at most 1,000,000,000.00" in res.html.find(class_="item-amount").text
+    form = app.get(f"/lending/customers/{data['investor']}/cash/withdrawal").forms["deform"]
+    form["amount"] = "99999999.00"
+    res = form.submit("withdrawal", status=409)
+    assert "available" in res.html.find(class_="item-amount").text
+    with mutuo_db.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(CashEntry)) == before
