@@ -43,7 +43,7 @@ def setup(engine, registry, settings, version_id: int, loans: int, investors: in
 
     session = get_session_factory(engine)()
     set_actor(session, Actor(None, "bench setup"))
-    services.bind(session, pm=registry["mutuo.pm"], settings=settings)
+    context.bind(session, pm=registry["mutuo.pm"], settings=settings)
     session.info["audit_disabled"] = True  # setup is not what is measured
     context.set_as_of(session, DISBURSED)
 
@@ -98,7 +98,7 @@ def post_all(engine, registry, settings, loan_ids: list[int], per_loan: int) -> 
         for loan_id in loan_ids:
             session = factory()
             set_actor(session, Actor(None, "bench"))
-            services.bind(session, pm=registry["mutuo.pm"], settings=settings)
+            context.bind(session, pm=registry["mutuo.pm"], settings=settings)
             start = time.perf_counter()
             installment = session.scalars(select(Installment).where(Installment.loan_id == loan_id,
                                                                     Installment.number == number)).one()

@@ -9,9 +9,7 @@ from core import testing
 from core.errors import ConflictError
 from plugins.collections.models import Case, Promise, Target
 from plugins.collections.services import log_contact, targets
-from plugins.lending import services as lending
 
-from .conftest import SETTINGS
 from .test_contacts_promises import MADE, case  # noqa: F401  (fixture)
 
 THREADS = 8
@@ -26,8 +24,7 @@ def _postgres_only(mutuo_db):
 
 
 def race(mutuo_db, work):
-    return testing.race(mutuo_db, work, THREADS, prepare=lambda session: lending.bind(
-        session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings}))
+    return testing.race(mutuo_db, work, THREADS)  # the factory's sessions carry the plugin manager
 
 
 def test_eight_promises_at_once_leave_one_pending(mutuo_db, session, case):

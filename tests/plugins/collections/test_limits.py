@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from core import context
 from core.config import ConfigError
 from core.errors import ConflictError, UserError
 from plugins.collections.models import Contact, Promise, Target
@@ -50,7 +51,7 @@ def test_promise_above_what_is_owed_refused_and_nothing_written(session, case):
 
 def test_promise_factor_is_a_setting(session, case, mutuo_db):
     owed = contacts.owed_now(session, case, MADE)
-    lending.bind(session, settings={**mutuo_db.settings, config.FACTOR: "1.5"})
+    context.bind(session, settings={**mutuo_db.settings, config.FACTOR: "1.5"})
     promise(session, case, (owed * D("1.5")).quantize(D("0.01")))
     assert count(session, Promise) == 1
 
@@ -59,7 +60,7 @@ def test_promise_date_within_the_horizon_setting(session, case, mutuo_db):
     with pytest.raises(UserError, match="at most 90 days ahead") as caught:
         promise(session, case, "50.00", MADE + timedelta(days=91))
     assert caught.value.field == "promise_due"
-    lending.bind(session, settings={**mutuo_db.settings, config.HORIZON: "7"})
+    context.bind(session, settings={**mutuo_db.settings, config.HORIZON: "7"})
     with pytest.raises(UserError, match="at most 7 days ahead"):
         promise(session, case, "50.00", MADE + timedelta(days=8))
     assert count(session, Promise) == 0

@@ -22,7 +22,6 @@ from core.errors import ConflictError
 from plugins.lending import services
 from plugins.lending.models import Application, CashEntry, Customer, Investment, Loan, Repayment
 
-from .conftest import SETTINGS
 from .test_views import build  # noqa: F401  (fixture: build(fn(world, session)), committed)
 
 THREADS = 8
@@ -40,8 +39,7 @@ def _postgres_only(mutuo_db, today_is):
 
 def race(mutuo_db, work):
     """``work(session, n, barrier)`` in eight threads at once (see :func:`core.testing.race`)."""
-    return testing.race(mutuo_db, work, THREADS, prepare=lambda session: services.bind(
-        session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings}))
+    return testing.race(mutuo_db, work, THREADS)  # the factory's sessions carry the plugin manager
 
 
 def assert_conflicts(errors: list[Exception], *fields: str) -> None:

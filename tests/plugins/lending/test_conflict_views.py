@@ -10,10 +10,15 @@ from .test_views import _today, build, data, manager  # noqa: F401  (fixtures)
 
 
 def test_api_repayment_over_the_payoff_is_409_and_bad_fields_are_400(mutuo_db, data, build):
-    from core.accounts import create_api_key, create_user
+    from core.accounts import create_user
+    from core.apikeys import create_api_key
 
-    token = build(lambda w, s: create_api_key(s, create_user(s, "api-bot", None, roles=("operations_manager",)),
-                                              "bank feed")[1])
+    def key(world, session):
+        user = create_user(session, "api-bot", None, roles=("operations_manager",))
+        return create_api_key(session, user, "bank feed", mutuo_db.registry["mutuo.security"],
+                              scope=("lending.loan.view", "lending.repayment.view", "lending.repayment.post"))[1]
+
+    token = build(key)
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}"})
     url = f"/lending/api/loans/{data['loan']}/repayments"
     over = api.post_json(url, {"amount": "999999.00", "paid_on": "2025-05-30", "reference": "API-OVER"},

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from core import context
 from core.config import ConfigError
 from core.errors import ConflictError
 from core.money import MAX_MONEY
@@ -46,7 +47,7 @@ def test_huge_deposit_and_withdrawal_refused_on_the_amount(session, world):
 
 def test_max_amount_is_a_setting(session, world, mutuo_db):
     investor = world.investor(cash=D("1000.00"))
-    services.bind(session, settings={**mutuo_db.settings, "lending.max_amount": "500.00"})
+    context.bind(session, settings={**mutuo_db.settings, "lending.max_amount": "500.00"})
     refused(services.deposit, session, investor, D("500.01"), field="amount", match="at most 500.00")
     services.deposit(session, investor, D("500.00"))
 
