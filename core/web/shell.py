@@ -34,7 +34,20 @@ def wants_json(request) -> bool:
             or request.headers.get("Authorization", "").lower().startswith("bearer "))
 
 
+MAX_FLASHES = 5  # the session lives in a cookie (4 KB): unread messages must not grow it without end
+MAX_FLASH_LENGTH = 400
+
+
 def flash(request, message: str, kind: str = "success") -> None:
+    """Queue a message for the next page; only the newest few unread ones are kept, each cut short."""
+    message = str(message)
+    if len(message) > MAX_FLASH_LENGTH:
+        message = message[:MAX_FLASH_LENGTH - 1] + "…"
+    queue = request.session.peek_flash()
+    if len(queue) >= MAX_FLASHES:
+        kept = request.session.pop_flash()[-(MAX_FLASHES - 1):]
+        for item in kept:
+            request.session.flash(item, allow_duplicate=True)
     request.session.flash((kind, message))
 
 
