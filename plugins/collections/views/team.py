@@ -12,6 +12,7 @@ from core.web.charts import bar_chart
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.shell import flash
+from core.web import parsing
 from plugins.collections.models import OPEN_STATUSES, STAGES, Case, CollectorQueue, Target
 from plugins.collections.services import assignment, config, targets
 from plugins.collections.services.targets import parse_month
@@ -74,7 +75,7 @@ class QueuesSchema(CSRFSchema):
 
 
 def _user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["id"]))
+    user = request.dbsession.get(User, parsing.id_or_404(request.matchdict["id"]))
     if user is None:
         raise HTTPNotFound()
     return user
@@ -161,7 +162,7 @@ def target_set(request):
 
 
 def _target(request) -> Target:
-    target = request.dbsession.get(Target, int(request.matchdict["id"]))
+    target = request.dbsession.get(Target, parsing.id_or_404(request.matchdict["id"]))
     if target is None:
         raise HTTPNotFound()
     return target
