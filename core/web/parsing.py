@@ -252,8 +252,10 @@ class _Parsed(colander.SchemaType):
     """A colander type whose deserialization is one of the parsers above."""
 
     def serialize(self, node, appstruct):
-        if appstruct is colander.null or appstruct is None:
+        if appstruct is colander.null or appstruct is None or appstruct == "":
             return colander.null
+        if isinstance(appstruct, str):  # a form re-shown with what was typed, or a text default
+            return appstruct
         return self.show(node, appstruct)
 
     def show(self, node, appstruct) -> str:

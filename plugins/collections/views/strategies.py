@@ -30,7 +30,8 @@ class ActionSchema(CSRFSchema):
                                   widget=select_widget([(k, label(k)) for k in ACTION_KINDS]))
     repeat_every = whole_node("Repeat every (days)", "Blank: once. A number: again every so many days while the "
                              "case stays in the stage.")
-    title = text_node("Title", "What the collector sees, e.g. 'Second call'.")
+    title = text_node("Title", "What the collector sees, e.g. 'Second call'.",
+                      validator=parsing.column_text(StrategyAction.title))
     message = text_node("SMS / email text", "Sent by the daily job for SMS and email steps. Placeholders: "
                         + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
                         widget=deform.widget.TextAreaWidget(rows=3))

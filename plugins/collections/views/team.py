@@ -16,7 +16,7 @@ from core.web import parsing
 from plugins.collections.models import OPEN_STATUSES, STAGES, Case, CollectorQueue, Target
 from plugins.collections.services import assignment, config, targets
 from plugins.collections.services.targets import parse_month
-from plugins.collections.views.common import FORM_PAGE, TEMPLATES, money_node, run_action, text_node
+from plugins.collections.views.common import FORM_PAGE, TEMPLATES, money_node, month_rule, run_action, text_node
 
 COLLECTOR_ROLES = ("collector", "collections_supervisor")
 
@@ -120,7 +120,7 @@ def collector_release(request):
 # -- targets ---------------------------------------------------------------------------------------------
 
 class TargetSchema(CSRFSchema):
-    month = text_node("Month", "Like 2026-03.", missing=colander.required)
+    month = text_node("Month", "Like 2026-03.", missing=colander.required, validator=month_rule)
     amount = money_node("Team target", "Amount the team should recover in the month.", missing=colander.required)
     note = text_node("Note")
 
