@@ -53,7 +53,7 @@ def test_a_date_out_of_range_is_a_field_error(mutuo_db, data, make_user, testapp
 
 
 @pytest.mark.parametrize("field, value", [("phone", "5" * 51), ("id_number", "X" * 65), ("region", "R" * 101),
-                                          ("name", "Ana\x00Ruiz")])
+                                          ("name", "Ana\x1bRuiz")])
 def test_customer_text_beyond_its_column_is_a_field_error(mutuo_db, make_user, testapp, field, value):
     app = manager(make_user, testapp)
     form = app.get("/lending/customers/new").forms["deform"]
