@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 import colander
 from sqlalchemy import BigInteger, Integer, SmallInteger
@@ -53,6 +53,9 @@ _ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 class InputError(UserError):
     """A value the user typed that cannot be read; the message says how to write it."""
+
+
+_WIDE = Context(prec=60)  # quantizing 10^30 in the default context (28 digits) would raise, not refuse
 
 
 # -- locale ---------------------------------------------------------------------
@@ -157,7 +160,6 @@ def check_decimal(value: Decimal, field: str | None = None, *, places: int = MON
     return value.quantize(quantum, context=_WIDE)
 
 
-_WIDE = __import__("decimal").Context(prec=60)
 
 
 def parse_money(text, field: str | None = None, *, locale: str = DEFAULT_LOCALE) -> Decimal:
