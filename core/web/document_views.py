@@ -27,7 +27,7 @@ from core.security import restricted_query
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
-from core.web.parsing import parse_id, safe_path
+from core.web.parsing import int_bound, parse_id, safe_path
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _http_error(exc: docs.DocumentError):
 
 def _document_or_404(request, ident) -> Document:
     try:
-        document = request.dbsession.get(Document, parse_id(ident))
+        document = request.dbsession.get(Document, parse_id(ident, maximum=int_bound(Document.id)))
     except (TypeError, ValueError):  # InputError included: no such number, no such document
         document = None
     if document is None:

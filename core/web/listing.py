@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from pyramid.response import Response
 from sqlalchemy import func, select
 
-from core.web.parsing import (FILTER_MAX_TEXT, INT64_MAX, InputError, parse_date, parse_id, parse_int,
+from core.web.parsing import (FILTER_MAX_TEXT, INT32_MAX, INT64_MAX, InputError, parse_date, parse_id, parse_int,
                               parse_text)
 
 PAGE_SIZES = (25, 50, 100)
@@ -53,7 +53,7 @@ class Filter:
         if self.kind == "date":
             return parse_date(text, self.key).isoformat()
         if self.kind == "id":
-            return parse_id(text, self.key)
+            return parse_id(text, self.key, maximum=INT32_MAX)  # ids here are Integer columns
         return text
 
 

@@ -139,7 +139,7 @@ def _status_filter(stmt, value):
 
 def _visible_case(request) -> Case:
     """The case with its loan, installments, customer and collector in two queries, or 404 (record rules)."""
-    ident = parsing.id_or_404(request.matchdict["id"])
+    ident = parsing.id_or_404(request.matchdict["id"], parsing.int_bound(Case.id))
     case = request.dbsession.scalars(
         restricted_query(request, Case, Case.id == ident)
         .options(joinedload(Case.loan).selectinload(Loan.installments), joinedload(Case.customer),

@@ -47,7 +47,7 @@ def _appstruct(action: StrategyAction) -> dict:
 
 
 def _get(request) -> StrategyAction:
-    action = request.dbsession.get(StrategyAction, parsing.id_or_404(request.matchdict["id"]))
+    action = request.dbsession.get(StrategyAction, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(StrategyAction.id)))
     if action is None:
         raise HTTPNotFound()
     return action

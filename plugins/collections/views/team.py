@@ -75,7 +75,7 @@ class QueuesSchema(CSRFSchema):
 
 
 def _user(request) -> User:
-    user = request.dbsession.get(User, parsing.id_or_404(request.matchdict["id"]))
+    user = request.dbsession.get(User, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(User.id)))
     if user is None:
         raise HTTPNotFound()
     return user
@@ -162,7 +162,7 @@ def target_set(request):
 
 
 def _target(request) -> Target:
-    target = request.dbsession.get(Target, parsing.id_or_404(request.matchdict["id"]))
+    target = request.dbsession.get(Target, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(Target.id)))
     if target is None:
         raise HTTPNotFound()
     return target

@@ -83,7 +83,7 @@ def _page(request, stmt, order, to_json) -> dict:
 def _int_param(request, name):
     """An id filter: ASCII digits within a BigInteger, else None (matches nothing)."""
     try:
-        return parsing.parse_id(request.params.get(name, ""), name)
+        return parsing.parse_id(request.params.get(name, ""), name, maximum=parsing.INT32_MAX)  # Integer ids
     except parsing.InputError:
         return None
 

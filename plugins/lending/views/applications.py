@@ -34,7 +34,7 @@ def _version_widget(node, kw):
 
 
 class ApplicationSchema(CSRFSchema):
-    customer_id = colander.SchemaNode(parsing.Id(), title="Borrower (customer number)")
+    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Borrower (customer number)")
     product_version_id = colander.SchemaNode(colander.String(), title="Product", widget=_version_widget)
     amount = money_node("Amount")
     term_months = colander.SchemaNode(parsing.WholeNumber(1, 1200), title="Term (months)")
@@ -49,7 +49,7 @@ class ApplicationSchema(CSRFSchema):
 
 
 class InvestSchema(CSRFSchema):
-    investor_id = colander.SchemaNode(parsing.Id(), title="Investor (customer number)")
+    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Investor (customer number)")
     amount = money_node("Amount")
 
 

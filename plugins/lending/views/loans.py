@@ -40,7 +40,7 @@ class RepaymentSchema(CSRFSchema):
 
 
 class NewRepaymentSchema(RepaymentSchema):
-    loan_id = colander.SchemaNode(parsing.Id(), title="Loan number", insert_before="amount")
+    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title="Loan number", insert_before="amount")
 
 
 @view_config(route_name="lending.loans", renderer=TEMPLATES + "list.pt", permission="lending.loan.view")

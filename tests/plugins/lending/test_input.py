@@ -86,13 +86,13 @@ def test_odd_repayment_filters_answer_with_the_list(data, make_user, testapp, qu
     assert "found" in res.text
 
 
-@pytest.mark.parametrize("path", [f"/lending/loans/{10**20}", "/lending/loans/%C2%B2", "/lending/customers/%00",
+@pytest.mark.parametrize("path", [f"/lending/loans/{10**20}", f"/lending/loans/{2**31}", "/lending/loans/%C2%B2", "/lending/customers/%00",
                                   f"/lending/api/loans/{10**20}"])
 def test_odd_ids_in_urls_are_not_found(make_user, testapp, path):
     manager(make_user, testapp).get(path, status=404)
 
 
-@pytest.mark.parametrize("query", [f"page={10**20}", "page=10%C2%B2%E2%81%B0", "per_page=-1", "page=1e3",
+@pytest.mark.parametrize("query", [f"page={10**20}", "page=10%C2%B2%E2%81%B0", "per_page=-1", "page=1e3", f"customer_id={2**31}",
                                    "customer_id=%C2%B2", "region=a%00b"])
 def test_api_answers_odd_query_parameters_with_json(data, make_user, testapp, query):
     res = manager(make_user, testapp).get("/lending/api/loans?" + query, headers={"Accept": "application/json"},
