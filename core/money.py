@@ -21,20 +21,15 @@ def money(value, rounding: str = ROUNDING) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=rounding)
 
 
-def parse_money(text: str) -> Decimal:
-    """A user's amount ("1,234.50") as Decimal; ValueError with a clear message."""
-    from decimal import InvalidOperation
+def parse_money(text: str, locale: str = "en") -> Decimal:
+    """A user's amount ("1,234.50") as Decimal; ValueError with a clear message.
 
-    cleaned = str(text).replace(",", "").replace(" ", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"'{text}' is not an amount; write it like 1234.50") from None
-    if not value.is_finite():
-        raise ValueError(f"'{text}' is not an amount; write it like 1234.50")
-    if value != value.quantize(CENT):
-        raise ValueError("Amounts have at most two decimal places.")
-    return value.quantize(CENT)
+    The rules (locale-aware, ASCII digits, no exponent, two places, Numeric(18, 2))
+    live in core.web.parsing, the one parsing layer; this name stays for services.
+    """
+    from core.web.parsing import parse_money as parse
+
+    return parse(text, locale=locale)
 
 
 def split_pro_rata(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

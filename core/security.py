@@ -269,9 +269,14 @@ def restricted_query(request, model, *criteria):
 
 def get_visible_or_404(request, model, ident):
     """One record the user may see, or 404 (a record outside a rule does not exist for them)."""
+    from core.web.parsing import parse_id, int_bound
+
     pk = model.__mapper__.primary_key[0]
     try:
-        ident = pk.type.python_type(ident)
+        if pk.type.python_type is int:  # ASCII digits within the column's type, never an overflow
+            ident = parse_id(ident if isinstance(ident, (str, int)) else None, maximum=int_bound(pk))
+        else:
+            ident = pk.type.python_type(ident)
     except (TypeError, ValueError):
         raise HTTPNotFound() from None
     obj = request.dbsession.scalars(restricted_query(request, model, pk == ident)).first()

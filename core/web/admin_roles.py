@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core import accounts
 from core.models.user import Role, RolePermission
 from core.security import ADMIN_ROLE, get_visible_or_404, restricted_query, security_registry
+from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Listing, render_listing
 from core.web.record import record_panels
@@ -19,8 +20,9 @@ from core.web.shell import flash
 class RoleSchema(CSRFSchema):
     name = colander.SchemaNode(colander.String(), validator=colander.Regex(r"^[a-z][a-z0-9_]{0,63}$",
                                "Use lowercase letters, digits and underscores, starting with a letter."))
-    title = colander.SchemaNode(colander.String(), validator=colander.Length(1, 200))
-    description = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.TextAreaWidget(rows=3))
+    title = colander.SchemaNode(colander.String(), validator=parsing.column_text(Role.title, extra=colander.Length(1)))
+    description = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.TextAreaWidget(rows=3),
+                                      validator=parsing.column_text(Role.description, multiline=True))
 
 
 def grouped_permissions(request):
@@ -53,14 +55,20 @@ def roles(request):
 def role_page(request):
     role = get_visible_or_404(request, Role, request.matchdict["id"])
     editable = request.has_permission("core.role.manage") and role.name != ADMIN_ROLE
+    error = None
     if request.method == "POST" and editable and "save_permissions" in request.POST:
-        accounts.set_role_permissions(request.dbsession, role, request.POST.getall("permission"),
-                                      security_registry(request).permissions)
-        flash(request, f"Permissions of {role.name} saved.")
-        return HTTPFound(_role_url(request, role))
+        wanted = request.POST.getall("permission")
+        try:
+            accounts.set_role_permissions(request.dbsession, role, wanted, security_registry(request).permissions)
+        except accounts.AccountError as exc:  # a name no enabled plugin declares: say so, save nothing
+            request.response.status = 400
+            error = f"{parsing.printable(str(exc), 300)} Tick permissions from the list below."
+        else:
+            flash(request, f"Permissions of {role.name} saved.")
+            return HTTPFound(_role_url(request, role))
     held = set(security_registry(request).permissions) if role.name == ADMIN_ROLE else role.permissions
     return {"title": role.name, "role": role, "groups": grouped_permissions(request), "held": held,
-            "editable": editable, "panels": record_panels(request, role)}
+            "editable": editable, "panels": record_panels(request, role), "error": error}
 
 
 @view_config(route_name="admin.role_new", renderer="core:web/templates/form_page.pt", permission="core.role.manage")

@@ -14,6 +14,7 @@ from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from core.web import parsing
 
 
 @colander.deferred
@@ -23,10 +24,12 @@ def _role_choices(node, kw):
 
 
 class UserSchema(CSRFSchema):
-    username = colander.SchemaNode(colander.String(), validator=colander.Length(1, 64))
-    full_name = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))
-    email = colander.SchemaNode(colander.String(), missing="", validator=colander.Any(colander.Email(), colander.OneOf([""])))
-    region = colander.SchemaNode(colander.String(), missing="", description="Used to match work to people (e.g. collections).")
+    username = colander.SchemaNode(colander.String(), validator=parsing.column_text(User.username, extra=colander.Length(1)))
+    full_name = colander.SchemaNode(colander.String(), missing="", validator=parsing.column_text(User.full_name))
+    email = colander.SchemaNode(colander.String(), missing="", validator=colander.All(parsing.column_text(User.email),
+                                                                           colander.Any(colander.Email(), colander.OneOf([""]))))
+    region = colander.SchemaNode(colander.String(), missing="", description="Used to match work to people (e.g. collections).",
+                                 validator=parsing.column_text(User.region))
     roles = colander.SchemaNode(colander.Set(), widget=_role_choices, missing=())
 
 

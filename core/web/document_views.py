@@ -27,6 +27,7 @@ from core.security import restricted_query
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from core.web.parsing import int_bound, parse_id, safe_path
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ def _http_error(exc: docs.DocumentError):
 
 def _document_or_404(request, ident) -> Document:
     try:
-        document = request.dbsession.get(Document, int(ident))
-    except (TypeError, ValueError):
+        document = request.dbsession.get(Document, parse_id(ident, maximum=int_bound(Document.id)))
+    except (TypeError, ValueError):  # InputError included: no such number, no such document
         document = None
     if document is None:
         raise HTTPNotFound()
@@ -51,10 +52,7 @@ def _document_or_404(request, ident) -> Document:
 
 def _safe_next(request) -> str | None:
     """Only a path on this site: never an open redirect."""
-    target = (request.POST.get("next") or "").strip()
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return safe_path((request.POST.get("next") or "").strip(), None)
 
 
 def _record_label(types, entity_type: str, entity_id: str) -> str:

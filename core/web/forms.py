@@ -14,6 +14,7 @@ import deform
 from pyramid.httpexceptions import HTTPFound
 
 from core.errors import ConflictError, UserError
+from core.web.parsing import harden_schema, safe_path
 
 
 FormError = UserError  # services raise it; forms show it on the field
@@ -41,7 +42,8 @@ class CSRFSchema(colander.MappingSchema):
 
 
 def make_form(request, schema: colander.Schema, buttons=("save",), **kw) -> deform.Form:
-    schema = schema.bind(request=request, **kw.pop("bind", {}))
+    """A bound deform form; every text field gets the input rules of ``core.web.parsing``."""
+    schema = harden_schema(schema.bind(request=request, **kw.pop("bind", {})))
     return deform.Form(schema, buttons=buttons, **kw)
 
 
@@ -122,7 +124,4 @@ def run_action(request, action, success, back: str):
 
 def safe_next(request, default: str) -> str:
     """The ``next`` parameter when it is a path on this site, else ``default`` (no open redirects)."""
-    target = request.params.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_path(request.params.get("next") or "", default)

@@ -14,6 +14,9 @@ from urllib.parse import urlencode
 from pyramid.response import Response
 from sqlalchemy import func, select
 
+from core.web.parsing import (FILTER_MAX_TEXT, INT32_MAX, INT64_MAX, InputError, parse_date, parse_id, parse_int,
+                              parse_text)
+
 PAGE_SIZES = (25, 50, 100)
 
 
@@ -38,7 +41,20 @@ class Filter:
     title: str
     apply: Callable  # (stmt, value) -> stmt
     choices: tuple = ()  # ((value, label), ...) for a select; empty = text input
-    kind: str = "text"  # text | select | date
+    kind: str = "text"  # text | date (apply gets the ISO string) | id (apply gets an int)
+
+    def parse(self, raw: str):
+        """The filter's value from the query string, read by core.web.parsing; InputError when unreadable."""
+        text = parse_text(raw, self.key, max_length=FILTER_MAX_TEXT)
+        if not text:
+            return ""
+        if self.choices and text not in {str(c[0]) for c in self.choices}:
+            raise InputError(f"“{self.title}”: choose one of the listed values.", self.key)
+        if self.kind == "date":
+            return parse_date(text, self.key).isoformat()
+        if self.kind == "id":
+            return parse_id(text, self.key, maximum=INT32_MAX)  # ids here are Integer columns
+        return text
 
 
 @dataclass
@@ -56,12 +72,19 @@ class Listing:
     per_page: int = 25
     sort: str = ""
     values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)  # filter key -> why its value was ignored
 
     def filtered(self):
+        """The statement narrowed by every readable filter; an unreadable one is ignored and explained."""
         stmt = self.stmt
+        self.errors = {}
         for flt in self.filters:
-            value = (self.request.params.get(flt.key) or "").strip()
-            if value:
+            try:
+                value = flt.parse(self.request.params.get(flt.key) or "")
+            except InputError as exc:
+                self.errors[flt.key] = f"{flt.title}: {exc} This filter was ignored."
+                continue
+            if value != "":
                 self.values[flt.key] = value
                 stmt = flt.apply(stmt, value)
         return stmt
@@ -79,16 +102,9 @@ class Listing:
         stmt = self.ordered(self.filtered())
         session = self.request.dbsession
         self.total = session.scalar(count_query(stmt))
-        try:
-            self.per_page = int(self.request.params.get("per_page", 25))
-        except ValueError:
-            self.per_page = 25
+        self.per_page = _whole(self.request.params.get("per_page"), 25)
         self.per_page = self.per_page if self.per_page in PAGE_SIZES else 25
-        try:
-            self.page = max(1, int(self.request.params.get("page", 1)))
-        except ValueError:
-            self.page = 1
-        self.page = min(self.page, self.pages)
+        self.page = min(max(1, _whole(self.request.params.get("page"), 1)), self.pages)
         result = session.execute(stmt.limit(self.per_page).offset((self.page - 1) * self.per_page))
         self.rows = list(result.scalars() if len(result.keys()) == 1 else result)
         return self
@@ -130,6 +146,14 @@ class Listing:
         response = Response(body=buf.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8")
         response.content_disposition = f'attachment; filename="{self.export_name}.csv"'
         return response
+
+
+def _whole(text, default: int) -> int:
+    """A page number or size from the query string; anything unreadable is the default."""
+    try:
+        return parse_int(text or "", minimum=1, maximum=INT64_MAX)
+    except InputError:
+        return default
 
 
 def count_query(stmt):

@@ -27,13 +27,44 @@ def security_headers_tween_factory(handler, registry):
     return tween
 
 
+def refuse_nul_in_forms(view, info):
+    """A view deriver: a posted form holding a NUL byte is refused (400, nothing written), whatever view reads it.
+
+    Workflow buttons read free text (a reason, a note) straight from ``request.POST``;
+    PostgreSQL cannot store NUL in text, so such a value was a 500 there. Typed
+    fields are checked by core.web.parsing; this is the net under the rest.
+    """
+    from pyramid.httpexceptions import HTTPBadRequest
+
+    def wrapper(context, request):
+        if (getattr(request, "exception", None) is None and request.method in ("POST", "PUT", "PATCH")
+                and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and any(isinstance(v, str) and "\x00" in v for v in request.POST.values())):
+            raise HTTPBadRequest(detail="A field holds a NUL character; remove it and send the form again.")
+        return view(context, request)
+    return wrapper
+
+
 def wants_json(request) -> bool:
     accept = request.headers.get("Accept", "")
     return ("/api/" in request.path or request.path.startswith("/api") or "application/json" in accept
             or request.headers.get("Authorization", "").lower().startswith("bearer "))
 
 
+MAX_FLASHES = 5  # the session lives in a cookie (4 KB): unread messages must not grow it without end
+MAX_FLASH_LENGTH = 400
+
+
 def flash(request, message: str, kind: str = "success") -> None:
+    """Queue a message for the next page; only the newest few unread ones are kept, each cut short."""
+    message = str(message)
+    if len(message) > MAX_FLASH_LENGTH:
+        message = message[:MAX_FLASH_LENGTH - 1] + "…"
+    queue = request.session.peek_flash()
+    if len(queue) >= MAX_FLASHES:
+        kept = request.session.pop_flash()[-(MAX_FLASHES - 1):]
+        for item in kept:
+            request.session.flash(item, allow_duplicate=True)
     request.session.flash((kind, message))
 
 
@@ -132,6 +163,7 @@ def http_error(exc, request):
 def includeme(config):
     config.add_tween("core.web.shell.security_headers_tween_factory")
     config.include("core.web.hosts")  # allowed hosts and request.request_id
+    config.add_view_deriver(refuse_nul_in_forms)
     config.add_static_view("static/deform", "deform:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
     config.add_static_view("static/core", "core:web/static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
     config.add_request_method(lambda r: flashes(r), "flashes")

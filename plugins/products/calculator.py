@@ -12,6 +12,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.errors import UserError
+from core.web import parsing
 from plugins.products import services
 from plugins.products.schedule import METHOD_TITLES, add_months
 
@@ -19,13 +20,13 @@ HUNDRED = Decimal(100)
 
 
 class CalculatorSchema(colander.MappingSchema):
-    amount = colander.SchemaNode(colander.Decimal(), title="Amount")
-    term_months = colander.SchemaNode(colander.Integer(), title="Term (months)")
-    rate = colander.SchemaNode(colander.Decimal(), title="Rate (% a year)")
+    amount = colander.SchemaNode(parsing.Money(), title="Amount")
+    term_months = colander.SchemaNode(parsing.WholeNumber(), title="Term (months)")
+    rate = colander.SchemaNode(parsing.Percent(), title="Rate (% a year)")
     method = colander.SchemaNode(colander.String(), title="Repayment method",
                                  validator=colander.OneOf(list(METHOD_TITLES)))
-    first_due_date = colander.SchemaNode(colander.Date(), title="First due date")
-    fee_rate = colander.SchemaNode(colander.Decimal(), title="Origination fee (%)", missing=Decimal(0))
+    first_due_date = colander.SchemaNode(parsing.BoundedDate(), title="First due date")
+    fee_rate = colander.SchemaNode(parsing.Percent(), title="Origination fee (%)", missing=Decimal(0))
 
 
 def default_values(today: date) -> dict:
@@ -43,7 +44,7 @@ def calculator(request):
     if not submitted:
         return result
     try:
-        schema = CalculatorSchema()
+        schema = CalculatorSchema().bind(request=request)
         data = schema.deserialize({node.name: values.get(node.name, "") for node in schema.children})
         quote = services.quote(data["amount"], data["term_months"], data["rate"] / HUNDRED, data["method"],
                                data["first_due_date"], data["fee_rate"] / HUNDRED)

@@ -7,8 +7,9 @@ from itertools import permutations
 import colander
 import deform
 
+from core.web import parsing
 from core.web.forms import CSRFSchema
-from plugins.products.models import ALLOCATION_PARTS, DAY_COUNTS, TERM_FIELDS
+from plugins.products.models import ALLOCATION_PARTS, DAY_COUNTS, TERM_FIELDS, LoanProduct
 from plugins.products.schedule import METHOD_TITLES
 
 # People think in percent; the services and the database keep fractions.
@@ -27,20 +28,22 @@ NEW_PRODUCT = {
 
 
 def _money(title, description=""):
-    return colander.SchemaNode(colander.Decimal(), title=title, description=description)
+    return colander.SchemaNode(parsing.Money(), title=title, description=description)
 
 
 def _percent(title, description=""):
-    return colander.SchemaNode(colander.Decimal(), title=title, description=description)
+    # Numeric(9, 6) fractions: a percentage keeps at most four decimals.
+    return colander.SchemaNode(parsing.Percent(), title=title, description=description)
 
 
 def _whole(title, description=""):
-    return colander.SchemaNode(colander.Integer(), title=title, description=description)
+    return colander.SchemaNode(parsing.WholeNumber(), title=title, description=description)
 
 
 class ProductSchema(CSRFSchema):
-    code = colander.SchemaNode(colander.String(), title="Code", description="Short and unique, like CASH-12.")
-    name = colander.SchemaNode(colander.String(), title="Name")
+    code = colander.SchemaNode(colander.String(), title="Code", description="Short and unique, like CASH-12.",
+                               validator=parsing.column_text(LoanProduct.code))
+    name = colander.SchemaNode(colander.String(), title="Name", validator=parsing.column_text(LoanProduct.name))
     description = colander.SchemaNode(colander.String(), title="Description", missing="",
                                       widget=deform.widget.TextAreaWidget(rows=3))
     repayment_method = colander.SchemaNode(

@@ -16,6 +16,7 @@ from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from core.web import parsing
 from plugins.collections import services
 from plugins.collections.models import (
     CASE_STATUSES, CHANNELS, OPEN_STATUSES, OUTCOMES, STAGES, ActionItem, Assignment, Case, Contact, Promise,
@@ -122,7 +123,7 @@ def cases(request):
         Filter("region", "Region", lambda s, v: s.where(Case.region == v)),
         Filter("q", "Customer or loan #", lambda s, v: s.where(or_(
             Case.customer_id.in_(select(Customer.id).where(Customer.name.ilike(f"%{v}%"))),
-            Case.loan_id == (int(v) if v.isdigit() else -1)))),
+            Case.loan_id == (int(v) if v.isascii() and v.isdigit() and len(v) < 19 else -1)))),
     ], default_sort="-id", export_name="collection-cases")
     intro = "Collector '-' lists the cases waiting for assignment."
     return render_listing(listing, title="Collection cases", intro=intro)
@@ -138,10 +139,7 @@ def _status_filter(stmt, value):
 
 def _visible_case(request) -> Case:
     """The case with its loan, installments, customer and collector in two queries, or 404 (record rules)."""
-    try:
-        ident = int(request.matchdict["id"])
-    except ValueError:
-        raise HTTPNotFound() from None
+    ident = parsing.id_or_404(request.matchdict["id"], parsing.int_bound(Case.id))
     case = request.dbsession.scalars(
         restricted_query(request, Case, Case.id == ident)
         .options(joinedload(Case.loan).selectinload(Loan.installments), joinedload(Case.customer),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import colander
 import deform
 
+from core.web import parsing
 from core.web.forms import run_action, safe_next  # noqa: F401  (core's, re-exported for the views)
 
 TEMPLATES = "plugins.collections:templates/"
@@ -20,11 +21,23 @@ def text_node(title: str, description: str = "", missing="", widget=None, **kw):
 
 
 def date_node(title: str, description: str = "", missing=""):
-    return text_node(title, description, missing, deform.widget.TextInputWidget(attributes={"type": "date"}))
+    """An ISO date within core's window (core.web.parsing.BoundedDate); blank -> ``missing``."""
+    return colander.SchemaNode(parsing.BoundedDate(), title=title, description=description, missing=missing,
+                               widget=deform.widget.TextInputWidget(attributes={"type": "date"}))
 
 
 def money_node(title: str, description: str = "", missing=""):
-    return text_node(title, description, missing, deform.widget.TextInputWidget(attributes={"inputmode": "decimal"}))
+    """An amount in the user's locale (core.web.parsing.Money); blank -> ``missing``."""
+    return colander.SchemaNode(parsing.Money(), title=title, description=description, missing=missing,
+                               widget=deform.widget.TextInputWidget(attributes={"inputmode": "decimal"}))
+
+
+def month_rule(node, value):
+    """A colander validator: a month like 2026-03 within core's date window."""
+    try:
+        parsing.parse_month(value)
+    except parsing.InputError as exc:
+        raise colander.Invalid(node, str(exc)) from None
 
 
 def label(value) -> str:

@@ -9,25 +9,33 @@ from pyramid.view import view_config
 from core.web.forms import CSRFSchema, make_form, process
 from core.web.record import record_panels
 from core.web.shell import flash
+from core.web import parsing
 from plugins.collections.models import ACTION_KINDS, STAGES, StrategyAction
 from plugins.collections.services import strategies
 from plugins.collections.services.messages import PLACEHOLDERS
 from plugins.collections.views.common import TEMPLATES, label, run_action, select_widget, text_node
 
 
+def whole_node(title: str, description: str = "", missing=""):
+    """A day count or position: ASCII digits within an Integer column (the service checks its own limits)."""
+    return colander.SchemaNode(parsing.WholeNumber(-parsing.INT32_MAX, parsing.INT32_MAX), title=title,
+                               description=description, missing=missing)
+
+
 class ActionSchema(CSRFSchema):
     stage = colander.SchemaNode(colander.String(), title="Stage", widget=select_widget([(s, s) for s in STAGES]))
-    day_offset = text_node("Day past due", "D+n: the day past due this step is due (1 = the first day late).",
-                           missing=colander.required)
+    day_offset = whole_node("Day past due", "D+n: the day past due this step is due (1 = the first day late).",
+                            missing=colander.required)
     channel = colander.SchemaNode(colander.String(), title="Channel",
                                   widget=select_widget([(k, label(k)) for k in ACTION_KINDS]))
-    repeat_every = text_node("Repeat every (days)", "Blank: once. A number: again every so many days while the "
+    repeat_every = whole_node("Repeat every (days)", "Blank: once. A number: again every so many days while the "
                              "case stays in the stage.")
-    title = text_node("Title", "What the collector sees, e.g. 'Second call'.")
+    title = text_node("Title", "What the collector sees, e.g. 'Second call'.",
+                      validator=parsing.column_text(StrategyAction.title))
     message = text_node("SMS / email text", "Sent by the daily job for SMS and email steps. Placeholders: "
                         + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
                         widget=deform.widget.TextAreaWidget(rows=3))
-    position = text_node("Position", "Order within the stage; blank: last.")
+    position = whole_node("Position", "Order within the stage; blank: last.")
     active = colander.SchemaNode(colander.Boolean(), title="Active", missing=False, default=True,
                                  widget=deform.widget.CheckboxWidget())
 
@@ -39,7 +47,7 @@ def _appstruct(action: StrategyAction) -> dict:
 
 
 def _get(request) -> StrategyAction:
-    action = request.dbsession.get(StrategyAction, int(request.matchdict["id"]))
+    action = request.dbsession.get(StrategyAction, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(StrategyAction.id)))
     if action is None:
         raise HTTPNotFound()
     return action

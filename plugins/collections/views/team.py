@@ -12,10 +12,11 @@ from core.web.charts import bar_chart
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.shell import flash
+from core.web import parsing
 from plugins.collections.models import OPEN_STATUSES, STAGES, Case, CollectorQueue, Target
 from plugins.collections.services import assignment, config, targets
 from plugins.collections.services.targets import parse_month
-from plugins.collections.views.common import FORM_PAGE, TEMPLATES, money_node, run_action, text_node
+from plugins.collections.views.common import FORM_PAGE, TEMPLATES, money_node, month_rule, run_action, text_node
 
 COLLECTOR_ROLES = ("collector", "collections_supervisor")
 
@@ -74,7 +75,7 @@ class QueuesSchema(CSRFSchema):
 
 
 def _user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["id"]))
+    user = request.dbsession.get(User, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(User.id)))
     if user is None:
         raise HTTPNotFound()
     return user
@@ -119,7 +120,7 @@ def collector_release(request):
 # -- targets ---------------------------------------------------------------------------------------------
 
 class TargetSchema(CSRFSchema):
-    month = text_node("Month", "Like 2026-03.", missing=colander.required)
+    month = text_node("Month", "Like 2026-03.", missing=colander.required, validator=month_rule)
     amount = money_node("Team target", "Amount the team should recover in the month.", missing=colander.required)
     note = text_node("Note")
 
@@ -161,7 +162,7 @@ def target_set(request):
 
 
 def _target(request) -> Target:
-    target = request.dbsession.get(Target, int(request.matchdict["id"]))
+    target = request.dbsession.get(Target, parsing.id_or_404(request.matchdict["id"], parsing.int_bound(Target.id)))
     if target is None:
         raise HTTPNotFound()
     return target

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
+from core.web import parsing
 from core.web.forms import error_json
 from plugins.lending.models import CashEntry, Loan, Repayment
 from core import context
@@ -72,19 +73,31 @@ def repayment_json(repayment: Repayment) -> dict:
 
 def _page(request, stmt, order, to_json) -> dict:
     try:
-        page = max(1, int(request.params.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.params.get("per_page", 50))))
-    except ValueError:
+        page = parsing.parse_int(request.params.get("page") or "1", "page", minimum=1, maximum=parsing.INT32_MAX)
+        per_page = parsing.parse_int(request.params.get("per_page") or "50", "per_page", minimum=1,
+                                     maximum=MAX_PER_PAGE)
+    except parsing.InputError as exc:
         request.response.status = 400
-        return {"error": "page and per_page are whole numbers", "field": "page"}
+        return {"error": str(exc), "field": exc.field}
     total = request.dbsession.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = request.dbsession.scalars(stmt.order_by(order).limit(per_page).offset((page - 1) * per_page)).all()
     return {"total": total, "page": page, "per_page": per_page, "items": [to_json(r) for r in rows]}
 
 
 def _int_param(request, name):
-    value = request.params.get(name, "")
-    return int(value) if value.isdigit() else None
+    """An id filter: ASCII digits within a BigInteger, else None (matches nothing)."""
+    try:
+        return parsing.parse_id(request.params.get(name, ""), name, maximum=parsing.INT32_MAX)  # Integer ids
+    except parsing.InputError:
+        return None
+
+
+def _text_param(request, name, column):
+    """A text filter within its column's length, without control characters; else None (matches nothing)."""
+    try:
+        return parsing.parse_text(request.params.get(name, ""), name, max_length=parsing.column_length(column))
+    except parsing.InputError:
+        return None
 
 
 @view_config(route_name="lending.api_loans", renderer="json", permission="lending.loan.view", request_method="GET")
@@ -92,7 +105,7 @@ def api_loans(request):
     stmt = restricted_query(request, Loan)
     for name in ("status", "bucket", "region", "industry"):
         if request.params.get(name):
-            stmt = stmt.where(getattr(Loan, name) == request.params[name])
+            stmt = stmt.where(getattr(Loan, name) == _text_param(request, name, getattr(Loan, name)))
     if request.params.get("customer_id"):
         stmt = stmt.where(Loan.customer_id == (_int_param(request, "customer_id") or -1))
     return _page(request, stmt, Loan.id, loan_json)
@@ -128,8 +141,11 @@ def api_post_repayment(request):
     point = Savepoint(request)
     try:
         paid_on = parse_date(body.get("paid_on"), "paid_on", context.today(request.dbsession))
-        repayment = service.post_repayment(request.dbsession, loan, parse_amount(str(body.get("amount", ""))),
-                                           paid_on, str(body.get("reference") or ""))
+        amount = body.get("amount", "")
+        repayment = service.post_repayment(
+            request.dbsession, loan, parse_amount(str(amount) if isinstance(amount, (int, float)) else amount),
+            paid_on, parsing.parse_text(body.get("reference") or "", "reference",
+                                        max_length=parsing.column_length(Repayment.reference)))
     except service.DuplicateReference as exc:
         point.rollback()
         return {**error_json(request, exc), "repayment_id": exc.earlier.id if exc.earlier is not None else None}
@@ -148,7 +164,7 @@ def api_repayments(request):
     if request.params.get("loan_id"):
         stmt = stmt.where(Repayment.loan_id == (_int_param(request, "loan_id") or -1))
     if request.params.get("reference"):
-        stmt = stmt.where(Repayment.reference == request.params["reference"])
+        stmt = stmt.where(Repayment.reference == _text_param(request, "reference", Repayment.reference))
     return _page(request, stmt, Repayment.id, repayment_json)
 
 

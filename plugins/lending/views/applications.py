@@ -15,6 +15,7 @@ from core.web.shell import flash
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
 from plugins.lending.services import applications as service, loans
 from core.web.forms import run_action
+from core.web import parsing
 from plugins.lending.views.common import TEMPLATES, money_node, parse_amount, parse_date, percent_to_rate
 from plugins.products import services as products
 from plugins.products.models import LoanProduct, ProductVersion
@@ -33,21 +34,22 @@ def _version_widget(node, kw):
 
 
 class ApplicationSchema(CSRFSchema):
-    customer_id = colander.SchemaNode(colander.Integer(), title="Borrower (customer number)")
+    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Borrower (customer number)")
     product_version_id = colander.SchemaNode(colander.String(), title="Product", widget=_version_widget)
     amount = money_node("Amount")
-    term_months = colander.SchemaNode(colander.String(), title="Term (months)")
+    term_months = colander.SchemaNode(parsing.WholeNumber(1, 1200), title="Term (months)")
     annual_rate = colander.SchemaNode(colander.String(), title="Annual rate (%)", missing="",
                                       description="Blank: the product's default rate.")
     purpose = colander.SchemaNode(colander.String(), title="Purpose", missing="",
                                   widget=deform.widget.TextAreaWidget(rows=2))
-    region = colander.SchemaNode(colander.String(), title="Region", missing="", description="Blank: the borrower's.")
+    region = colander.SchemaNode(colander.String(), title="Region", missing="", description="Blank: the borrower's.",
+                                 validator=parsing.column_text(Application.region))
     industry = colander.SchemaNode(colander.String(), title="Industry", missing="",
-                                   description="Blank: the borrower's.")
+                                   description="Blank: the borrower's.", validator=parsing.column_text(Application.industry))
 
 
 class InvestSchema(CSRFSchema):
-    investor_id = colander.SchemaNode(colander.Integer(), title="Investor (customer number)")
+    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Investor (customer number)")
     amount = money_node("Amount")
 
 
@@ -111,8 +113,11 @@ def application_new(request):
         return application_url(request, application)
 
     start = {}
-    if request.params.get("customer_id", "").isdigit():
-        start["customer_id"] = int(request.params["customer_id"])
+    if request.params.get("customer_id"):
+        try:
+            start["customer_id"] = parsing.parse_id(request.params["customer_id"], "customer_id")
+        except parsing.InputError:
+            pass  # a prefill only: the form shows the field empty
     return page("New loan application", process(request, form, create, start))
 
 

@@ -18,6 +18,7 @@ from plugins.lending.models import (
 from plugins.lending.services import cash, customers as service
 from plugins.lending.services.loans import outstanding_principal
 from core.web.forms import run_action
+from core.web import parsing
 from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 
 
@@ -26,24 +27,31 @@ def customer_url(request, customer) -> str:
 
 
 class CustomerSchema(CSRFSchema):
-    name = colander.SchemaNode(colander.String(), title="Name", validator=colander.Length(1, 200))
+    name = colander.SchemaNode(colander.String(), title="Name",
+                               validator=parsing.column_text(Customer.name, extra=colander.Length(1)))
     role = colander.SchemaNode(colander.String(), title="Role", widget=deform.widget.SelectWidget(
         values=[(r, r) for r in CUSTOMER_ROLES]))
     kind = colander.SchemaNode(colander.String(), title="Person or company", widget=deform.widget.SelectWidget(
         values=[(k, k) for k in CUSTOMER_KINDS]))
     id_number = colander.SchemaNode(colander.String(), title="ID number",
-                                    description="National ID, passport or company registration number; unique.")
-    phone = colander.SchemaNode(colander.String(), title="Phone", missing="")
-    email = colander.SchemaNode(colander.String(), title="Email", missing="")
-    region = colander.SchemaNode(colander.String(), title="Region", missing="")
-    industry = colander.SchemaNode(colander.String(), title="Industry", missing="")
+                                    description="National ID, passport or company registration number; unique.",
+                                    validator=parsing.column_text(Customer.id_number))
+    phone = colander.SchemaNode(colander.String(), title="Phone", missing="",
+                                validator=parsing.column_text(Customer.phone))
+    email = colander.SchemaNode(colander.String(), title="Email", missing="",
+                                validator=parsing.column_text(Customer.email))
+    region = colander.SchemaNode(colander.String(), title="Region", missing="",
+                                 validator=parsing.column_text(Customer.region))
+    industry = colander.SchemaNode(colander.String(), title="Industry", missing="",
+                                   validator=parsing.column_text(Customer.industry))
 
 
 class CashSchema(CSRFSchema):
     amount = money_node("Amount")
     entry_date = date_node("Date", "Blank: today.", missing="")
-    reference = colander.SchemaNode(colander.String(), title="Bank reference", missing="")
-    memo = colander.SchemaNode(colander.String(), title="Memo", missing="")
+    reference = colander.SchemaNode(colander.String(), title="Bank reference", missing="",
+                                    validator=parsing.column_text(CashEntry.reference))
+    memo = colander.SchemaNode(colander.String(), title="Memo", missing="", validator=parsing.column_text(CashEntry.memo))
 
 
 @view_config(route_name="lending.customers", renderer=LIST_PAGE, permission="lending.customer.view")

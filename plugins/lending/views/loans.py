@@ -17,6 +17,7 @@ from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 from core.web.forms import run_action
+from core.web import parsing
 from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 from plugins.products.models import LoanProduct, ProductVersion
 
@@ -35,11 +36,12 @@ class RepaymentSchema(CSRFSchema):
     amount = money_node("Amount received")
     paid_on = date_node("Date received", "Blank: today.", missing="")
     reference = colander.SchemaNode(colander.String(), title="External reference",
-                                    description="The bank transfer id; a reference is posted only once.")
+                                    description="The bank transfer id; a reference is posted only once.",
+                                    validator=parsing.column_text(Repayment.reference))
 
 
 class NewRepaymentSchema(RepaymentSchema):
-    loan_id = colander.SchemaNode(colander.Integer(), title="Loan number", insert_before="amount")
+    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title="Loan number", insert_before="amount")
 
 
 @view_config(route_name="lending.loans", renderer=LIST_PAGE, permission="lending.loan.view")
@@ -167,7 +169,7 @@ def repayments(request):
         Column("service_fee", "Service fee", Repayment.service_fee, css="money"),
         Column("distributed", "To investors", Repayment.distributed, css="money"),
     ], filters=[
-        Filter("loan", "Loan #", lambda s, v: s.where(Repayment.loan_id == int(v)) if v.isdigit() else s.where(False)),
+        Filter("loan", "Loan #", lambda s, v: s.where(Repayment.loan_id == v), kind="id"),
         Filter("reference", "Reference", lambda s, v: s.where(Repayment.reference.ilike(f"%{v}%"))),
         Filter("from", "From", _safe(date_filter(lambda c, d: c >= d)), kind="date"),
         Filter("to", "To", _safe(date_filter(lambda c, d: c <= d)), kind="date"),

@@ -178,7 +178,7 @@ def test_create_form(logged_in, mutuo_db):
     ({"max_rate": "120"}, "max_rate", "The maximum rate is at most 100 %."),
     ({"code": "a b"}, "code", "A code has up to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."),
     ({"investment_increment": "0"}, "investment_increment", "The investment increment must be more than zero, like 1.00."),
-    ({"min_amount": "abc"}, "min_amount", "\"abc\" is not a number"),
+    ({"min_amount": "abc"}, "min_amount", "'abc' is not an amount; write it like 1,234.50."),
 ])
 def test_create_form_errors_are_on_the_field(logged_in, mutuo_db, values, field, message):
     app = logged_in(permissions=MANAGE)
@@ -228,12 +228,15 @@ def test_calculator_empty_form_has_defaults(logged_in):
 
 
 @pytest.mark.parametrize("query, field, message", [
-    ("amount=abc", "amount", "\"abc\" is not a number"),
+    ("amount=abc", "amount", "'abc' is not an amount; write it like 1,234.50."),
     ("amount=0", "amount", "The amount must be more than zero."),
     ("term_months=601", "term_months", "The term is from 1 to 600 months."),
     ("rate=150", "rate", "The rate is from 0 to 100 % a year."),
     ("method=balloon", "method", "\"balloon\" is not one of equal_installment, equal_principal, interest_first, bullet"),
-    ("first_due_date=31/01/2025", "first_due_date", "Invalid date"),
+    ("first_due_date=31/01/2025", "first_due_date", "'31/01/2025' is not a date; write it like 2026-03-31."),
+    ("first_due_date=9999-12-31", "first_due_date", "Use a date between 1900-01-01 and 2199-12-31."),
+    ("rate=NaN", "rate", "'NaN' is not a percentage; write it like 12.5."),
+    ("amount=1e30", "amount", "'1e30' is not an amount; write it like 1,234.50."),
     ("fee_rate=100", "fee_rate", "The origination fee is from 0 to less than 100 % of the amount."),
 ])
 def test_calculator_errors_are_on_the_field(logged_in, query, field, message):

@@ -1,9 +1,10 @@
-from pyramid.httpexceptions import HTTPFound
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 
 from core.security import get_visible_or_404, restricted_query
 from core.web.listing import Column, Listing, render_listing
 from core.web.record import record_panels
+from core.web import parsing
 from mutuo_sample.models import Note
 
 
@@ -20,7 +21,11 @@ def notes(request):
 
 @view_config(route_name="sample.notes", permission="sample.note.manage", request_method="POST")
 def create_note(request):
-    note = Note(title=request.POST.get("title", "").strip() or "Untitled", owner_id=request.user.id)
+    try:  # through core's parsing layer: no control characters, no longer than the column
+        title = parsing.parse_text(request.POST.get("title", ""), "title", max_length=parsing.column_length(Note.title))
+    except parsing.InputError as exc:
+        raise HTTPBadRequest(detail=str(exc)) from None
+    note = Note(title=title or "Untitled", owner_id=request.user.id)
     request.dbsession.add(note)
     request.dbsession.flush()
     request.registry["mutuo.pm"].hook.sample_note_created(note=note)
