@@ -10,7 +10,6 @@ from core.config import ConfigError
 from core.errors import ConflictError, UserError
 from plugins.collections.models import Contact, Promise, Target
 from plugins.collections.services import config, contacts, log_contact, targets
-from plugins.lending import services as lending
 
 from .test_contacts_promises import MADE, case  # noqa: F401  (fixture)
 

@@ -1,5 +1,4 @@
 """Issue 11, items 7 and 8 in lending: amounts by locale, no 500 on odd input, nothing half-written."""
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
