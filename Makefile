@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config/development.ini
 
-.PHONY: run test install clean bench scaffold-check
+.PHONY: run test install clean bench scaffold-check lint
 
 $(BIN)/mutuo: setup.cfg pyproject.toml tests/sample_plugin/setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
 
 scaffold-check: install
 	bash .ci/scaffold-check

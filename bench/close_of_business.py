@@ -33,7 +33,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -45,7 +45,7 @@ BUSINESS_DATE = date(2026, 6, 30)
 PRINCIPALS = [D(1000 * k) for k in range(1, 21)]
 REGIONS = ("North", "South", "East", "West", "Capital", "Coast")
 INDUSTRIES = ("Retail", "Agriculture", "Construction", "Transport", "Services")
-NOW = datetime(2026, 6, 30, 23, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
 
 
 def database_url(name: str = "cob") -> str:
@@ -225,8 +225,8 @@ def time_reference(engine, runs: int = 3) -> tuple[float, float, dict]:
 
 def time_job(engine, registry, settings, runs: int = 3) -> tuple[float, float, str]:
     from core.audit import Actor, set_actor
-    from core.db import get_session_factory
     from core.context import bind
+    from core.db import get_session_factory
     from plugins.lending.services import close_of_business
 
     factory = get_session_factory(engine)

@@ -31,7 +31,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -44,7 +44,7 @@ import close_of_business as cob  # noqa: E402  (the shared database builder)
 
 TODAY = date.today()
 BUSINESS_DATE = TODAY - timedelta(days=1)
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 REGIONS = ("North", "South", "East", "West", "Capital", "Coast")
 INDUSTRIES = ("Retail", "Agriculture", "Construction", "Transport", "Services")
 TARGET = 10_000

@@ -31,15 +31,15 @@ DISBURSED = date(2025, 1, 10)
 
 
 def setup(engine, registry, settings, version_id: int, loans: int, investors: int) -> list[int]:
-    from core.audit import Actor, set_actor
-    from core.db import get_session_factory
     import io
     import tempfile
 
+    from core import context
+    from core.audit import Actor, set_actor
+    from core.db import get_session_factory
     from core.documents import link_document, store_from_settings, upload
     from core.models.document import Document
     from plugins.lending import services
-    from core import context
 
     session = get_session_factory(engine)()
     set_actor(session, Actor(None, "bench setup"))
@@ -86,11 +86,11 @@ def setup(engine, registry, settings, version_id: int, loans: int, investors: in
 def post_all(engine, registry, settings, loan_ids: list[int], per_loan: int) -> list[float]:
     from sqlalchemy import select
 
+    from core import context
     from core.audit import Actor, set_actor
     from core.db import get_session_factory
     from plugins.lending import services
     from plugins.lending.models import Installment, Loan
-    from core import context
 
     factory = get_session_factory(engine)
     durations = []

@@ -223,7 +223,7 @@ def main(argv=None) -> None:
     bare_p95 = results[0][3]
     print(f"{args.threads} client threads × {args.seconds:.0f} s per page, waitress {args.threads} threads each")
     print(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/bare':>9}  verdict")
-    for name, rps, p50, p95, count in results:
+    for name, rps, p50, p95, _count in results:
         ratio = p95 / bare_p95 if bare_p95 else float("nan")
         ok = name.startswith("bare") or (ratio <= TARGET_RATIO and p95 < TARGET_MS)
         verdict = "" if name.startswith("bare") else ("meets" if ok else "MISSES") + \

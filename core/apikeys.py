@@ -13,7 +13,7 @@ written at most once a minute per key (or when the address changes).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -45,7 +45,7 @@ def expiry_from_date(day: date | None) -> datetime | None:
     """A key valid *through* ``day`` stops at the following midnight (UTC)."""
     if day is None:
         return None
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def create_api_key(session, user: User, name: str, registry, *, scope=None,

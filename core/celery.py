@@ -24,9 +24,20 @@ from celery import Celery, Task, signals
 from celery.beat import Scheduler
 from transaction.interfaces import NoTransaction
 
-from core.jobs import (HARD_LIMIT_GRACE, execute_job, is_retryable, job_platform, job_settings,
-                       job_timezone, effective_schedule, manual_slot, parse_schedule, request_env, slot_of,
-                       utcnow)
+from core.jobs import (
+    HARD_LIMIT_GRACE,
+    effective_schedule,
+    execute_job,
+    is_retryable,
+    job_platform,
+    job_settings,
+    job_timezone,
+    manual_slot,
+    parse_schedule,
+    request_env,
+    slot_of,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +90,7 @@ def _typed(name: str, value, option):
     if kind in ("int", "float"):
         return (int if kind == "int" else float)(value) if value.strip() else None
     if kind in ("list", "tuple"):
-        return [v for v in value.replace(",", " ").split()]
+        return list(value.replace(",", " ").split())
     if kind == "any" and value.strip().isdigit():  # e.g. worker_concurrency
         return int(value)
     if kind == "dict" or value.strip().startswith("{"):
@@ -203,7 +214,7 @@ class MutuoTask(Task):
                     return super().__call__(request, *args, **kwargs)
             except Exception as exc:
                 if is_retryable(exc) and self.request.retries < self.max_retries:
-                    raise self.retry(exc=exc, countdown=2 ** self.request.retries)
+                    raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
                 raise
 
     def apply_async(self, args=None, kwargs=None, **options):

@@ -123,7 +123,13 @@ def main(ctx, config_path):
 
 def _register_command_modules():
     from core import (  # noqa: F401  (they attach commands to ``main``)
-        cli_admin, cli_apikeys, cli_audit, cli_db, cli_documents, cli_jobs, cli_scaffold,
+        cli_admin,
+        cli_apikeys,
+        cli_audit,
+        cli_db,
+        cli_documents,
+        cli_jobs,
+        cli_scaffold,
     )
 
 

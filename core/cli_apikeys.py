@@ -54,7 +54,7 @@ def apikeys_list(env, username):
     from core.models.user import ApiKey, User
 
     table = Table("id", "user", "name", "key", "permissions", "expires", "last used", "state")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     fmt = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "-"  # noqa: E731
     with env.session_factory() as session:
         stmt = select(ApiKey, User.username).join(User, ApiKey.user_id == User.id).order_by(ApiKey.id)

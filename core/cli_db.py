@@ -109,9 +109,9 @@ def db():
 @pass_env
 def db_upgrade(env):
     """Upgrade core and the enabled plugins to head, then sync default roles."""
+    from core.accounts import sync_default_roles
     from core.migrate import upgrade
     from core.platform_state import note_enabled_plugins
-    from core.accounts import sync_default_roles
 
     with env.engine.begin() as conn:
         branches = upgrade(env.settings, env.pm, conn)

@@ -24,12 +24,13 @@ import re
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import BinaryIO, Callable, Iterator, NamedTuple
+from typing import BinaryIO, NamedTuple
 from urllib.parse import quote
 
 from sqlalchemy import String, cast, exists, false, func, or_, select

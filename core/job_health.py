@@ -22,14 +22,14 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
-UTC = timezone.utc
+UTC = UTC
 HEARTBEAT_SECONDS = 30
 LOST_AFTER_SECONDS = 180
 FORGET_PROCESSES_AFTER = timedelta(days=7)

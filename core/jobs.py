@@ -12,17 +12,17 @@ import re
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from core.errors import UserError
 from core.security import StartupError
 
 log = logging.getLogger(__name__)
 
-UTC = timezone.utc
+UTC = UTC
 SWEEP_GRACE = 60  # seconds past a run's time limit before the sweep calls it timed out
 HARD_LIMIT_GRACE = 30  # Celery's hard kill comes this long after the soft time limit
 RETRY_ATTEMPTS = 4  # a job's transaction is retried this often on serialization/deadlock errors
@@ -71,8 +71,8 @@ SCHEDULE_HELP = ("Use a crontab 'minute hour day-of-month month day-of-week' suc
                  "or 'every N seconds|minutes|hours' such as 'every 15 minutes'.")
 _EVERY = re.compile(r"^every\s+(\d+)\s+(second|minute|hour)s?$", re.IGNORECASE)
 _UNITS = {"second": 1, "minute": 60, "hour": 3600}
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 # name, lowest, highest, names allowed
 _FIELDS = (("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
            ("month", 1, 12, _MONTHS), ("day of week", 0, 7, _DAYS))
@@ -449,9 +449,8 @@ def request_env(registry, actor: str):
 def run_in_request(registry, actor: str, fn):
     """``fn(request)`` in its own request and transaction, retried on serialization errors."""
     def once():
-        with request_env(registry, actor) as request:
-            with request.tm:
-                return fn(request)
+        with request_env(registry, actor) as request, request.tm:
+            return fn(request)
 
     return retrying(once, f"{actor}")
 

@@ -34,8 +34,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from core.migrate_state import (RevisionGraph, heads_of, implied_by, migrated_plugins, read_snapshot,
-                                revision_graph, write_snapshot, write_versions)
+from core.migrate_state import (
+    RevisionGraph,
+    heads_of,
+    implied_by,
+    migrated_plugins,
+    read_snapshot,
+    revision_graph,
+    write_snapshot,
+    write_versions,
+)
 from core.platform import migration_locations
 from core.plugins import PluginError, available_plugins, conventional_migrations, load_plugin
 

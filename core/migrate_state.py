@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, delete, insert, inspect as sa_inspect, select
+from sqlalchemy import MetaData, Table, delete, insert, select
+from sqlalchemy import inspect as sa_inspect
 
 STATE_KEY = "migrations.revisions"
 

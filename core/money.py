@@ -4,8 +4,8 @@ Money is ``Decimal`` with two places; rates are Decimal fractions. Never float.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from typing import Sequence
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -111,9 +111,9 @@ def plugin_of_module(module_name: str) -> str | None:
     """The plugin (or ``"core"``) whose package holds ``module_name``, None when unknown."""
     best = None
     for package, plugin in _PLUGIN_PACKAGES.items():
-        if module_name == package or module_name.startswith(package + "."):
-            if best is None or len(package) > len(best[0]):
-                best = (package, plugin)
+        inside = module_name == package or module_name.startswith(package + ".")
+        if inside and (best is None or len(package) > len(best[0])):
+            best = (package, plugin)
     return best[1] if best else None
 
 
@@ -296,7 +296,8 @@ def trace_hook_calls(pm: pluggy.PluginManager):
 
 def get_plugin_manager(settings: dict, extra_available: dict[str, str] | None = None) -> MutuoPluginManager:
     """Build the manager for ``settings``: core hooks plus the enabled plugins, in order."""
-    from core import hookspecs, hooks as core_hooks
+    from core import hooks as core_hooks
+    from core import hookspecs
     from core.config import as_bool
 
     pm = MutuoPluginManager()

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pyramid.security import Allowed, Denied
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.security import NO_PERMISSION_REQUIRED, Allowed, Denied
 from sqlalchemy import select
 
 from core.models.meta import utcnow
@@ -269,7 +268,7 @@ def restricted_query(request, model, *criteria):
 
 def get_visible_or_404(request, model, ident):
     """One record the user may see, or 404 (a record outside a rule does not exist for them)."""
-    from core.web.parsing import parse_id, int_bound
+    from core.web.parsing import int_bound, parse_id
 
     pk = model.__mapper__.primary_key[0]
     try:
@@ -290,7 +289,6 @@ def includeme(config):
     from pyramid.session import SignedCookieSessionFactory
 
     from core.config import as_bool, is_development
-
     from core.sessions import session_limits
 
     secure = as_bool(settings.get("mutuo.cookie_secure", not is_development(settings)))

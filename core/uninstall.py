@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, func, inspect as sa_inspect, select
+from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
@@ -109,7 +110,7 @@ def _refuse_foreign_keys_into(plugin: str, tables: list[Table], connection) -> N
 
 
 def export_folder(settings: dict, plugin: str, now: dt.datetime | None = None) -> Path:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     base = Path(settings.get("mutuo.documents.path") or DEFAULT_DOCUMENTS)
     return base / "exports" / f"{plugin}-{now.strftime('%Y%m%dT%H%M%S%fZ')}"
 
@@ -155,7 +156,7 @@ def export_tables(connection, plan: UninstallPlan, folder: Path, advance=None) -
     manifest = {
         "plugin": plan.plugin,
         "revision": plan.revision,
-        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "database": connection.dialect.name,
         "csv": "header row; an unquoted empty field is NULL, every other value is quoted",
         "tables": {t.name: {"file": f"{t.name}.csv", "rows": plan.rows[t.name],

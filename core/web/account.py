@@ -10,7 +10,14 @@ from pyramid.security import forget
 from pyramid.view import view_config
 
 from core.accounts import change_own_password, log_out_everywhere
-from core.apikeys import create_api_key, default_scope, expiry_from_date, grantable_permissions, revoke_api_key, user_keys
+from core.apikeys import (
+    create_api_key,
+    default_scope,
+    expiry_from_date,
+    grantable_permissions,
+    revoke_api_key,
+    user_keys,
+)
 from core.models.user import ApiKey
 from core.security import ACCOUNT, get_visible_or_404, security_registry
 from core.sessions import live_sessions

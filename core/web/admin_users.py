@@ -10,11 +10,11 @@ from core.apikeys import revoke_api_key, user_keys
 from core.models.user import ApiKey, Role, User
 from core.security import get_visible_or_404, restricted_query, security_registry
 from core.sessions import live_sessions
+from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
-from core.web import parsing
 
 
 @colander.deferred

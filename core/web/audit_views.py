@@ -1,5 +1,5 @@
 """The audit log browser: filters, pagination, CSV export, links to records."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from pyramid.view import view_config
 from sqlalchemy import distinct, select
@@ -15,7 +15,7 @@ def _day(value: str, end: bool = False):
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    start = datetime.combine(day, time.min, tzinfo=UTC)
     return start + timedelta(days=1) if end else start
 
 

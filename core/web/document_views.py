@@ -12,7 +12,12 @@ import logging
 import os
 
 from pyramid.httpexceptions import (
-    HTTPBadRequest, HTTPFound, HTTPGone, HTTPNotFound, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType,
+    HTTPBadRequest,
+    HTTPFound,
+    HTTPGone,
+    HTTPNotFound,
+    HTTPRequestEntityTooLarge,
+    HTTPUnsupportedMediaType,
 )
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
@@ -25,9 +30,9 @@ from core.models.document import Document, DocumentLink, DocumentVersion
 from core.models.user import User
 from core.security import restricted_query
 from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.parsing import int_bound, parse_id, safe_path
 from core.web.record import record_panels
 from core.web.shell import flash
-from core.web.parsing import int_bound, parse_id, safe_path
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +90,7 @@ def document_list(request):
     def latest(attr):
         return lambda d: getattr(d.latest, attr) if d.latest else ""
 
-    kinds = sorted({mime for mime in docs.blob_store(request).limits.allowed_types})
+    kinds = sorted(set(docs.blob_store(request).limits.allowed_types))
     listing = Listing(
         request, stmt,
         columns=[
@@ -96,7 +101,7 @@ def document_list(request):
             Column("content_type", "Type", value=latest("content_type")),
             Column("size", "Size", value=lambda d: docs.human_size(d.latest.size) if d.latest else ""),
             Column("records", "Attached to", value=lambda d: ", ".join(
-                _record_label(types, l.entity_type, l.entity_id) for l in d.links) or "—"),
+                _record_label(types, link.entity_type, link.entity_id) for link in d.links) or "—"),
             Column("created_at", "Created", Document.created_at,
                    value=lambda d: d.created_at.strftime("%Y-%m-%d %H:%M") if d.created_at else ""),
             Column("deleted", "Deleted", Document.deleted, value=lambda d: "yes" if d.deleted else "no"),
@@ -129,8 +134,8 @@ def document_page(request):
     uploader_ids = {v.uploaded_by for v in document.versions} | {document.created_by}
     users = {u.id: u.username for u in request.dbsession.scalars(
         select(User).where(User.id.in_([i for i in uploader_ids if i is not None])))}
-    links = [{"label": _record_label(types, l.entity_type, l.entity_id),
-              "url": record_url(request, l.entity_type, l.entity_id)} for l in document.links]
+    links = [{"label": _record_label(types, link.entity_type, link.entity_id),
+              "url": record_url(request, link.entity_type, link.entity_id)} for link in document.links]
     can_edit = _can(request, docs.require_edit, document)
     return {
         "title": document.title, "document": document, "links": links, "users": users,

@@ -16,7 +16,6 @@ from pyramid.httpexceptions import HTTPFound
 from core.errors import ConflictError, UserError
 from core.web.parsing import harden_schema, safe_path
 
-
 FormError = UserError  # services raise it; forms show it on the field
 
 

@@ -6,8 +6,15 @@ from sqlalchemy import select
 
 from core.audit import record_event
 from core.job_health import liveness
-from core.jobs import (ScheduleError, job_states, job_timezone, parse_schedule, set_paused,
-                       set_schedule_override, sweep_stale_runs)
+from core.jobs import (
+    ScheduleError,
+    job_states,
+    job_timezone,
+    parse_schedule,
+    set_paused,
+    set_schedule_override,
+    sweep_stale_runs,
+)
 from core.models.job import RUN_STATUSES, JobRun
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing

@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from pyramid.response import Response
 from sqlalchemy import func, select
 
-from core.web.parsing import (FILTER_MAX_TEXT, INT32_MAX, INT64_MAX, InputError, parse_date, parse_id, parse_int,
-                              parse_text)
+from core.web.parsing import (
+    FILTER_MAX_TEXT,
+    INT32_MAX,
+    INT64_MAX,
+    InputError,
+    parse_date,
+    parse_id,
+    parse_int,
+    parse_text,
+)
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -98,7 +107,7 @@ class Listing:
         self.sort = sort
         return stmt.order_by(col.sort.desc() if sort.startswith("-") else col.sort.asc())
 
-    def run(self) -> "Listing":
+    def run(self) -> Listing:
         stmt = self.ordered(self.filtered())
         session = self.request.dbsession
         self.total = session.scalar(count_query(stmt))

@@ -1,7 +1,7 @@
 """core schema: users, roles, audit, documents, jobs
 
 Revision ID: c0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 10:33:01.214323
 """
 from alembic import op

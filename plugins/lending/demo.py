@@ -22,12 +22,12 @@ from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal as D
 
+from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.money import money
 from plugins.lending import services
 from plugins.lending.models import Customer
-from core import context
 from plugins.products import services as products
 
 REGIONS = ("North", "South", "East", "West", "Capital", "Coast")

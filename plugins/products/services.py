@@ -16,10 +16,23 @@ from sqlalchemy.orm import Session
 from core.errors import UserError
 from core.money import CENT
 from plugins.products.models import (
-    ALLOCATION_PARTS, DAY_COUNTS, DEFAULT_ALLOCATION, TERM_FIELDS, LoanProduct, ProductVersion,
+    ALLOCATION_PARTS,
+    DAY_COUNTS,
+    DEFAULT_ALLOCATION,
+    TERM_FIELDS,
+    LoanProduct,
+    ProductVersion,
 )
-from plugins.products.schedule import MAX_TERM_MONTHS, METHOD_TITLES, METHODS, Installment, add_months, apr, \
-    build_schedule, schedule_totals
+from plugins.products.schedule import (
+    MAX_TERM_MONTHS,
+    METHOD_TITLES,
+    METHODS,
+    Installment,
+    add_months,
+    apr,
+    build_schedule,
+    schedule_totals,
+)
 
 MAX_AMOUNT = Decimal("1000000000000.00")  # far above any loan; stops a slipped finger
 MAX_RATE = Decimal(1)  # 100 %: rates are fractions, so 12 (meaning 12 %) is refused

@@ -187,8 +187,8 @@ def test_writing_without_the_key_is_refused(mutuo_db):
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from core.audit import AuditKeyMissing
     from core.accounts import create_user
+    from core.audit import AuditKeyMissing
 
     engine = create_engine(mutuo_db.url)  # not through core.db.get_engine: no key on its connections
     try:

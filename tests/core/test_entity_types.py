@@ -2,8 +2,8 @@
 from core.audit import entity_type_of
 from core.entities import EntityType
 from core.models.meta import Base
-from core.plugins import available_plugins, get_plugin_manager, plugin_of_module
 from core.platform import import_models
+from core.plugins import available_plugins, get_plugin_manager, plugin_of_module
 
 SHIPPED = ("core.", "plugins.", "mutuo_sample.")
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import MetaData, func, select
 

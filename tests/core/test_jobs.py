@@ -3,19 +3,30 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from core.jobs import (JobFailed, JobSpec, ScheduleError, build_job_registry, execute_job, job_platform,
-                       parse_schedule, request_env, slot_of, sweep_timed_out, utcnow)
+from core.jobs import (
+    JobFailed,
+    JobSpec,
+    ScheduleError,
+    build_job_registry,
+    execute_job,
+    job_platform,
+    parse_schedule,
+    request_env,
+    slot_of,
+    sweep_timed_out,
+    utcnow,
+)
 from core.models.job import JobRun, JobSetting
 from core.security import StartupError
 from core.testing import csrf_token
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -335,11 +346,10 @@ def test_task_enqueued_in_an_aborted_transaction_is_never_sent(registry, mutuo_d
         request.tm.abort()
     assert runs(mutuo_db) == []
 
-    with request_env(registry, "test") as request:
-        with request.tm:
-            enqueue_job("sample.count_notes", "manual", "t", slot="committed-1", request=request)
-            run_job.apply_async(("sample.count_notes", "committed-2", "manual", "t"))
-            assert runs(mutuo_db) == []
+    with request_env(registry, "test") as request, request.tm:
+        enqueue_job("sample.count_notes", "manual", "t", slot="committed-1", request=request)
+        run_job.apply_async(("sample.count_notes", "committed-2", "manual", "t"))
+        assert runs(mutuo_db) == []
     assert sorted(r.slot for r in runs(mutuo_db)) == ["committed-1", "committed-2"]
 
 
@@ -669,7 +679,7 @@ def cli(mutuo_db, registry, tmp_path):
     from core.cli import main
 
     ini = tmp_path / "jobs-test.ini"
-    settings = {k: v for k, v in mutuo_db.settings.items()}
+    settings = dict(mutuo_db.settings.items())
     lines = ["[app:main]", "use = egg:mutuo"] + [f"{k} = {str(v).replace('%', '%%')}" for k, v in settings.items()]
     ini.write_text("\n".join(lines) + "\n")
     runner = CliRunner()

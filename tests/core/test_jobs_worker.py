@@ -73,7 +73,7 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
         worker = start_embedded_worker(str(ini), settings, stdout=log, stderr=log, cwd=str(tmp_path))
     try:
         beat_runs = wait_for(lambda: runs(job="sample.count_notes", trigger="beat", status="succeeded"), DEADLINE)
-        assert beat_runs, "no beat-triggered run within %s s; worker log:\n%s" % (
+        assert beat_runs, "no beat-triggered run within {} s; worker log:\n{}".format(
             DEADLINE, log_path.read_text(errors="replace")[-6000:])
         run = beat_runs[0]
         assert run.summary == "0 notes" and run.slot.endswith("Z") and run.task_id

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Column, Integer, Table, create_engine, inspect as sa_inspect, text
+from sqlalchemy import Column, Integer, Table, create_engine, text
+from sqlalchemy import inspect as sa_inspect
 
 import mutuo_sample
 from core import hookimpl

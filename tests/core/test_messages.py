@@ -1,5 +1,5 @@
 """Core's message service: compose, consent, gateways, rate limits, retries, the Messages screens."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import literal, select, union_all
@@ -13,7 +13,7 @@ from core.security import StartupError
 from core.testing import csrf_token
 
 # Deliveries run "an hour from now": every message the test composes is due by then.
-NOW = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 
 
 class GatewayPlugin:

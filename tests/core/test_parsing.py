@@ -4,12 +4,12 @@ from decimal import Decimal as D
 
 import colander
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.testing import csrf_token
 from core.web import parsing
 from core.web.parsing import InputError
-
 
 # -- item 7: amounts by locale --------------------------------------------------------
 

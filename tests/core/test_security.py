@@ -1,14 +1,13 @@
 """Identity and access: the authorization matrix, login hygiene, API keys, record rules."""
 
 import pytest
+import webtest
 from pyramid.interfaces import IRoutesMapper
 from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import select
 
-import webtest
-
-from core.plugins import available_plugins
 from core.models.user import User
+from core.plugins import available_plugins
 from core.testing import csrf_token, login
 
 # The only views anyone may reach without logging in.
@@ -19,7 +18,7 @@ ENDS_SESSION = {"account.logout_everywhere"}
 
 def _match_params(view) -> dict:
     """Placeholder values a view insists on (``match_param="action=submit"``)."""
-    raw = view["match_param"] if "match_param" in view else None
+    raw = view.get("match_param", None)
     if not raw:
         return {}
     items = [raw] if isinstance(raw, str) else list(raw)
@@ -92,7 +91,7 @@ def test_authorization_matrix(mutuo_db, testapp, make_user):
     import webtest
 
     anon = webtest.TestApp(mutuo_db.app)
-    for route_name, methods, perm, params in protected:
+    for route_name, methods, _perm, params in protected:
         url = _url_for(routes[route_name], params=params)
         for method in methods:
             if method not in ("GET", "POST"):
@@ -104,7 +103,7 @@ def test_authorization_matrix(mutuo_db, testapp, make_user):
                 assert "/login" in res.location
             res = call(url, headers={"Accept": "application/json"}, expect_errors=True)
             assert res.status_int == 401 or method == "POST", f"anonymous JSON {method} {url}: {res.status}"
-    for who, allowed in ((lacking, False), *((holders[p], True) for p in perms)):
+    for who, _allowed in ((lacking, False), *((holders[p], True) for p in perms)):
         app = webtest.TestApp(mutuo_db.app)
         login(app, *who)
         token = csrf_token(app)

@@ -7,10 +7,18 @@ them (:mod:`core.context`).
 """
 from plugins.collections.services.actions import create_due_items, finish_item  # noqa: F401
 from plugins.collections.services.assignment import (  # noqa: F401
-    assign_cases, reassign, release_cases, set_queues, team,
+    assign_cases,
+    reassign,
+    release_cases,
+    set_queues,
+    team,
 )
 from plugins.collections.services.cases import (  # noqa: F401
-    business_date, on_delinquency_changed, on_loan_closed, open_case_for, sync,
+    business_date,
+    on_delinquency_changed,
+    on_loan_closed,
+    open_case_for,
+    sync,
 )
 from plugins.collections.services.contacts import check_promises, log_contact  # noqa: F401
 from plugins.collections.services.escalation import escalate, report_high_risk  # noqa: F401

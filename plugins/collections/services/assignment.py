@@ -33,7 +33,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case as sql_case, func, insert, literal, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, insert, literal, select, update
 
 from core.audit import current_actor, record_event
 from core.errors import UserError
@@ -42,6 +43,7 @@ from core.models.user import User
 from core.money import ZERO
 from plugins.collections.models import OPEN_STATUSES, STAGES, Assignment, Case, CollectorQueue
 from plugins.collections.services import bulk
+
 
 @dataclass
 class Holder:

@@ -46,10 +46,9 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     if is_postgresql(session):
         columns = list(rows[0])
         raw = session.connection().connection.driver_connection
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
     else:
         session.execute(insert(table), rows)
     return len(rows)

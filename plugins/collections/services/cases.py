@@ -27,7 +27,11 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 from core.audit import record_event
 from core.money import ZERO, money
 from plugins.collections.models import (
-    OPEN_STATUSES, ActionItem, BucketChange, Case, StageEntry,
+    OPEN_STATUSES,
+    ActionItem,
+    BucketChange,
+    Case,
+    StageEntry,
 )
 from plugins.collections.services import config
 from plugins.lending.models import CURRENT, Installment, Loan

@@ -20,10 +20,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from core import context
 from core.config import ConfigError, as_bool
 from plugins.collections.models import STAGES
 from plugins.lending.models import CURRENT
-from core import context
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 
 STAGE_MAP = "collections.stage_map"

@@ -35,7 +35,12 @@ from core.db import lock
 from core.errors import ConflictError, UserError
 from core.money import ZERO, money, parse_money
 from plugins.collections.models import (
-    CHANNELS, MESSAGE_CHANNELS, OUTCOMES, Case, Contact, Promise,
+    CHANNELS,
+    MESSAGE_CHANNELS,
+    OUTCOMES,
+    Case,
+    Contact,
+    Promise,
 )
 from plugins.collections.services import actions, config, messages
 from plugins.lending.models import Installment, Repayment

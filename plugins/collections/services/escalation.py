@@ -8,11 +8,11 @@ transaction; an implementation's UserError refuses the whole action.
 """
 from __future__ import annotations
 
+from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.collections.models import Case, RiskReport
-from core import context
 
 ESCALATABLE_STAGES = ("late",)
 

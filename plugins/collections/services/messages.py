@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import String, case as sql_case, cast, literal, select
+from sqlalchemy import String, cast, literal, select
+from sqlalchemy import case as sql_case
 
 from core import messages as core_messages
 from core.errors import UserError

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, String, case as sql_case, cast, func, literal, select
+from sqlalchemy import Date, String, cast, func, literal, select
+from sqlalchemy import case as sql_case
 
 from plugins.collections.models import OPEN_STATUSES, ActionItem, Case
 from plugins.lending.services.delinquency import days_between

@@ -26,12 +26,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case as sql_case, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 
 from core.models.user import User
 from core.money import ZERO, money
 from plugins.collections.models import (
-    OPEN_STATUSES, RPC_OUTCOMES, STAGES, BucketChange, Case, Contact, Promise, Recovery, StageEntry,
+    OPEN_STATUSES,
+    RPC_OUTCOMES,
+    STAGES,
+    BucketChange,
+    Case,
+    Contact,
+    Promise,
+    Recovery,
+    StageEntry,
 )
 from plugins.collections.services.targets import month_end, parse_month
 from plugins.lending.models import CURRENT, Loan
@@ -64,7 +73,7 @@ class Period:
     end: date
 
     @classmethod
-    def month(cls, text=None, today: date | None = None) -> "Period":
+    def month(cls, text=None, today: date | None = None) -> Period:
         first = parse_month(text) if text else (today or date.today()).replace(day=1)
         return cls(first, month_end(first))
 

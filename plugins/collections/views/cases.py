@@ -12,20 +12,38 @@ from sqlalchemy.orm import aliased, joinedload
 
 from core.models.user import User
 from core.security import get_visible_or_404, restricted_query
+from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
-from core.web import parsing
 from plugins.collections import services
 from plugins.collections.models import (
-    CASE_STATUSES, CHANNELS, OPEN_STATUSES, OUTCOMES, STAGES, ActionItem, Assignment, Case, Contact, Promise,
-    RiskReport, StrategyAction,
+    CASE_STATUSES,
+    CHANNELS,
+    OPEN_STATUSES,
+    OUTCOMES,
+    STAGES,
+    ActionItem,
+    Assignment,
+    Case,
+    Contact,
+    Promise,
+    RiskReport,
+    StrategyAction,
 )
 from plugins.collections.services import config, queue
 from plugins.collections.services.cases import business_date
 from plugins.collections.views.common import (
-    FORM_PAGE, TEMPLATES, date_node, label, money_node, run_action, safe_next, select_widget, text_node,
+    FORM_PAGE,
+    TEMPLATES,
+    date_node,
+    label,
+    money_node,
+    run_action,
+    safe_next,
+    select_widget,
+    text_node,
 )
 from plugins.lending.models import Customer, Loan
 

@@ -5,12 +5,19 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from core.models.message import STATUSES as MESSAGE_STATUSES, Message
+from core.models.message import STATUSES as MESSAGE_STATUSES
+from core.models.message import Message
 from core.models.user import User
 from core.security import restricted_query
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from plugins.collections.models import (
-    CHANNELS, MESSAGE_CHANNELS, OUTCOMES, PROMISE_STATUSES, Case, Contact, Promise,
+    CHANNELS,
+    MESSAGE_CHANNELS,
+    OUTCOMES,
+    PROMISE_STATUSES,
+    Case,
+    Contact,
+    Promise,
 )
 from plugins.collections.services import messages
 from plugins.collections.views.common import label

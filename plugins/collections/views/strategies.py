@@ -6,10 +6,10 @@ import deform
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
+from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, process
 from core.web.record import record_panels
 from core.web.shell import flash
-from core.web import parsing
 from plugins.collections.models import ACTION_KINDS, STAGES, StrategyAction
 from plugins.collections.services import strategies
 from plugins.collections.services.messages import PLACEHOLDERS

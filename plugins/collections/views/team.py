@@ -8,11 +8,11 @@ from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
 from core.models.user import Role, User, user_role
+from core.web import parsing
 from core.web.charts import bar_chart
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.shell import flash
-from core.web import parsing
 from plugins.collections.models import OPEN_STATUSES, STAGES, Case, CollectorQueue, Target
 from plugins.collections.services import assignment, config, targets
 from plugins.collections.services.targets import parse_month

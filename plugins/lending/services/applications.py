@@ -33,13 +33,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from core import context
 from core.audit import current_actor
 from core.db import lock
 from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money
 from plugins.lending.models import Application, Customer, Investment
-from core import context
 from plugins.lending.services import cash, limits
 from plugins.lending.services.customers import require_verified
 from plugins.products import services as products

@@ -21,12 +21,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
+from core import context
 from core.audit import record_event
 from core.db import lock
 from core.errors import ConflictError, UserError
 from core.money import ZERO, money
 from plugins.lending.models import CashEntry, Customer, Investment
-from core import context
 from plugins.lending.services import limits
 
 

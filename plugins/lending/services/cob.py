@@ -30,11 +30,11 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.lending.models import BusinessDate, Installment, Loan
-from core import context
 from plugins.lending.services.delinquency import bucket_case, buckets_from_settings, days_between
 
 CHUNK = 1000

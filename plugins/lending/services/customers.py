@@ -72,9 +72,10 @@ def _check_role_change(session, customer: Customer, role: str) -> None:
         if has_money or has_holdings:
             raise UserError(f"{customer.name} has cash entries or holdings as an investor; choose 'investor' or 'both'.",
                             "role")
-    if customer.is_borrower and role not in ("borrower", "both"):
-        if session.scalar(select(func.count()).select_from(Application).where(Application.customer_id == customer.id)):
-            raise UserError(f"{customer.name} has loan applications as a borrower; choose 'borrower' or 'both'.", "role")
+    applied = customer.is_borrower and role not in ("borrower", "both") and session.scalar(
+        select(func.count()).select_from(Application).where(Application.customer_id == customer.id))
+    if applied:
+        raise UserError(f"{customer.name} has loan applications as a borrower; choose 'borrower' or 'both'.", "role")
 
 
 def document_count(session, customer: Customer) -> int:

@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core import context
 from core.config import ConfigError
 from core.errors import UserError
 from core.money import MAX_MONEY
-from core import context
 
 MAX_AMOUNT = "lending.max_amount"
 DEFAULT_MAX_AMOUNT = Decimal("1000000000.00")

@@ -30,12 +30,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import context
 from core.db import lock
 from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money, split_pro_rata
 from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
-from core import context
 from plugins.lending.services import cash, limits
 from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
 from plugins.lending.services.applications import lock_application, require

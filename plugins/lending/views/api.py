@@ -20,12 +20,12 @@ from datetime import date
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from core import context
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import error_json
 from plugins.lending.models import CashEntry, Loan, Repayment
-from core import context
 from plugins.lending.services import loans as service
 from plugins.lending.views.common import parse_amount, parse_date
 

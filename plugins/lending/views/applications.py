@@ -8,14 +8,14 @@ from sqlalchemy import func, or_, select
 
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
-from core.web.forms import CSRFSchema, make_form, page, process
+from core.web import parsing
+from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
-from plugins.lending.services import applications as service, loans
-from core.web.forms import run_action
-from core.web import parsing
+from plugins.lending.services import applications as service
+from plugins.lending.services import loans
 from plugins.lending.views.common import TEMPLATES, money_node, parse_amount, parse_date, percent_to_rate
 from plugins.products import services as products
 from plugins.products.models import LoanProduct, ProductVersion
@@ -168,9 +168,7 @@ ACTION_PERMISSIONS = {"submit": "lending.application.manage", "approve": "lendin
 def _can(request, application, action) -> bool:
     if not service.allowed(application, action) or not request.has_permission(ACTION_PERMISSIONS[action]):
         return False
-    if action in ("approve", "reject") and application.review_pending:
-        return False
-    return True
+    return not (action in ("approve", "reject") and application.review_pending)
 
 
 def application_action(request):

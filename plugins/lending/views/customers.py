@@ -8,17 +8,24 @@ from sqlalchemy import func, or_, select
 
 from core.money import money
 from core.security import get_visible_or_404, restricted_query
-from core.web.forms import CSRFSchema, make_form, page, process
+from core.web import parsing
+from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import (
-    CUSTOMER_KINDS, CUSTOMER_ROLES, KYC_STATUSES, Application, CashEntry, Customer, Holding, Loan,
+    CUSTOMER_KINDS,
+    CUSTOMER_ROLES,
+    KYC_STATUSES,
+    Application,
+    CashEntry,
+    Customer,
+    Holding,
+    Loan,
 )
-from plugins.lending.services import cash, customers as service
+from plugins.lending.services import cash
+from plugins.lending.services import customers as service
 from plugins.lending.services.loans import outstanding_principal
-from core.web.forms import run_action
-from core.web import parsing
 from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 
 

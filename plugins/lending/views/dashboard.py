@@ -1,9 +1,9 @@
 """Lending's dashboard widgets."""
 from __future__ import annotations
 
+from core import context
 from core.web.charts import bar_chart
 from core.web.menu import Widget
-from core import context
 from plugins.lending.services import stats
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 

@@ -5,19 +5,18 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
+from core import context
 from core.errors import UserError
 from core.security import get_visible_or_404, restricted_query
-from core.web.forms import CSRFSchema, make_form, page, process
+from core.web import parsing
+from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
-from core import context
 from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
-from core.web.forms import run_action
-from core.web import parsing
 from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
 from plugins.products.models import LoanProduct, ProductVersion
 

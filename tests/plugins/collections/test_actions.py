@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from core import hookimpl
-from core.errors import UserError
 from core import messages as core_messages
+from core.errors import UserError
 from core.messages import MemoryGateway
 from core.models.message import Message
 from plugins.collections.models import ActionItem, StrategyAction

@@ -5,8 +5,8 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
-from core.testing import browser_login
 from core.models.user import User
+from core.testing import browser_login
 from plugins.collections.services import assign_cases, set_queues
 from plugins.lending import services as lending
 from tests.plugins.collections.conftest import DISBURSED, close

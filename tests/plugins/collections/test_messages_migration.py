@@ -1,8 +1,9 @@
 """collections_0002 moves the old outbox into core's messages without losing a row (and back on downgrade)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from alembic import command
-from sqlalchemy import inspect as sa_inspect, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select, text
 
 from core.audit import Actor, set_actor
 from core.migrate import alembic_config, upgrade
@@ -27,7 +28,7 @@ def test_the_outbox_rows_move_to_core_message(mutuo_tmp, clock):
     with db.engine.begin() as conn:
         command.downgrade(alembic_config(db.settings, db.pm, conn), "collections_0001")
     assert "collections_outbox" in sa_inspect(db.engine).get_table_names()
-    sent_at = datetime(2025, 6, 1, 9, 30, tzinfo=timezone.utc)
+    sent_at = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM core_message"))
         for row in (

@@ -176,8 +176,8 @@ def test_targets_and_ranking_screens(book, mutuo_db, session):
     target = session.scalars(select(Target)).one()
     session.rollback()
     page = page.forms["form-shares"]
-    page["share_%d" % users["ana"]] = "700"
-    page["share_%d" % users["ben"]] = "400"
+    page[f"share_{users['ana']}"] = "700"
+    page[f"share_{users['ben']}"] = "400"
     refused = page.submit().follow()
     assert "more than the team target" in refused.text
     split = refused.forms[[k for k, f in refused.forms.items() if "action" in f.fields
@@ -224,7 +224,7 @@ def _url(route, case_id) -> str:
 def test_every_collections_view_declares_a_declared_permission(mutuo_db):
     views, _routes = _collections_routes(mutuo_db)
     assert len(views) >= 25
-    for route, methods, permission in views:
+    for route, _methods, permission in views:
         assert permission and permission != NO_PERMISSION_REQUIRED, route
         assert permission.startswith("collections."), (route, permission)
         assert permission in mutuo_db.registry["mutuo.security"].permissions

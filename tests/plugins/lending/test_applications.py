@@ -163,7 +163,7 @@ def test_submit_needs_verified_borrower(session, world):
 
 def test_only_products_and_lending_means_approval_by_hand(session, world, mutuo_db):
     assert mutuo_db.pm.enabled_names == ["products", "lending"]
-    assert not [i for i in mutuo_db.pm.hook.lending_review_required.get_hookimpls()]
+    assert not list(mutuo_db.pm.hook.lending_review_required.get_hookimpls())
     application = world.application()
     services.submit(session, application)
     assert application.review_pending == ""

@@ -11,7 +11,10 @@ from plugins.lending import services
 from plugins.lending.models import BusinessDate, Installment, Loan
 from plugins.lending.services import cob
 from plugins.lending.services.delinquency import (
-    BucketError, bucket_for, days_past_due, parse_buckets,
+    BucketError,
+    bucket_for,
+    days_past_due,
+    parse_buckets,
 )
 
 DISBURSED = date(2025, 1, 15)  # installments fall due on the 15th, from 2025-02-15

@@ -108,11 +108,11 @@ def test_pages_through_the_permissions(mutuo_db, data, make_user):
     perms = sorted({p for _u, p in PAGES + POSTS})
     lacking = webtest.TestApp(mutuo_db.app)
     login(lacking, *make_user(permissions=("core.dashboard.view",)))
-    for url, perm in PAGES:
+    for url, _perm in PAGES:
         res = lacking.get(url.format(**data), expect_errors=True)
         assert res.status_int == 403, (url, res.status)
     token = csrf_token(lacking)
-    for url, perm in POSTS:
+    for url, _perm in POSTS:
         res = lacking.post(url.format(**data), {"csrf_token": token}, expect_errors=True)
         assert res.status_int == 403, (url, res.status)
     for perm in perms:

@@ -11,7 +11,8 @@ Sources:
   worked by hand in the comments.
 """
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 
 import pytest
 

@@ -1,8 +1,10 @@
 """Properties every schedule has, for every method, over Hypothesis-chosen loans."""
 from datetime import date
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP
+from decimal import Decimal as D
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.money import money
 from plugins.products.schedule import MAX_TERM_MONTHS, add_months, build_schedule

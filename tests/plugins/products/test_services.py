@@ -203,7 +203,7 @@ def test_every_rule_is_refused_on_its_field(session, changes, field, message):
     product = new(session, code="OK")
     services.activate(session, product)
     with pytest.raises(UserError) as exc:
-        services.update_product(session, product, **{k: v for k, v in changes.items()})
+        services.update_product(session, product, **dict(changes.items()))
     assert exc.value.field == field
     assert len(product.versions) == 1
 

@@ -2,9 +2,9 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 
 from core.security import get_visible_or_404, restricted_query
+from core.web import parsing
 from core.web.listing import Column, Listing, render_listing
 from core.web.record import record_panels
-from core.web import parsing
 from mutuo_sample.models import Note
 
 

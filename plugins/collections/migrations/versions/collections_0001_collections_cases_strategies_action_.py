@@ -1,7 +1,7 @@
 """collections: cases, strategies, action items, queues, contacts, promises, targets
 
 Revision ID: collections_0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 11:44:54.468635
 """
 from alembic import op

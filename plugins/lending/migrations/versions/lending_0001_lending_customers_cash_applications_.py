@@ -1,7 +1,7 @@
 """lending: customers, cash, applications, loans, repayments, close of business
 
 Revision ID: lending_0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 10:46:40.416063
 """
 from alembic import op

@@ -1,7 +1,7 @@
 """products: loan products and versions
 
 Revision ID: products_0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 10:44:05.654197
 """
 from alembic import op
