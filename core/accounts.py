@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core import throttle
 from core.audit import record_event
-from core.errors import UserError
+from core.errors import AccountError, UserError  # noqa: F401  (AccountError: the old name)
 from core.models.meta import utcnow
 from core.models.user import ApiKey, Role, RolePermission, SeededPermission, User
 from core.security import ADMIN_ROLE, burn_password_time, hash_password, verify_password
@@ -27,8 +27,6 @@ USERNAME_RULE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 #: The ~20,000 most common passwords (from Django's password validation, BSD licence; see core/data/README.md).
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 
-
-AccountError = UserError
 
 
 @dataclass

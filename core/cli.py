@@ -69,25 +69,20 @@ class MutuoGroup(click.Group):
     """Turns the errors a user can cause into one line and exit code 2."""
 
     def invoke(self, ctx):
-        from core.config import ConfigError
-        from core.plugins import PluginError
+        from core.errors import MutuoError, StartupError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, PluginError) as exc:
+        except StartupError as exc:  # ConfigError, PluginError, contradicting declarations
             fail(f"Error: {exc}", 2)
         except Exception as exc:
-            from core.errors import UserError
-
-            if isinstance(exc, UserError):
+            if isinstance(exc, MutuoError):  # UserError, NotFound, AccessDenied
                 fail(f"Error: {exc}", 1)
             if _is_schema_missing(exc):
                 fail("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first.", 2)
             if _is_db_unreachable(exc):
                 fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
                      "check sqlalchemy.url in your config and that the server is running.", 2)
-            if type(exc).__name__ == "StartupError":
-                fail(f"Error: {exc}", 2)
             raise
 
 

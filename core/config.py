@@ -4,14 +4,10 @@ from __future__ import annotations
 import os
 import re
 
-from core.plugins import PluginError
+from core.errors import ConfigError, PluginError
 
 DEFAULT_SECRET = "change-me"
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
-
-
-class ConfigError(Exception):
-    """A config problem; the message says what to do."""
 
 
 def expand_env(settings: dict) -> dict:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from core.errors import UserError
-from core.security import StartupError
+from core.errors import StartupError
 
 log = logging.getLogger(__name__)
 

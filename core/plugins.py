@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pluggy
 
+from core.errors import PluginError  # noqa: F401  (its old home; plugins import it from here)
+
 PROJECT = "mutuo"
 ENTRY_POINT_GROUP = "mutuo.plugins"
 TRACE_SETTING = "mutuo.trace_hooks"
@@ -28,10 +30,6 @@ hook_log = logging.getLogger("mutuo.hooks")
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
-
-
-class PluginError(Exception):
-    """A plugin configuration problem; the message is one sentence with the fix."""
 
 
 class HookDeprecationWarning(DeprecationWarning):

@@ -10,10 +10,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pyramid.security import Allowed, Denied
 from pyramid.csrf import SessionCSRFStoragePolicy
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import select
 
+from core.errors import NotFound, StartupError  # noqa: F401  (StartupError: its old home)
 from core.models.meta import utcnow
 from core.models.user import ApiKey, Role, User, UserSession
 
@@ -64,10 +64,6 @@ class SecurityRegistry:
     permissions: dict[str, Permission] = field(default_factory=dict)
     roles: dict[str, tuple[str, RoleSpec]] = field(default_factory=dict)  # name -> (plugin, spec)
     record_rules: dict[type, list[RecordRule]] = field(default_factory=dict)
-
-
-class StartupError(Exception):
-    """Declarations of plugins contradict each other; the message names the fix."""
 
 
 def build_security_registry(pm) -> SecurityRegistry:
@@ -268,15 +264,16 @@ def restricted_query(request, model, *criteria):
 
 
 def get_visible_or_404(request, model, ident):
-    """One record the user may see, or 404 (a record outside a rule does not exist for them)."""
+    """One record the user may see, or :class:`core.errors.NotFound` (a 404 on the web: a record outside
+    a rule does not exist for them)."""
     pk = model.__mapper__.primary_key[0]
     try:
         ident = pk.type.python_type(ident)
     except (TypeError, ValueError):
-        raise HTTPNotFound() from None
+        raise NotFound() from None
     obj = request.dbsession.scalars(restricted_query(request, model, pk == ident)).first()
     if obj is None:
-        raise HTTPNotFound()
+        raise NotFound()
     return obj
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from core import context
 from core.models.message import CHANNELS
-from core.security import StartupError
+from core.errors import StartupError
 
 
 class Gateway:

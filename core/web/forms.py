@@ -10,10 +10,9 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
 
-from core.errors import UserError
+from core.errors import FormError, UserError  # noqa: F401  (FormError: services raise it, forms show it on the field)
 
 
-FormError = UserError  # services raise it; forms show it on the field
 
 
 class CSRFSchema(colander.MappingSchema):
