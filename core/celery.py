@@ -159,8 +159,8 @@ _heartbeats: dict = {}
 
 @signals.worker_ready.connect
 def _worker_alive(sender=None, **_kw):
-    """The worker says it is alive every few seconds (the jobs screen shows it; see core.job_health)."""
-    from core.job_health import start_process_heartbeat
+    """The worker says it is alive every few seconds (the jobs screen shows it; see core.jobs.health)."""
+    from core.jobs.health import start_process_heartbeat
 
     hostname = getattr(sender, "hostname", None) or socket.gethostname()
     _heartbeats["worker"] = start_process_heartbeat(get_registry(), f"worker:{hostname}"[:100], "worker")
@@ -168,7 +168,7 @@ def _worker_alive(sender=None, **_kw):
 
 @signals.beat_init.connect
 def _beat_alive(sender=None, **_kw):
-    from core.job_health import start_process_heartbeat
+    from core.jobs.health import start_process_heartbeat
 
     _heartbeats["beat"] = start_process_heartbeat(get_registry(), "beat", "beat")
 

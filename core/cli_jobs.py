@@ -37,7 +37,7 @@ def jobs_list(env):
     from rich.console import Console
     from rich.table import Table
 
-    from core.job_health import liveness
+    from core.jobs.health import liveness
     from core.jobs import job_states, job_timezone, sweep_apart
 
     sweep_apart(env.session_factory, env.engine, env.settings, "cli:jobs list")  # frees lost runs' slots

@@ -70,9 +70,13 @@ class AccessDenied(MutuoError):
         self.permission = permission
 
 
+class JobFailed(MutuoError):
+    """Raise from a job to fail its run with this message as the summary."""
+
+
 # Older names of UserError, kept for the code that uses them.
 AccountError = UserError  # core.accounts
 FormError = UserError  # core.web.forms: services raise it, forms show it on the field
 
 __all__ = ["MutuoError", "StartupError", "ConfigError", "PluginError", "UserError", "ConflictError",
-           "NotFound", "AccessDenied", "AccountError", "FormError"]
+           "NotFound", "AccessDenied", "JobFailed", "AccountError", "FormError"]

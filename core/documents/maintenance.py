@@ -1,6 +1,7 @@
 """Keeping the store honest: verify that every referenced blob is there and intact; collect garbage."""
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -10,10 +11,12 @@ from typing import Callable
 from sqlalchemy import select
 
 from core.audit import record_event
-from core.errors import UserError
+from core.documents.limits import BlobMissing, human_size
+from core.documents.store import BlobStore, blob_store
+from core.errors import JobFailed, UserError
 from core.models.document import DocumentVersion
-from core.documents.limits import BlobMissing
-from core.documents.store import BlobStore
+
+log = logging.getLogger(__name__)
 
 # -- maintenance -------------------------------------------------------------------
 
@@ -143,3 +146,26 @@ def _size(path) -> int:
         return os.stat(path).st_size
     except (OSError, TypeError):
         return 0
+
+
+# -- core's jobs (declared in core.hooks, as a plugin declares its own) ------------------
+
+def documents_gc(request) -> str:
+    """Remove stored files no document version refers to (older than the grace period)."""
+    hours = int(request.registry.settings.get("mutuo.documents.gc_grace_hours") or 24)
+    report = gc(request.dbsession, blob_store(request.registry), timedelta(hours=hours))
+    return (f"{len(report.removed):,} unreferenced files removed ({human_size(report.freed)} freed), "
+            f"{report.kept_recent:,} kept within the {hours} h grace period, {report.referenced:,} referenced")
+
+
+def documents_verify(request) -> str:
+    """Re-hash every stored file; a missing or altered file fails the run."""
+    report = verify(request.dbsession, blob_store(request.registry))
+    if not report.ok:
+        problems = [*report.missing, *report.corrupt]
+        for problem in problems:
+            log.error("document store: %s", problem.describe())
+        shown = "; ".join(p.describe() for p in problems[:5]) + ("; …" if len(problems) > 5 else "")
+        raise JobFailed(f"{len(report.missing):,} missing and {len(report.corrupt):,} corrupt of "
+                        f"{report.checked:,} files checked: {shown}")
+    return f"{report.checked:,} files checked ({report.referenced:,} referenced): all intact"

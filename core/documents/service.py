@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.audit import record_event
-from core.models.document import Document, DocumentLink, DocumentVersion
 from core.documents.limits import DocumentError, Limits, VersionNotFound
 from core.documents.sniffing import _Inspector, sanitize_filename
 from core.documents.store import BlobStore
+from core.models.document import Document, DocumentLink, DocumentVersion
 
 # -- services ----------------------------------------------------------------------
 

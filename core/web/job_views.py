@@ -5,7 +5,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.audit import record_event
-from core.job_health import liveness
+from core.jobs.health import liveness
 from core.jobs import (ScheduleError, job_states, job_timezone, parse_schedule, set_paused,
                        set_schedule_override, sweep_stale_runs)
 from core.models.job import RUN_STATUSES, JobRun

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core.job_health import liveness, note_alive, reap_lost
+from core.jobs.health import liveness, note_alive, reap_lost
 from core.jobs import JobSpec, execute_job, job_platform, utcnow
 from core.models.job import JobRun
 

@@ -93,11 +93,11 @@ def test_job_must_carry_its_plugin_name_and_a_valid_schedule():
 
 
 def test_duplicate_job_fails_populate_registry(monkeypatch):
-    import core.jobs
+    import core.hooks
     from core.platform import populate_registry
 
-    original = core.jobs.core_jobs
-    monkeypatch.setattr(core.jobs, "core_jobs", lambda: original() + original()[:1])
+    original = core.hooks.core_jobs
+    monkeypatch.setattr(core.hooks, "core_jobs", lambda: original() + original()[:1])
     with pytest.raises(StartupError, match="declared twice"):
         populate_registry({}, {"sqlalchemy.url": "sqlite://", "mutuo.environment": "testing", "mutuo.plugins": ""})
 
@@ -244,15 +244,24 @@ def test_a_job_runs_in_its_own_transaction_as_its_own_actor(registry, mutuo_db):
         assert entry.action == "insert" and entry.actor == "job:sample.writer"
 
 
-def test_serialization_errors_are_retried(registry, mutuo_db):
+def busy_error(code: int = 5, message: str = "database is locked"):
+    # What SQLite raises when another writer holds the lock: SQLITE_BUSY (5).
+    import sqlite3
+
     from sqlalchemy.exc import OperationalError
 
+    orig = sqlite3.OperationalError(message)
+    orig.sqlite_errorcode = code
+    return OperationalError("UPDATE loan", {}, orig)
+
+
+def test_serialization_errors_are_retried(registry, mutuo_db):
     attempts = []
 
     def contended(request):
         attempts.append(1)
         if len(attempts) < 3:
-            raise OperationalError("UPDATE loan", {}, Exception("database is locked"))
+            raise busy_error()
         return "done"
 
     add_job(registry, "sample.contended", contended)
@@ -485,7 +494,7 @@ def test_audit_verify_fails_loudly_on_a_broken_chain(registry, mutuo_db, monkeyp
 
     monkeypatch.setattr(core.audit, "verify_chain",
                         lambda conn, **kw: core.audit.VerifyResult(41, 42, "its content does not match its hash"))
-    with caplog.at_level(logging.ERROR, logger="core.jobs"):
+    with caplog.at_level(logging.ERROR, logger="core.audit_checkpoints"):
         outcome = execute_job(registry, "core.audit_verify", "S", "cli")
     assert outcome.status == "failed"
     assert outcome.summary.startswith("Audit chain broken: 41 entries checked; entry 42 does not match")
@@ -698,12 +707,12 @@ def test_cli_list_run_and_fail(cli, mutuo_db, monkeypatch):
     assert result.exit_code == 2 and result.output.strip().count("\n") == 0
     assert "no job named 'no.such_job'" in result.output
 
-    import core.jobs
+    import core.audit_checkpoints
 
     def broken(request):
         raise JobFailed("the chain is broken")
 
-    monkeypatch.setattr(core.jobs, "audit_verify", broken)
+    monkeypatch.setattr(core.audit_checkpoints, "audit_verify", broken)
     result = cli("jobs", "run", "core.audit_verify", "--wait")
     assert result.exit_code == 1 and "failed" in result.output and "the chain is broken" in result.output
 
@@ -738,3 +747,28 @@ def test_celery_settings_are_typed():
     assert conf["broker_transport_options"] == {"visibility_timeout": 3600}
     assert conf["accept_content"] == ["json", "msgpack"] and conf["timezone"] == "Europe/Rome"
     assert conf["beat_scheduler"] == "core.celery:JobScheduler"
+
+
+def test_one_retry_rule_by_error_code_not_message():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from core.db import is_retryable
+
+    class PgError(Exception):
+        def __init__(self, sqlstate):
+            super().__init__("some text")
+            self.sqlstate = sqlstate
+
+    assert is_retryable(busy_error())
+    assert is_retryable(busy_error(6 | (1 << 8), "database table is locked"))  # SQLITE_LOCKED_SHAREDCACHE
+    # The code decides, not the words: an I/O error that mentions a lock is not retried.
+    assert not is_retryable(busy_error(10, "disk I/O error: database is locked"))
+    assert is_retryable(OperationalError("UPDATE", {}, PgError("40001")))
+    assert is_retryable(OperationalError("UPDATE", {}, PgError("40P01")))
+    assert not is_retryable(OperationalError("UPDATE", {}, PgError("23505")))
+    assert not is_retryable(ValueError("database is locked"))
+    missing_table = sqlite3.OperationalError("no such table: x")
+    missing_table.sqlite_errorcode = 1  # SQLITE_ERROR
+    assert not is_retryable(OperationalError("SELECT", {}, missing_table))

@@ -87,7 +87,7 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
         assert "entries checked: chain intact" in manual[0].summary
 
         # Worker and beat report that they are alive (the jobs screen and `mutuo jobs list` show it).
-        from core.job_health import liveness
+        from core.jobs.health import liveness
 
         def alive():
             with mutuo_db.session_factory() as session:

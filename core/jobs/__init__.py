@@ -1,0 +1,37 @@
+"""Scheduled jobs: declarations, schedules, slots, the run table and running one job.
+
+Celery-free on purpose: the worker task (``core.celery_app.run_job``), the beat
+scheduler, ``mutuo jobs run --wait``, the admin screens and the tests all go
+through ``execute_job`` and the helpers here. See docs/jobs.md.
+
+Modules by layer (this package re-exports their public names):
+
+* ``schedule``: reading schedules, their slots and timezone;
+* ``spec``: ``JobSpec`` and the registry of the enabled plugins' jobs;
+* ``runs``: admins' settings (pause, overrides), job states, the run table's sweeps;
+* ``execution``: a job's Pyramid environment and ``execute_job``; retries follow
+  :func:`core.db.is_retryable`, the rule requests follow too;
+* ``health``: heartbeats of runs and of worker/beat processes.
+
+Core's own jobs (audit verify and checkpoint, documents gc and verify, message
+delivery, identity clean-up) live beside the feature they maintain and are
+declared in :mod:`core.hooks`, the way a plugin declares its jobs; this package
+imports none of them.
+"""
+from __future__ import annotations
+
+from core.errors import JobFailed  # noqa: F401
+from core.jobs.schedule import (  # noqa: F401
+    UTC, ScheduleError, SCHEDULE_HELP, Schedule, parse_schedule, slot_of, manual_slot, job_timezone,
+)
+from core.jobs.spec import (  # noqa: F401
+    SWEEP_GRACE, HARD_LIMIT_GRACE, RETRY_ATTEMPTS, FINAL_STATUSES, JobSpec, build_job_registry,
+)
+from core.jobs.runs import (  # noqa: F401
+    job_settings, effective_schedule, set_paused, set_schedule_override, JobState, job_states,
+    utcnow, sweep_timed_out, sweep_stale_runs, sweep_apart, RunOutcome,
+)
+from core.jobs.execution import (  # noqa: F401
+    retrying, job_platform, request_env, run_in_request, execute_job, database_unreachable,
+    is_retryable,
+)
