@@ -51,7 +51,8 @@ def check_settings(settings: dict) -> dict:
             "It keys the audit log's hash chain; keep it, or the existing entries can no longer be verified."
         )
     for key in ("mutuo.login.max_failures", "mutuo.login.max_delay_seconds", "mutuo.documents.max_size",
-                "mutuo.session_idle_minutes", "mutuo.session_max_hours"):
+                "mutuo.session_idle_minutes", "mutuo.session_max_hours", "mutuo.password_hash.time_cost",
+                "mutuo.password_hash.memory_cost", "mutuo.password_hash.parallelism"):
         if key in settings:
             try:
                 int(settings[key])

@@ -21,15 +21,12 @@ from pathlib import Path
 import pluggy
 
 from core.errors import PluginError  # noqa: F401  (its old home; plugins import it from here)
+from core.hookspecs import PROJECT, hookimpl, hookspec  # noqa: F401  (plugins import the markers from here)
 
-PROJECT = "mutuo"
 ENTRY_POINT_GROUP = "mutuo.plugins"
 TRACE_SETTING = "mutuo.trace_hooks"
 
 hook_log = logging.getLogger("mutuo.hooks")
-
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 class HookDeprecationWarning(DeprecationWarning):

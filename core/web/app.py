@@ -41,7 +41,7 @@ def make_app(settings: dict, *, pm=None, engine=None):
         populate_registry(config.registry, settings, pm)
         config.include("pyramid_chameleon")
         config.include("core.db")
-        config.include("core.security")
+        config.include("core.web.policy")
         config.include("core.web.shell")
         config.include("core.web.views")
         include_plugins(config)
