@@ -39,16 +39,17 @@ def _first_line(exc: BaseException) -> str:
 
 # -- the Pyramid environment of a job ----------------------------------------------
 
-def job_platform(settings: dict, *, base: dict | None = None, engine=None):
-    """A Pyramid registry holding what a job needs: settings, plugins, jobs, sessions.
+def job_platform(settings: dict, *, base: dict | None = None, engine=None, celery=None):
+    """A Pyramid registry holding what a job needs: settings, plugins, jobs, sessions, its Celery app.
 
     ``base``: an already populated registry (or dict) to copy instead of
-    building the plugins again; ``engine``: reuse this engine.
+    building the plugins again; ``engine``: reuse this engine; ``celery``: the
+    Celery app whose tasks run against this registry (else a new one).
     """
     from pyramid.registry import Registry
 
     from core.db import get_engine, get_session_factory
-    from core.platform import populate_registry
+    from core.platform import attach_celery, populate_registry
 
     registry = Registry("mutuo.jobs")
     registry.settings = settings
@@ -60,6 +61,7 @@ def job_platform(settings: dict, *, base: dict | None = None, engine=None):
     registry["dbengine"] = engine
     # Always a factory of its own: its sessions carry this registry's plugins and settings (core.context).
     registry["dbsession_factory"] = get_session_factory(engine, registry["mutuo.pm"], settings)
+    attach_celery(registry, settings, celery)
     return registry
 
 

@@ -17,6 +17,12 @@ def _serialize_template_compilation() -> None:
     crash CPython 3.11's ``compile()`` ("AST constructor recursion depth
     mismatch"); seen under load in bench/web_lists.py. Compilation happens
     once per template, so the lock costs nothing afterwards.
+
+    This is the one process-wide patch Mutuo applies, on purpose and only here:
+    Chameleon offers no hook for it. It is idempotent (applied once per process,
+    whatever the number of apps built); the Celery app and the password cost,
+    once module globals too, are now built from settings (core.celery_app,
+    core.passwords).
     """
     if getattr(BaseTemplate.cook, "_mutuo_locked", False):
         return

@@ -107,7 +107,7 @@ def run_page(request):
 
 @view_config(route_name="jobs.run_now", request_method="POST", permission="core.job.run")
 def run_now(request):
-    from core.celery import enqueue_job
+    from core.celery_app import enqueue_job
 
     spec = _spec_or_404(request)
     username = request.user.username
@@ -162,10 +162,8 @@ def schedule(request):
 
 
 def includeme(config):
-    from core.celery import configure
-
-    # Tasks this web process sends go to the broker of its own config file.
-    configure(config.get_settings())
+    # Tasks this web process sends go to the broker of its own config file: the app on the
+    # registry (core.celery_app), built with the platform.
     config.add_route("jobs.list", "/admin/jobs")
     config.add_route("jobs.job", "/admin/jobs/{name}")
     config.add_route("jobs.run_now", "/admin/jobs/{name}/run")

@@ -21,14 +21,9 @@ UTC = timezone.utc
 @pytest.fixture
 def registry(mutuo_db):
     """The platform tasks run against in this process, with a copy of the job table tests may extend."""
-    from core.celery import configure, use_registry
-
-    configure(mutuo_db.settings)
     reg = job_platform(mutuo_db.settings, base=mutuo_db.registry, engine=mutuo_db.engine)
     reg["mutuo.jobs"] = dict(reg["mutuo.jobs"])
-    use_registry(reg)
     yield reg
-    use_registry(None)
 
 
 def add_job(registry, name, task, schedule="every 60 seconds", time_limit=60):
@@ -161,7 +156,7 @@ def test_slots_are_iso_utc_and_manual_slots_fit():
 # -- the run table ----------------------------------------------------------------------
 
 def test_a_run_is_recorded_with_its_summary_and_audited(registry, mutuo_db):
-    from core.celery import run_job
+    run_job = registry["mutuo.celery"].run_job
 
     run_job.apply(args=("sample.count_notes", "2024-05-01T10:00:00Z", "beat", "beat"))
     [run] = runs(mutuo_db)
@@ -334,7 +329,9 @@ def test_unknown_job_is_not_run(registry, mutuo_db):
 # -- sending after commit -----------------------------------------------------------------
 
 def test_task_enqueued_in_an_aborted_transaction_is_never_sent(registry, mutuo_db):
-    from core.celery import enqueue_job, run_job
+    from core.celery_app import enqueue_job
+
+    run_job = registry["mutuo.celery"].run_job
 
     with request_env(registry, "test") as request:
         request.tm.begin()
@@ -367,18 +364,19 @@ def test_a_failed_web_request_sends_nothing(logged_in, mutuo_db, monkeypatch):
 
 
 def test_tasks_take_ids_not_orm_objects(registry, mutuo_db):
-    from core.celery import run_job
     from mutuo_sample.models import Note
+
+    run_job = registry["mutuo.celery"].run_job
 
     with pytest.raises(TypeError, match="tasks take ids"):
         run_job.apply_async((Note(title="x"), "S", "beat"))
 
 
 def test_custom_tasks_get_a_request_and_a_transaction(registry, mutuo_db):
-    from core.celery import app
+    from core.celery_app import task
     from mutuo_sample.models import Note
 
-    @app.task(name="tests.add_note")
+    @task(name="tests.add_note")
     def add_note(request, title):
         request.dbsession.add(Note(title=title))
         return request.dbsession.info["actor"].name
@@ -400,11 +398,11 @@ class Clock:
 
 @pytest.fixture
 def scheduler(registry, monkeypatch):
-    from core.celery import JobScheduler, app
+    from core.beat import JobScheduler
 
     clock = Clock(at("2024-05-01 10:00:00.500"))
     monkeypatch.setattr(JobScheduler, "now", lambda self: clock())
-    sched = JobScheduler(app=app)
+    sched = JobScheduler(app=registry["mutuo.celery"])
     sched.clock = clock
     sched.sent, sched.sent_core = [], []
     # Core's own every-minute job (core.deliver_messages) is recorded apart: these tests follow the sample's.
@@ -458,10 +456,10 @@ def test_pause_and_override_take_effect_without_a_restart(scheduler, mutuo_db):
 
 
 def test_settings_are_re_read_every_few_seconds_not_every_tick(scheduler, mutuo_db, monkeypatch):
-    import core.celery
+    import core.beat
 
     clock = {"t": 1000.0}
-    monkeypatch.setattr(core.celery.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(core.beat.time, "monotonic", lambda: clock["t"])
     scheduler.refresh(force=True)
     set_job(mutuo_db, "sample.count_notes", paused=True)
     clock["t"] += 1
@@ -473,9 +471,9 @@ def test_settings_are_re_read_every_few_seconds_not_every_tick(scheduler, mutuo_
 
 
 def test_beat_sends_run_job_with_the_slot(registry, mutuo_db):
-    from core.celery import JobScheduler, app
+    from core.beat import JobScheduler
 
-    sched = JobScheduler(app=app)
+    sched = JobScheduler(app=registry["mutuo.celery"])
     sched.send("sample.count_notes", at("2024-05-01 10:01:00"), 60)  # eager: runs here
     [run] = runs(mutuo_db)
     assert (run.slot, run.trigger, run.triggered_by, run.status) == ("2024-05-01T10:01:00Z", "beat", "beat", "succeeded")
@@ -738,7 +736,7 @@ def test_cli_pause_resume_schedule(cli, mutuo_db):
 
 
 def test_celery_settings_are_typed():
-    from core.celery import celery_settings
+    from core.celery_app import celery_settings
 
     conf = celery_settings({"celery.task_always_eager": "false", "celery.worker_concurrency": "2",
                             "celery.broker_transport_options": '{"visibility_timeout": 3600}',
@@ -746,7 +744,7 @@ def test_celery_settings_are_typed():
     assert conf["task_always_eager"] is False and conf["worker_concurrency"] == 2
     assert conf["broker_transport_options"] == {"visibility_timeout": 3600}
     assert conf["accept_content"] == ["json", "msgpack"] and conf["timezone"] == "Europe/Rome"
-    assert conf["beat_scheduler"] == "core.celery:JobScheduler"
+    assert conf["beat_scheduler"] == "core.beat:JobScheduler"
 
 
 def test_one_retry_rule_by_error_code_not_message():

@@ -16,8 +16,7 @@ CORE = Path(core.__file__).resolve().parent
 #: Modules that assemble the others (an app, a worker, the CLI, the test kit). Inside
 #: their functions they may import anything, so the graph that counts imports inside
 #: functions drops the edges leaving them. Everything else imports only downwards.
-COMPOSITION_ROOTS = ("core", "core.hooks", "core.platform", "core.testing", "core.web", "core.cli", "core.celery",
-                     "core.celery_app", "core.beat", "core.embedded_worker")
+COMPOSITION_ROOTS = ("core", "core.hooks", "core.platform", "core.testing", "core.web", "core.cli", "core.celery")
 
 
 def modules() -> dict[str, Path]:
