@@ -77,6 +77,12 @@ def mutuo_entity_types():
 
 
 @hookimpl
+def mutuo_configure(config):
+    # Core's screens, at the root (core alone gets no /<plugin> route prefix; see core.web.app).
+    config.include("core.web.views")
+
+
+@hookimpl
 def mutuo_menu(request):
     from core.web.menu import MenuEntry
 

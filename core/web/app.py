@@ -49,7 +49,9 @@ def make_app(settings: dict, *, pm=None, engine=None):
         config.include("core.db")
         config.include("core.web.policy")
         config.include("core.web.shell")
-        config.include("core.web.views")
+        # Core's screens come through its own mutuo_configure (core.hooks), at the root.
+        config.registry["mutuo.pm"].call_plugin("core", "mutuo_configure", config=config)
+        config.commit()
         include_plugins(config)
         config.commit()
         return config.make_wsgi_app()
@@ -60,7 +62,7 @@ def include_plugins(config) -> None:
     pm = config.registry["mutuo.pm"]
     for owner in pm.implementers("mutuo_configure"):
         if owner == "core":
-            continue  # core's views are included above, without a prefix
+            continue  # core's own, at the root, is called by make_app before the plugins'
         with config.route_prefix_context(owner):
             pm.call_plugin(owner, "mutuo_configure", config=config)
             config.commit()
