@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 
 from core import throttle
 from core.audit import record_event
-from core.errors import UserError
+from core.context import settings as service_settings
+from core.errors import AccountError, UserError  # noqa: F401  (AccountError: the old name)
 from core.models.meta import utcnow
 from core.models.user import ApiKey, Role, RolePermission, SeededPermission, User
-from core.security import ADMIN_ROLE, burn_password_time, hash_password, verify_password
+from core.passwords import burn_password_time, hash_password, verify_password
+from core.security import ADMIN_ROLE
 from core.sessions import revoke_user_sessions
 
 MIN_PASSWORD_LENGTH = 10
@@ -26,9 +28,6 @@ WRONG_CREDENTIALS = "Wrong username or password."
 USERNAME_RULE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 #: The ~20,000 most common passwords (from Django's password validation, BSD licence; see core/data/README.md).
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
-
-
-AccountError = UserError
 
 
 @dataclass
@@ -53,10 +52,10 @@ def authenticate(session, username: str, password: str, settings: dict, client_a
                                  f"wait {wait} seconds and try again.")
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active:
-        burn_password_time(password)
+        burn_password_time(password, settings)
         record_event(session, "login_failed", "core.user", None, {"username": username[:64]})
         return LoginResult(None, WRONG_CREDENTIALS)
-    if not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password, settings):
         record_event(session, "login_failed", "core.user", user.id, {})
         return LoginResult(None, WRONG_CREDENTIALS)
     throttle.clear(session, username, client_addr)
@@ -102,14 +101,14 @@ def set_password(session, user: User, password: str, *, keep_session: str | None
                  field: str = "new_password") -> None:
     """Set a password; every session (but ``keep_session``) and every API key of the user ends."""
     check_new_password(user, password, field)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, service_settings(session))
     record_event(session, "password_set", "core.user", user.id, {})
     revoke_user_sessions(session, user.id, "password changed", keep=keep_session)
     revoke_user_api_keys(session, user, "password changed")
 
 
 def change_own_password(session, user: User, old: str, new: str, *, current_session: str | None = None) -> None:
-    if not verify_password(user.password_hash, old):
+    if not verify_password(user.password_hash, old, service_settings(session)):
         raise AccountError("The current password is wrong.", "old_password")
     set_password(session, user, new, keep_session=current_session)
 
@@ -119,7 +118,7 @@ def create_user(session, username: str, password: str | None, *, full_name="", e
     user = User(username=username, full_name=full_name, email=email, region=region, active=True)
     if password is not None:
         check_new_password(username, password, "password")
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password, service_settings(session))
     user.roles = [get_role(session, name) for name in roles]
     session.add(user)
     session.flush()

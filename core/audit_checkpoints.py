@@ -140,3 +140,27 @@ def verify_with_checkpoints(connection, settings: dict, **kw):
 
 __all__ = ["Checkpoint", "CheckpointFile", "chain_head", "checkpoint_path", "read_checkpoints",
            "verify_with_checkpoints", "write_checkpoint"]
+
+
+# -- core's jobs (declared in core.hooks, as a plugin declares its own) ------------------
+
+def audit_verify(request) -> str:
+    """Recompute the audit log's hash chain and compare it with the checkpoints; a problem fails the run."""
+    from core.db import READ_MOSTLY
+    from core.errors import JobFailed
+
+    connection = request.dbsession.connection(execution_options={READ_MOSTLY: True})
+    result = verify_with_checkpoints(connection, request.registry.settings)
+    if not result.intact:
+        log.error("AUDIT CHAIN BROKEN: %s", result.describe())
+        raise JobFailed(f"Audit chain broken: {result.describe()}")
+    return result.describe()
+
+
+def audit_checkpoint(request) -> str:
+    """Append the audit chain's head to the checkpoint file outside the database (and to this log)."""
+    checkpoint = write_checkpoint(request.dbsession.connection(), request.registry.settings)
+    if checkpoint is None:
+        return "The audit log is empty; no checkpoint written."
+    return (f"Checkpoint of entry {checkpoint.last_id} ({checkpoint.count:,} entries, head {checkpoint.head}) "
+            f"appended to {checkpoint_path(request.registry.settings)}")

@@ -4,14 +4,10 @@ from __future__ import annotations
 import os
 import re
 
-from core.plugins import PluginError
+from core.errors import ConfigError, PluginError
 
 DEFAULT_SECRET = "change-me"
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
-
-
-class ConfigError(Exception):
-    """A config problem; the message says what to do."""
 
 
 def expand_env(settings: dict) -> dict:
@@ -55,7 +51,8 @@ def check_settings(settings: dict) -> dict:
             "It keys the audit log's hash chain; keep it, or the existing entries can no longer be verified."
         )
     for key in ("mutuo.login.max_failures", "mutuo.login.max_delay_seconds", "mutuo.documents.max_size",
-                "mutuo.session_idle_minutes", "mutuo.session_max_hours"):
+                "mutuo.session_idle_minutes", "mutuo.session_max_hours", "mutuo.password_hash.time_cost",
+                "mutuo.password_hash.memory_cost", "mutuo.password_hash.parallelism"):
         if key in settings:
             try:
                 int(settings[key])

@@ -101,11 +101,71 @@ def get_tm_session(session_factory, transaction_manager, request=None, bind=None
     return dbsession
 
 
+# -- when a transaction may simply be tried again ----------------------------------
+
+PG_RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+_RETRYABLE_TEXT = ("database is locked", "deadlock", "could not serialize", "serialization failure")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the whole transaction may be run again: the one rule for requests and jobs.
+
+    PostgreSQL: serialization failure or deadlock, by SQLSTATE. SQLite: the
+    database was busy or locked, by the sqlite3 error code (primary code, so
+    the extended codes count too). zope's transient errors (``transaction``'s
+    ``TransientError``) as pyramid_tm treats them. Only a driver that gives no
+    code at all is judged by its message. Requests retry through
+    ``pyramid_retry`` (:func:`retry_tween_factory` marks these errors); jobs
+    through :func:`core.jobs.retrying`.
+    """
+    from sqlalchemy.exc import DBAPIError
+    from transaction.interfaces import TransientError
+
+    if isinstance(exc, TransientError):
+        return True
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate is not None:
+        return sqlstate in PG_RETRYABLE
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    text = str(orig).lower()
+    return any(s in text for s in _RETRYABLE_TEXT)
+
+
+def retry_tween_factory(handler, registry):
+    """Mark the errors :func:`is_retryable` accepts as retryable for ``pyramid_retry``.
+
+    It sits over pyramid_tm, so it sees both an error raised at commit and one
+    an exception view already rendered (``request.exception``); pyramid_retry
+    then runs the request again with a fresh transaction (``retry.attempts``).
+    """
+    from pyramid_retry import mark_error_retryable
+
+    def tween(request):
+        try:
+            response = handler(request)
+        except Exception as exc:
+            if is_retryable(exc):
+                mark_error_retryable(exc)
+            raise
+        exc = getattr(request, "exception", None)
+        if exc is not None and is_retryable(exc):
+            mark_error_retryable(exc)
+        return response
+    return tween
+
+
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
+    config.add_tween("core.db.retry_tween_factory", over="pyramid_tm.tm_tween_factory")
     engine = config.registry.get("dbengine") or get_engine(settings)
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = get_session_factory(engine, config.registry.get("mutuo.pm"), settings)

@@ -21,7 +21,7 @@ class EntityType:
 
 
 def build_entity_registry(pm, permissions) -> dict[str, EntityType]:
-    from core.security import StartupError
+    from core.errors import StartupError
 
     found: dict[str, EntityType] = {}
     for owner, types in pm.call_per_plugin("mutuo_entity_types"):

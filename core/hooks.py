@@ -1,9 +1,15 @@
-"""Core's own implementations of the core hooks (core is plugin number zero)."""
+"""Core's own implementations of the core hooks (core is plugin number zero).
+
+Core declares its permissions, roles, entity types, menu and jobs here, through
+the same hooks a plugin implements (as devpi-server registers its own core
+through its hookspecs). This module sits at the top of core: it imports the
+features it declares inside the hook functions, and nothing below imports it
+except the plugin manager, which registers it first. So no core module needs
+to import "upwards" to be found; ``tests/core/test_layers.py`` keeps it so.
+"""
 from pathlib import Path
 
 from core.plugins import hookimpl
-from core.security import Permission, RoleSpec
-from core.web.menu import MenuEntry
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -21,6 +27,8 @@ def mutuo_migrations():
 
 @hookimpl
 def mutuo_permissions():
+    from core.security import Permission
+
     return [
         Permission("core.dashboard.view", "See the dashboard", "The start page with the widgets of one's roles."),
         Permission("core.account.manage", "Manage one's own account",
@@ -44,6 +52,8 @@ def mutuo_permissions():
 
 @hookimpl
 def mutuo_roles():
+    from core.security import RoleSpec
+
     return [
         RoleSpec("staff", "Staff", ("core.dashboard.view",), "Every employee: the dashboard and nothing else."),
         RoleSpec("auditor", "Auditor", ("core.dashboard.view", "core.audit.view", "core.user.view",
@@ -67,7 +77,15 @@ def mutuo_entity_types():
 
 
 @hookimpl
+def mutuo_configure(config):
+    # Core's screens, at the root (core alone gets no /<plugin> route prefix; see core.web.app).
+    config.include("core.web.views")
+
+
+@hookimpl
 def mutuo_menu(request):
+    from core.web.menu import MenuEntry
+
     return [
         MenuEntry("Dashboard", "home", "core.dashboard.view", order=0),
         MenuEntry("Users", "admin.users", "core.user.view", "Admin", 900),
@@ -82,6 +100,31 @@ def mutuo_menu(request):
 
 @hookimpl
 def mutuo_jobs():
-    from core.jobs import core_jobs
-
     return core_jobs()
+
+
+def core_jobs() -> list:
+    """Core's own jobs; each runs a function of the feature it maintains."""
+    from core.audit_checkpoints import audit_checkpoint, audit_verify
+    from core.documents.maintenance import documents_gc, documents_verify
+    from core.jobs import JobSpec
+    from core.messages.delivery import deliver_messages
+    from core.sessions import identity_cleanup
+
+    return [
+        JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
+                "Recomputes the audit log's hash chain and compares it with the checkpoints; "
+                "a broken chain or a missing tail fails the run.", time_limit=3600),
+        JobSpec("core.audit_checkpoint", audit_checkpoint, "5 * * * *",
+                "Writes the audit chain's head to an append-only file outside the database, "
+                "so deleted or rewritten entries are detected.", time_limit=600),
+        JobSpec("core.documents_gc", documents_gc, "45 2 * * *",
+                "Removes stored files no document refers to any more.", time_limit=3600),
+        JobSpec("core.documents_verify", documents_verify, "30 3 * * 0",
+                "Re-reads every stored file and checks its SHA-256.", time_limit=4 * 3600),
+        JobSpec("core.identity_cleanup", identity_cleanup, "50 3 * * *",
+                "Deletes login sessions ended over a week ago and login counters idle for a day."),
+        JobSpec("core.deliver_messages", deliver_messages, "every 1 minute",
+                "Hands queued SMS and e-mail to the gateway plugins, within each gateway's rate limit, "
+                "and retries failures with backoff.", time_limit=300),
+    ]

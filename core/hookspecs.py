@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from core.plugins import hookspec
+import pluggy
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from core.plugins import MutuoPluginManager
     from core.security import Permission, RecordRule, RoleSpec
     from core.web.menu import MenuEntry, Widget
+
+# The markers live with the specs (pluggy's habit), so this module needs nothing
+# from core; core.plugins and the package ``core`` re-export them.
+PROJECT = "mutuo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(historic=False)

@@ -71,6 +71,24 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     registry["mutuo.entities"] = build_entity_registry(pm, security.permissions)
     registry["mutuo.jobs"] = build_job_registry(pm)
     registry["mutuo.message_gateways"] = build_gateway_registry(pm, settings)
+    attach_celery(registry, settings)
+
+
+def attach_celery(registry, settings: dict, app=None):
+    """Keep a Celery app for this registry on it (``registry["mutuo.celery"]``): ``app``, else a new one.
+
+    Built at configuration time like the rest of the platform; the broker is only
+    contacted when a task is sent.
+    """
+    from core.celery_app import REGISTRY_KEY, make_celery_app
+
+    if app is None:
+        existing = registry.get(REGISTRY_KEY)
+        app = existing if getattr(existing, "mutuo_registry", None) is registry else make_celery_app(settings, registry)
+    else:
+        app.mutuo_registry = registry
+    registry[REGISTRY_KEY] = app
+    return app
 
 
 def plugin_manager(request_or_registry):

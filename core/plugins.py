@@ -20,18 +20,13 @@ from pathlib import Path
 
 import pluggy
 
-PROJECT = "mutuo"
+from core.errors import PluginError  # noqa: F401  (its old home; plugins import it from here)
+from core.hookspecs import PROJECT, hookimpl, hookspec  # noqa: F401  (plugins import the markers from here)
+
 ENTRY_POINT_GROUP = "mutuo.plugins"
 TRACE_SETTING = "mutuo.trace_hooks"
 
 hook_log = logging.getLogger("mutuo.hooks")
-
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
-
-
-class PluginError(Exception):
-    """A plugin configuration problem; the message is one sentence with the fix."""
 
 
 class HookDeprecationWarning(DeprecationWarning):

@@ -1,4 +1,8 @@
-"""Identity, the security policy, the permission registry and record rules."""
+"""Permissions, roles and record rules plugins declare; a user's effective permissions; API key hashing.
+
+The Pyramid security policy that uses them (login sessions, API keys) is
+:mod:`core.web.policy`; password hashing is :mod:`core.passwords`.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,15 +10,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from pyramid.csrf import SessionCSRFStoragePolicy
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.security import NO_PERMISSION_REQUIRED, Allowed, Denied
+from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import select
 
+from core.errors import NotFound, StartupError  # noqa: F401  (StartupError: its old home)
 from core.models.meta import utcnow
-from core.models.user import ApiKey, Role, User, UserSession
+from core.models.user import Role, User
+from core.passwords import burn_password_time, hash_password, verify_password  # noqa: F401  (their old home)
 
 ADMIN_ROLE = "admin"
 #: Every logged-in *session* holds it: the pages of one's own account (password, sessions, keys).
@@ -23,9 +25,6 @@ ACCOUNT = "core.account.manage"
 SESSION_ONLY = frozenset({ACCOUNT, "core.user.manage"})
 
 PUBLIC = NO_PERMISSION_REQUIRED  # views that say so explicitly: login, logout, health, static
-
-_hasher = PasswordHasher()
-
 
 # -- declarations plugins return -------------------------------------------
 
@@ -65,10 +64,6 @@ class SecurityRegistry:
     record_rules: dict[type, list[RecordRule]] = field(default_factory=dict)
 
 
-class StartupError(Exception):
-    """Declarations of plugins contradict each other; the message names the fix."""
-
-
 def build_security_registry(pm) -> SecurityRegistry:
     reg = SecurityRegistry()
     for owner, perms in pm.call_per_plugin("mutuo_permissions"):
@@ -100,31 +95,7 @@ def security_registry(request_or_registry) -> SecurityRegistry:
     return registry["mutuo.security"]
 
 
-# -- passwords and keys ------------------------------------------------------
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    if not password_hash:
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-_DUMMY_HASH = None
-
-
-def burn_password_time(password: str) -> None:
-    """Spend the time of a real check, so unknown usernames answer as slowly."""
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password(secrets.token_hex(8))
-    verify_password(_DUMMY_HASH, password)
-
+# -- API keys ----------------------------------------------------------------
 
 def hash_api_key(key: str) -> str:
     # Keys are 256 random bits: a fast hash is enough and keeps API calls quick.
@@ -150,107 +121,6 @@ def effective_permissions(user: User | None, registry: SecurityRegistry) -> dict
     return granted
 
 
-# -- the policy ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Identity:
-    """Who sent the request and how: through a login session or an API key (never both)."""
-
-    user: User | None
-    session: UserSession | None = None
-    api_key: ApiKey | None = None
-
-
-ANONYMOUS = Identity(None)
-
-
-class MutuoSecurityPolicy:
-    """Identity from a server-side session (named by the signed cookie) or a Bearer API key.
-
-    Session-only permissions (``SESSION_ONLY``) are refused to API keys here, in one
-    place, so no view has to remember it.
-    """
-
-    def identity(self, request):
-        return request.user
-
-    def authenticated_userid(self, request):
-        user = request.user
-        return user.id if user else None
-
-    def permits(self, request, context, permission):
-        if permission in request.user_permissions:
-            return Allowed(f"granted {permission}")
-        return Denied(f"missing {permission}")
-
-    def remember(self, request, userid, **kw):
-        from core.sessions import SESSION_TOKEN, start_session
-
-        user = request.dbsession.get(User, userid)
-        request.session.invalidate()  # a fresh cookie (and CSRF token) at login
-        row, token = start_session(request.dbsession, user, ip=request.client_addr,
-                                   user_agent=request.user_agent)
-        request.session[SESSION_TOKEN] = token
-        request.__dict__["identity_info"] = Identity(user, session=row)
-        return []
-
-    def forget(self, request, **kw):
-        from core.sessions import revoke_session
-
-        row = request.identity_info.session
-        if row is not None:
-            revoke_session(request.dbsession, row, "logout")
-        request.session.invalidate()
-        return []
-
-
-def bearer_token(request) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
-
-
-def _request_identity(request) -> Identity:
-    from core.apikeys import key_for_token
-    from core.sessions import SESSION_TOKEN, find_session
-
-    token = bearer_token(request)
-    if token is not None:
-        key = key_for_token(request.dbsession, token, request.client_addr)
-        return Identity(key.user, api_key=key) if key is not None else ANONYMOUS
-    sid = request.session.get(SESSION_TOKEN)
-    if sid is None:
-        return ANONYMOUS
-    row = find_session(request.dbsession, sid, request.registry.settings)
-    if row is None:
-        request.session.invalidate()
-        return ANONYMOUS
-    return Identity(row.user, session=row)
-
-
-def _request_user(request) -> User | None:
-    return request.identity_info.user
-
-
-def _user_permissions(request) -> dict[str, list[str]]:
-    """Permission -> what grants it. A key: its scope ∩ the user's permissions, minus session-only ones."""
-    ident = request.identity_info
-    granted = effective_permissions(ident.user, security_registry(request))
-    if ident.api_key is not None:
-        scope = ident.api_key.scopes
-        return {p: by for p, by in granted.items() if p in scope and p not in SESSION_ONLY}
-    if ident.user is not None:
-        granted.setdefault(ACCOUNT, ["login session"])
-    return granted
-
-
-def _csrf_applies(request) -> bool:
-    # API keys are not sent by browsers on their own: no CSRF risk, no token.
-    return bearer_token(request) is None
-
-
 # -- record rules ------------------------------------------------------------
 
 def apply_record_rules(request, stmt, model):
@@ -267,7 +137,8 @@ def restricted_query(request, model, *criteria):
 
 
 def get_visible_or_404(request, model, ident):
-    """One record the user may see, or 404 (a record outside a rule does not exist for them)."""
+    """One record the user may see, or :class:`core.errors.NotFound` (a 404 on the web: a record outside
+    a rule does not exist for them)."""
     from core.web.parsing import int_bound, parse_id
 
     pk = model.__mapper__.primary_key[0]
@@ -277,33 +148,11 @@ def get_visible_or_404(request, model, ident):
         else:
             ident = pk.type.python_type(ident)
     except (TypeError, ValueError):
-        raise HTTPNotFound() from None
+        raise NotFound() from None
     obj = request.dbsession.scalars(restricted_query(request, model, pk == ident)).first()
     if obj is None:
-        raise HTTPNotFound()
+        raise NotFound()
     return obj
-
-
-def includeme(config):
-    settings = config.get_settings()
-    from pyramid.session import SignedCookieSessionFactory
-
-    from core.config import as_bool, is_development
-    from core.sessions import session_limits
-
-    secure = as_bool(settings.get("mutuo.cookie_secure", not is_development(settings)))
-    _idle, lifetime = session_limits(settings)
-    # The cookie only names the server-side session (core.sessions), which decides what is live.
-    config.set_session_factory(SignedCookieSessionFactory(
-        settings["mutuo.secret"], cookie_name="mutuo", httponly=True, samesite="Lax", secure=secure,
-        timeout=int(lifetime.total_seconds()), reissue_time=300,
-    ))
-    config.set_security_policy(MutuoSecurityPolicy())
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
-    config.set_default_csrf_options(require_csrf=True, callback=_csrf_applies)
-    config.add_request_method(_request_identity, "identity_info", reify=True)
-    config.add_request_method(_request_user, "user", reify=True)
-    config.add_request_method(_user_permissions, "user_permissions", reify=True)
 
 
 __all__ = [

@@ -118,3 +118,14 @@ def purge_ended(dbsession, settings, now: datetime | None = None) -> int:
         UserSession.created_at < now - lifetime - KEEP_ENDED,
     ))
     return dbsession.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
+# -- core's jobs (declared in core.hooks, as a plugin declares its own) ------------------
+
+def identity_cleanup(request) -> str:
+    """Delete long-ended login sessions and stale login-throttle counters."""
+    from core import throttle
+
+    sessions = purge_ended(request.dbsession, request.registry.settings)
+    throttles = throttle.purge_stale(request.dbsession, utcnow())
+    return f"{sessions:,} ended sessions and {throttles:,} stale login counters removed"

@@ -21,16 +21,9 @@ import pytest
 KEEP_TABLES = {"alembic_version", "core_audit_entry"}
 
 
-def _cheap_password_hashing() -> None:
-    """Tests log in hundreds of users: argon2 at its lowest cost keeps them fast."""
-    from argon2 import PasswordHasher
-
-    import core.security
-
-    core.security._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
-
-
-_cheap_password_hashing()
+#: Tests log in hundreds of users: argon2 at its lowest cost keeps them fast (a setting, not a patch).
+CHEAP_PASSWORD_HASHING = {"mutuo.password_hash.time_cost": "1", "mutuo.password_hash.memory_cost": "256",
+                          "mutuo.password_hash.parallelism": "1"}
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_AUDIT_KEY = "test-audit-key-" + "k" * 40  # keys the audit chain of every test database
 
@@ -48,6 +41,7 @@ def base_settings(plugins, url: str, documents: str) -> dict:
         "celery.broker_url": os.environ.get("MUTUO_TEST_BROKER_URL", "memory://"),
         "celery.result_backend": "cache+memory://",
         "celery.task_always_eager": "true",
+        **CHEAP_PASSWORD_HASHING,
     }
 
 

@@ -134,3 +134,12 @@ def _attempt(message: Message, gateway, now: datetime, most: int, run: DeliveryR
     message.status, message.provider_ref, message.sent_at = "sent", str(ref or "")[:100], now
     message.next_attempt_at = None
     run.sent += 1
+
+
+# -- core's jobs (declared in core.hooks, as a plugin declares its own) ------------------
+
+def deliver_messages(request) -> str:
+    """Send what the departments queued (see core.messages.delivery)."""
+    if not gateways_for(request.dbsession):
+        return "no message gateway enabled: messages stay in the outbox (Admin > Messages)"
+    return deliver(request.dbsession).summary

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core import context
+from core.errors import StartupError
 from core.models.message import CHANNELS
-from core.security import StartupError
 
 
 class Gateway:

@@ -17,6 +17,12 @@ def _serialize_template_compilation() -> None:
     crash CPython 3.11's ``compile()`` ("AST constructor recursion depth
     mismatch"); seen under load in bench/web_lists.py. Compilation happens
     once per template, so the lock costs nothing afterwards.
+
+    This is the one process-wide patch Mutuo applies, on purpose and only here:
+    Chameleon offers no hook for it. It is idempotent (applied once per process,
+    whatever the number of apps built); the Celery app and the password cost,
+    once module globals too, are now built from settings (core.celery_app,
+    core.passwords).
     """
     if getattr(BaseTemplate.cook, "_mutuo_locked", False):
         return
@@ -41,9 +47,11 @@ def make_app(settings: dict, *, pm=None, engine=None):
         populate_registry(config.registry, settings, pm)
         config.include("pyramid_chameleon")
         config.include("core.db")
-        config.include("core.security")
+        config.include("core.web.policy")
         config.include("core.web.shell")
-        config.include("core.web.views")
+        # Core's screens come through its own mutuo_configure (core.hooks), at the root.
+        config.registry["mutuo.pm"].call_plugin("core", "mutuo_configure", config=config)
+        config.commit()
         include_plugins(config)
         config.commit()
         return config.make_wsgi_app()
@@ -54,7 +62,7 @@ def include_plugins(config) -> None:
     pm = config.registry["mutuo.pm"]
     for owner in pm.implementers("mutuo_configure"):
         if owner == "core":
-            continue  # core's views are included above, without a prefix
+            continue  # core's own, at the root, is called by make_app before the plugins'
         with config.route_prefix_context(owner):
             pm.call_plugin(owner, "mutuo_configure", config=config)
             config.commit()

@@ -3,7 +3,7 @@
 Upload, download, delete and the document page are allowed or refused by the
 record a document is attached to, which Pyramid's static ``permission=`` cannot
 express. Those views declare ``PER_RECORD``, the gate every employee passes
-(as the account pages do), and then call ``core.documents.require_*``, which
+(as the account pages do), and then call ``core.web.document_access.require_*``, which
 decide by the record's own permissions and record rules.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from core.entities import entity_types, record_url
 from core.models.document import Document, DocumentLink, DocumentVersion
 from core.models.user import User
 from core.security import restricted_query
+from core.web import document_access as access
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.parsing import int_bound, parse_id, safe_path
 from core.web.record import record_panels
@@ -71,7 +72,7 @@ def _record_label(types, entity_type: str, entity_id: str) -> str:
              permission="core.document.view", request_method="GET")
 def document_list(request):
     types = entity_types(request)
-    stmt = docs.visible_documents(request, restricted_query(request, Document)).options(
+    stmt = access.visible_documents(request, restricted_query(request, Document)).options(
         selectinload(Document.versions), selectinload(Document.links))
     see_deleted = request.has_permission(docs.MANAGE_UNLINKED)  # only they can open a deleted document
     if request.params.get("deleted") != "yes" or not see_deleted:
@@ -129,14 +130,14 @@ def document_list(request):
              permission=PER_RECORD, request_method="GET")
 def document_page(request):
     document = _document_or_404(request, request.matchdict["id"])
-    docs.require_view(request, document)
+    access.require_view(request, document)
     types = entity_types(request)
     uploader_ids = {v.uploaded_by for v in document.versions} | {document.created_by}
     users = {u.id: u.username for u in request.dbsession.scalars(
         select(User).where(User.id.in_([i for i in uploader_ids if i is not None])))}
     links = [{"label": _record_label(types, link.entity_type, link.entity_id),
               "url": record_url(request, link.entity_type, link.entity_id)} for link in document.links]
-    can_edit = _can(request, docs.require_edit, document)
+    can_edit = _can(request, access.require_edit, document)
     return {
         "title": document.title, "document": document, "links": links, "users": users,
         "versions": list(reversed(document.versions)), "can_edit": can_edit, "human_size": docs.human_size,
@@ -171,13 +172,13 @@ def upload_view(request):
 
     if document_id is not None:
         document = _document_or_404(request, document_id)
-        docs.require_edit(request, document)
+        access.require_edit(request, document)
     elif entity_type is not None:
-        docs.require_record_edit(request, entity_type, entity_id)
+        access.require_record_edit(request, entity_type, entity_id)
     else:
-        docs.require_login(request)
+        access.require_login(request)
         if not request.has_permission(docs.MANAGE_UNLINKED):
-            raise docs.denied(docs.MANAGE_UNLINKED)
+            raise access.denied(docs.MANAGE_UNLINKED)
     try:
         version = docs.upload(
             request.dbsession, docs.blob_store(request), stream=field.file, filename=field.filename,
@@ -195,7 +196,7 @@ def upload_view(request):
 @view_config(route_name="documents.download", permission=PER_RECORD, request_method="GET")
 def download_view(request):
     document = _document_or_404(request, request.matchdict["id"])
-    docs.require_view(request, document)
+    access.require_view(request, document)
     try:
         version, fh = docs.open_version(request.dbsession, docs.blob_store(request), document,
                                         request.matchdict["number"])
@@ -221,7 +222,7 @@ def download_view(request):
 @view_config(route_name="documents.delete", permission=PER_RECORD, request_method="POST")
 def delete_view(request):
     document = _document_or_404(request, request.matchdict["id"])
-    docs.require_edit(request, document)
+    access.require_edit(request, document)
     docs.delete_document(request.dbsession, document)
     flash(request, f"Deleted “{document.title}”.")
     target = _safe_next(request)

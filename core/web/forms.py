@@ -13,10 +13,8 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
 
-from core.errors import ConflictError, UserError
+from core.errors import ConflictError, FormError, UserError  # noqa: F401  (FormError: services raise it, forms show it on the field)
 from core.web.parsing import harden_schema, safe_path
-
-FormError = UserError  # services raise it; forms show it on the field
 
 
 def error_status(exc: UserError) -> int:

@@ -5,7 +5,6 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.audit import record_event
-from core.job_health import liveness
 from core.jobs import (
     ScheduleError,
     job_states,
@@ -15,6 +14,7 @@ from core.jobs import (
     set_schedule_override,
     sweep_stale_runs,
 )
+from core.jobs.health import liveness
 from core.models.job import RUN_STATUSES, JobRun
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
@@ -114,7 +114,7 @@ def run_page(request):
 
 @view_config(route_name="jobs.run_now", request_method="POST", permission="core.job.run")
 def run_now(request):
-    from core.celery import enqueue_job
+    from core.celery_app import enqueue_job
 
     spec = _spec_or_404(request)
     username = request.user.username
@@ -169,10 +169,8 @@ def schedule(request):
 
 
 def includeme(config):
-    from core.celery import configure
-
-    # Tasks this web process sends go to the broker of its own config file.
-    configure(config.get_settings())
+    # Tasks this web process sends go to the broker of its own config file: the app on the
+    # registry (core.celery_app), built with the platform.
     config.add_route("jobs.list", "/admin/jobs")
     config.add_route("jobs.job", "/admin/jobs/{name}")
     config.add_route("jobs.run_now", "/admin/jobs/{name}/run")

@@ -47,9 +47,7 @@ def record_panels(request, obj, *, can_edit: bool | None = None) -> SimpleNamesp
     pk = obj.__mapper__.primary_key_from_instance(obj)[0]
     panels = SimpleNamespace(entity_type=etype, entity_id=str(pk), history=history(request, etype, pk),
                              documents=None)
-    try:
-        from core.documents import documents_panel
-    except ImportError:
-        return panels
+    from core.web.document_access import documents_panel
+
     panels.documents = documents_panel(request, etype, pk, can_edit=can_edit)
     return panels

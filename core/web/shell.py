@@ -7,6 +7,8 @@ from pyramid.httpexceptions import HTTPClientError
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from core.errors import AccessDenied, NotFound
+
 log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
@@ -97,6 +99,8 @@ def forbidden(exc, request):
 
 
 def _missing_permission(exc) -> str | None:
+    if isinstance(exc, AccessDenied):
+        return exc.permission
     result = getattr(exc, "result", None)
     perm = getattr(result, "permission", None)
     if perm:
@@ -134,6 +138,17 @@ def notfound(request):
         request.override_renderer = "json"
         return {"error": "not found"}
     return {"title": "Not found", "code": 404, "message": "There is nothing at this address, or you may not see it."}
+
+
+# Services raise domain errors (core.errors); only the web turns them into HTTP answers.
+@exception_view_config(NotFound, renderer="core:web/templates/error.pt")
+def not_found_error(exc, request):
+    return notfound(request)
+
+
+@exception_view_config(AccessDenied, renderer="core:web/templates/error.pt")
+def access_denied_error(exc, request):
+    return forbidden(exc, request)
 
 
 @exception_view_config(Exception, renderer="core:web/templates/error.pt")

@@ -151,13 +151,13 @@ def test_cli_audit_verify(mutuo_tmp, tmp_path):
     ini.write_text(f"[app:main]\nuse = egg:mutuo\nmutuo.environment = testing\nmutuo.secret = s\n"
                    f"mutuo.audit_key = {TEST_AUDIT_KEY}\nmutuo.documents.path = {db.documents}\n"
                    f"sqlalchemy.url = {db.url}\nmutuo.plugins = sample\n")
-    res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "audit", "verify"],
+    res = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "audit", "verify"],
                          capture_output=True, text=True)
     assert res.returncode == 0 and "chain intact" in res.stdout
     with db.engine.begin() as conn, audit_tampering(conn):
         first = conn.execute(text("SELECT min(id) FROM core_audit_entry")).scalar()
         conn.execute(text("UPDATE core_audit_entry SET changes = '{}' WHERE id = :id"), {"id": first})
-    res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "audit", "verify"],
+    res = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "audit", "verify"],
                          capture_output=True, text=True)
     assert res.returncode == 1 and f"entry {first} does not match" in res.stderr
     db.engine.dispose()

@@ -153,7 +153,7 @@ def test_cli_checkpoint_then_verify_names_the_missing_entries(own_db, tmp_path):
                    f"sqlalchemy.url = {own_db.url}\nmutuo.plugins = sample\n")
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "audit", *args],
+        return subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "audit", *args],
                               capture_output=True, text=True, timeout=120)
 
     made = cli("checkpoint")
@@ -204,6 +204,6 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path):
     ini.write_text("[app:main]\nuse = egg:mutuo\nmutuo.environment = production\n"
                    f"mutuo.secret = {'s' * 40}\nmutuo.audit_key = ${{MUTUO_AUDIT_KEY}}\n"
                    f"sqlalchemy.url = sqlite:///{tmp_path}/p.sqlite\n")
-    res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "db", "status"],
+    res = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "db", "status"],
                          capture_output=True, text=True, timeout=120, env={**os.environ, "MUTUO_AUDIT_KEY": ""})
     assert res.returncode == 2 and "mutuo.audit_key" in res.stderr and "Traceback" not in res.stderr

@@ -297,10 +297,10 @@ def test_concurrent_guesses_reach_the_password_check_at_most_limit_times(make_us
     checks = []
     lock = threading.Lock()
 
-    def counting_check(password_hash, password):
+    def counting_check(password_hash, password, settings=None):
         with lock:
             checks.append(password)
-        return real_check(password_hash, password)
+        return real_check(password_hash, password, settings)
 
     monkeypatch.setattr(core.accounts, "verify_password", counting_check)
     barrier = threading.Barrier(16)

@@ -9,23 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core.job_health import liveness, note_alive, reap_lost
 from core.jobs import JobSpec, execute_job, job_platform, utcnow
+from core.jobs.health import liveness, note_alive, reap_lost
 from core.models.job import JobRun
 
 
 @pytest.fixture
 def registry(mutuo_db):
-    from core.celery import configure, use_registry
-
-    configure(mutuo_db.settings)
     settings = {**mutuo_db.settings, "mutuo.jobs.heartbeat_seconds": "0.05"}
     reg = job_platform(settings, base=mutuo_db.registry, engine=mutuo_db.engine)
     reg.settings = settings
     reg["mutuo.jobs"] = dict(reg["mutuo.jobs"])
-    use_registry(reg)
     yield reg
-    use_registry(None)
 
 
 def runs(mutuo_db, job):
@@ -103,10 +98,10 @@ def test_a_lost_run_that_comes_back_records_its_real_end(registry, mutuo_db):
 
 
 def test_beat_reaps_lost_runs_at_each_scheduling_pass(registry, mutuo_db):
-    from core.celery import JobScheduler, app
+    from core.beat import JobScheduler
 
     killed_run(mutuo_db)
-    scheduler = JobScheduler(app=app)
+    scheduler = JobScheduler(app=registry["mutuo.celery"])
     scheduler.send = lambda *a: None
     scheduler.tick()
     assert runs(mutuo_db, "sample.count_notes")[0].status == "lost"
@@ -165,8 +160,8 @@ def test_jobs_list_cli_marks_lost_runs_and_shows_liveness(mutuo_db, tmp_path):
 
 def test_worker_command_keeps_the_working_directory_off_the_path(tmp_path, monkeypatch):
     """Before: `python -m celery` from a folder holding plugins/ (or celery/) imported that folder."""
-    import core.celery
-    from core.celery import worker_command
+    import core.embedded_worker
+    from core.embedded_worker import worker_command
 
     for package in ("plugins", "celery"):
         (tmp_path / package).mkdir()
@@ -185,8 +180,8 @@ def test_worker_command_keeps_the_working_directory_off_the_path(tmp_path, monke
     assert "WORKING DIRECTORY" not in celery.stdout and celery.stdout.strip()[:1].isdigit()
 
     started = {}
-    monkeypatch.setattr(core.celery, "EmbeddedWorker", lambda cmd, env, **kw: started.update(cmd=cmd, env=env))
-    core.celery.start_embedded_worker(str(tmp_path / "x.ini"), {})
+    monkeypatch.setattr(core.embedded_worker, "EmbeddedWorker", lambda cmd, env, **kw: started.update(cmd=cmd, env=env))
+    core.embedded_worker.start_embedded_worker(str(tmp_path / "x.ini"), {})
     assert started["cmd"][:2] == interpreter and started["env"]["PYTHONSAFEPATH"] == "1"
 
 
@@ -194,7 +189,7 @@ def test_jobs_run_wait_on_an_unreachable_database_prints_one_line(tmp_path):
     ini = tmp_path / "down.ini"
     ini.write_text("[app:main]\nuse = egg:mutuo\nmutuo.environment = development\nmutuo.secret = s\n"
                    "sqlalchemy.url = postgresql+psycopg://nobody@127.0.0.1:1/none\nmutuo.plugins =\n")
-    res = subprocess.run([sys.executable, "-m", "core.cli_entry", "-c", str(ini), "jobs", "run",
+    res = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "jobs", "run",
                           "core.audit_verify", "--wait"], capture_output=True, text=True, timeout=120,
                          env={**os.environ})
     assert res.returncode == 2, res.stderr

@@ -32,14 +32,9 @@ UTC = UTC
 @pytest.fixture
 def registry(mutuo_db):
     """The platform tasks run against in this process, with a copy of the job table tests may extend."""
-    from core.celery import configure, use_registry
-
-    configure(mutuo_db.settings)
     reg = job_platform(mutuo_db.settings, base=mutuo_db.registry, engine=mutuo_db.engine)
     reg["mutuo.jobs"] = dict(reg["mutuo.jobs"])
-    use_registry(reg)
     yield reg
-    use_registry(None)
 
 
 def add_job(registry, name, task, schedule="every 60 seconds", time_limit=60):
@@ -104,11 +99,11 @@ def test_job_must_carry_its_plugin_name_and_a_valid_schedule():
 
 
 def test_duplicate_job_fails_populate_registry(monkeypatch):
-    import core.jobs
+    import core.hooks
     from core.platform import populate_registry
 
-    original = core.jobs.core_jobs
-    monkeypatch.setattr(core.jobs, "core_jobs", lambda: original() + original()[:1])
+    original = core.hooks.core_jobs
+    monkeypatch.setattr(core.hooks, "core_jobs", lambda: original() + original()[:1])
     with pytest.raises(StartupError, match="declared twice"):
         populate_registry({}, {"sqlalchemy.url": "sqlite://", "mutuo.environment": "testing", "mutuo.plugins": ""})
 
@@ -172,7 +167,7 @@ def test_slots_are_iso_utc_and_manual_slots_fit():
 # -- the run table ----------------------------------------------------------------------
 
 def test_a_run_is_recorded_with_its_summary_and_audited(registry, mutuo_db):
-    from core.celery import run_job
+    run_job = registry["mutuo.celery"].run_job
 
     run_job.apply(args=("sample.count_notes", "2024-05-01T10:00:00Z", "beat", "beat"))
     [run] = runs(mutuo_db)
@@ -255,15 +250,24 @@ def test_a_job_runs_in_its_own_transaction_as_its_own_actor(registry, mutuo_db):
         assert entry.action == "insert" and entry.actor == "job:sample.writer"
 
 
-def test_serialization_errors_are_retried(registry, mutuo_db):
+def busy_error(code: int = 5, message: str = "database is locked"):
+    # What SQLite raises when another writer holds the lock: SQLITE_BUSY (5).
+    import sqlite3
+
     from sqlalchemy.exc import OperationalError
 
+    orig = sqlite3.OperationalError(message)
+    orig.sqlite_errorcode = code
+    return OperationalError("UPDATE loan", {}, orig)
+
+
+def test_serialization_errors_are_retried(registry, mutuo_db):
     attempts = []
 
     def contended(request):
         attempts.append(1)
         if len(attempts) < 3:
-            raise OperationalError("UPDATE loan", {}, Exception("database is locked"))
+            raise busy_error()
         return "done"
 
     add_job(registry, "sample.contended", contended)
@@ -336,7 +340,9 @@ def test_unknown_job_is_not_run(registry, mutuo_db):
 # -- sending after commit -----------------------------------------------------------------
 
 def test_task_enqueued_in_an_aborted_transaction_is_never_sent(registry, mutuo_db):
-    from core.celery import enqueue_job, run_job
+    from core.celery_app import enqueue_job
+
+    run_job = registry["mutuo.celery"].run_job
 
     with request_env(registry, "test") as request:
         request.tm.begin()
@@ -368,18 +374,19 @@ def test_a_failed_web_request_sends_nothing(logged_in, mutuo_db, monkeypatch):
 
 
 def test_tasks_take_ids_not_orm_objects(registry, mutuo_db):
-    from core.celery import run_job
     from mutuo_sample.models import Note
+
+    run_job = registry["mutuo.celery"].run_job
 
     with pytest.raises(TypeError, match="tasks take ids"):
         run_job.apply_async((Note(title="x"), "S", "beat"))
 
 
 def test_custom_tasks_get_a_request_and_a_transaction(registry, mutuo_db):
-    from core.celery import app
+    from core.celery_app import task
     from mutuo_sample.models import Note
 
-    @app.task(name="tests.add_note")
+    @task(name="tests.add_note")
     def add_note(request, title):
         request.dbsession.add(Note(title=title))
         return request.dbsession.info["actor"].name
@@ -401,11 +408,11 @@ class Clock:
 
 @pytest.fixture
 def scheduler(registry, monkeypatch):
-    from core.celery import JobScheduler, app
+    from core.beat import JobScheduler
 
     clock = Clock(at("2024-05-01 10:00:00.500"))
     monkeypatch.setattr(JobScheduler, "now", lambda self: clock())
-    sched = JobScheduler(app=app)
+    sched = JobScheduler(app=registry["mutuo.celery"])
     sched.clock = clock
     sched.sent, sched.sent_core = [], []
     # Core's own every-minute job (core.deliver_messages) is recorded apart: these tests follow the sample's.
@@ -459,10 +466,10 @@ def test_pause_and_override_take_effect_without_a_restart(scheduler, mutuo_db):
 
 
 def test_settings_are_re_read_every_few_seconds_not_every_tick(scheduler, mutuo_db, monkeypatch):
-    import core.celery
+    import core.beat
 
     clock = {"t": 1000.0}
-    monkeypatch.setattr(core.celery.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(core.beat.time, "monotonic", lambda: clock["t"])
     scheduler.refresh(force=True)
     set_job(mutuo_db, "sample.count_notes", paused=True)
     clock["t"] += 1
@@ -474,9 +481,9 @@ def test_settings_are_re_read_every_few_seconds_not_every_tick(scheduler, mutuo_
 
 
 def test_beat_sends_run_job_with_the_slot(registry, mutuo_db):
-    from core.celery import JobScheduler, app
+    from core.beat import JobScheduler
 
-    sched = JobScheduler(app=app)
+    sched = JobScheduler(app=registry["mutuo.celery"])
     sched.send("sample.count_notes", at("2024-05-01 10:01:00"), 60)  # eager: runs here
     [run] = runs(mutuo_db)
     assert (run.slot, run.trigger, run.triggered_by, run.status) == ("2024-05-01T10:01:00Z", "beat", "beat", "succeeded")
@@ -495,7 +502,7 @@ def test_audit_verify_fails_loudly_on_a_broken_chain(registry, mutuo_db, monkeyp
 
     monkeypatch.setattr(core.audit, "verify_chain",
                         lambda conn, **kw: core.audit.VerifyResult(41, 42, "its content does not match its hash"))
-    with caplog.at_level(logging.ERROR, logger="core.jobs"):
+    with caplog.at_level(logging.ERROR, logger="core.audit_checkpoints"):
         outcome = execute_job(registry, "core.audit_verify", "S", "cli")
     assert outcome.status == "failed"
     assert outcome.summary.startswith("Audit chain broken: 41 entries checked; entry 42 does not match")
@@ -708,12 +715,12 @@ def test_cli_list_run_and_fail(cli, mutuo_db, monkeypatch):
     assert result.exit_code == 2 and result.output.strip().count("\n") == 0
     assert "no job named 'no.such_job'" in result.output
 
-    import core.jobs
+    import core.audit_checkpoints
 
     def broken(request):
         raise JobFailed("the chain is broken")
 
-    monkeypatch.setattr(core.jobs, "audit_verify", broken)
+    monkeypatch.setattr(core.audit_checkpoints, "audit_verify", broken)
     result = cli("jobs", "run", "core.audit_verify", "--wait")
     assert result.exit_code == 1 and "failed" in result.output and "the chain is broken" in result.output
 
@@ -739,7 +746,7 @@ def test_cli_pause_resume_schedule(cli, mutuo_db):
 
 
 def test_celery_settings_are_typed():
-    from core.celery import celery_settings
+    from core.celery_app import celery_settings
 
     conf = celery_settings({"celery.task_always_eager": "false", "celery.worker_concurrency": "2",
                             "celery.broker_transport_options": '{"visibility_timeout": 3600}',
@@ -747,4 +754,29 @@ def test_celery_settings_are_typed():
     assert conf["task_always_eager"] is False and conf["worker_concurrency"] == 2
     assert conf["broker_transport_options"] == {"visibility_timeout": 3600}
     assert conf["accept_content"] == ["json", "msgpack"] and conf["timezone"] == "Europe/Rome"
-    assert conf["beat_scheduler"] == "core.celery:JobScheduler"
+    assert conf["beat_scheduler"] == "core.beat:JobScheduler"
+
+
+def test_one_retry_rule_by_error_code_not_message():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from core.db import is_retryable
+
+    class PgError(Exception):
+        def __init__(self, sqlstate):
+            super().__init__("some text")
+            self.sqlstate = sqlstate
+
+    assert is_retryable(busy_error())
+    assert is_retryable(busy_error(6 | (1 << 8), "database table is locked"))  # SQLITE_LOCKED_SHAREDCACHE
+    # The code decides, not the words: an I/O error that mentions a lock is not retried.
+    assert not is_retryable(busy_error(10, "disk I/O error: database is locked"))
+    assert is_retryable(OperationalError("UPDATE", {}, PgError("40001")))
+    assert is_retryable(OperationalError("UPDATE", {}, PgError("40P01")))
+    assert not is_retryable(OperationalError("UPDATE", {}, PgError("23505")))
+    assert not is_retryable(ValueError("database is locked"))
+    missing_table = sqlite3.OperationalError("no such table: x")
+    missing_table.sqlite_errorcode = 1  # SQLITE_ERROR
+    assert not is_retryable(OperationalError("SELECT", {}, missing_table))

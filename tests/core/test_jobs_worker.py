@@ -43,7 +43,7 @@ def wait_for(fn, deadline: float):
 def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
     from celery import Celery
 
-    from core.celery import start_embedded_worker
+    from core.embedded_worker import start_embedded_worker
 
     broker = os.environ.get("MUTUO_TEST_BROKER_URL") or f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
     queue = f"mutuo-test-{uuid.uuid4().hex[:10]}"
@@ -87,7 +87,7 @@ def test_worker_with_beat_runs_scheduled_and_queued_jobs(mutuo_db, tmp_path):
         assert "entries checked: chain intact" in manual[0].summary
 
         # Worker and beat report that they are alive (the jobs screen and `mutuo jobs list` show it).
-        from core.job_health import liveness
+        from core.jobs.health import liveness
 
         def alive():
             with mutuo_db.session_factory() as session:

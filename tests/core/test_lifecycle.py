@@ -273,9 +273,9 @@ def test_uninstall_exports_then_drops_and_audits(install):
 
 
 def test_uninstall_asks_for_confirmation_at_a_terminal(install, monkeypatch):
-    import core.cli_db
+    import core.cli.db
 
-    monkeypatch.setattr(core.cli_db, "_interactive", lambda: True)
+    monkeypatch.setattr(core.cli.db, "_interactive", lambda: True)
     install.ok("sample", "db", "upgrade")
     res = install.cli("", "plugins", "uninstall", "sample", input="n\n")
     assert res.exit_code == 1 and "Export and drop the tables of 'sample'? [y/N]" in res.output

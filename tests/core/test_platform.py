@@ -104,7 +104,7 @@ def test_friendly_404_page(testapp):
 # -- CLI -------------------------------------------------------------------------
 
 def run_cli(*args, config=None, env=None, input=None):
-    cmd = [sys.executable, "-m", "core.cli_entry"] + (["-c", str(config)] if config else []) + list(args)
+    cmd = [sys.executable, "-m", "core.cli"] + (["-c", str(config)] if config else []) + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, input=input,
                           timeout=120)
 

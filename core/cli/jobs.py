@@ -37,8 +37,8 @@ def jobs_list(env):
     from rich.console import Console
     from rich.table import Table
 
-    from core.job_health import liveness
     from core.jobs import job_states, job_timezone, sweep_apart
+    from core.jobs.health import liveness
 
     sweep_apart(env.session_factory, env.engine, env.settings, "cli:jobs list")  # frees lost runs' slots
     table = Table("name", "schedule", "paused", "next run (UTC)", "last run (UTC)", "last status", "summary")
@@ -71,11 +71,11 @@ def jobs_run(env, name, wait):
         outcome = execute_job(registry, name, manual_slot(), "cli", _who())
         _report(outcome.as_dict())
         return
-    from core.celery import configure, enqueue_job, run_job
+    from core.celery_app import enqueue_job
 
-    configure(env.settings, os.path.abspath(env.config_path))
-    slot = enqueue_job(name, "cli", _who(), time_limit=spec.time_limit)
-    if run_job.app.conf.task_always_eager:  # it already ran, here
+    app = _celery_app(env)
+    slot = enqueue_job(name, "cli", _who(), time_limit=spec.time_limit, app=app)
+    if app.conf.task_always_eager:  # it already ran, here
         from sqlalchemy import select
 
         from core.models.job import JobRun
@@ -137,6 +137,15 @@ def jobs_schedule(env, name, schedule):
     click.echo(f"{name} runs on '{schedule}'." if schedule else f"{name} is back on '{spec.schedule}'.")
 
 
+def _celery_app(env):
+    """The Celery app of this config, its tasks running against a platform built here."""
+    from core.jobs import job_platform
+
+    app = job_platform(env.settings, base=env.registry, engine=env.engine)["mutuo.celery"]
+    app.mutuo_config_file = os.path.abspath(env.config_path)
+    return app
+
+
 def _celery_argv(env, command: str) -> list[str]:
     os.environ["MUTUO_CONFIG"] = os.path.abspath(env.config_path)  # pool children and beat read it too
     env.registry  # noqa: B018  (a bad plugin set or a duplicate job fails here, in one line)
@@ -155,10 +164,7 @@ def worker(env, beat, concurrency, loglevel, queues):
     argv += ["--beat"] if beat else []
     argv += [f"--concurrency={concurrency}"] if concurrency else []
     argv += [f"--queues={queues}"] if queues else []
-    from core.celery import app, configure
-
-    configure(env.settings, os.path.abspath(env.config_path))
-    app.worker_main(argv)
+    _celery_app(env).worker_main(argv)
 
 
 @main.command("beat")
@@ -167,7 +173,4 @@ def worker(env, beat, concurrency, loglevel, queues):
 def beat(env, loglevel):
     """Run the scheduler alone (production: one beat, workers elsewhere)."""
     argv = _celery_argv(env, "beat") + [f"--loglevel={loglevel}"]
-    from core.celery import app, configure
-
-    configure(env.settings, os.path.abspath(env.config_path))
-    app.start(argv)
+    _celery_app(env).start(argv)

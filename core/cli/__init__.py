@@ -1,4 +1,12 @@
-"""The ``mutuo`` command. Heavy imports happen inside commands so --help stays fast."""
+"""The ``mutuo`` command. Heavy imports happen inside commands so --help stays fast.
+
+This module holds ``main``, the per-invocation ``Env``, ``fail`` and the turning
+of Mutuo's errors into one line (``MutuoGroup``), plus ``serve`` and ``shell``.
+Each command group has a module of its own in this package: ``admin`` (users,
+roles), ``apikeys``, ``audit``, ``db`` (plugins, db, demo), ``documents``,
+``jobs`` (jobs, worker, beat) and ``scaffold``. ``python -m core.cli`` runs it
+without the console script.
+"""
 from __future__ import annotations
 
 import sys
@@ -69,25 +77,20 @@ class MutuoGroup(click.Group):
     """Turns the errors a user can cause into one line and exit code 2."""
 
     def invoke(self, ctx):
-        from core.config import ConfigError
-        from core.plugins import PluginError
+        from core.errors import MutuoError, StartupError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, PluginError) as exc:
+        except StartupError as exc:  # ConfigError, PluginError, contradicting declarations
             fail(f"Error: {exc}", 2)
         except Exception as exc:
-            from core.errors import UserError
-
-            if isinstance(exc, UserError):
+            if isinstance(exc, MutuoError):  # UserError, NotFound, AccessDenied
                 fail(f"Error: {exc}", 1)
             if _is_schema_missing(exc):
                 fail("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first.", 2)
             if _is_db_unreachable(exc):
                 fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
                      "check sqlalchemy.url in your config and that the server is running.", 2)
-            if type(exc).__name__ == "StartupError":
-                fail(f"Error: {exc}", 2)
             raise
 
 
@@ -122,15 +125,7 @@ def main(ctx, config_path):
 
 
 def _register_command_modules():
-    from core import (  # noqa: F401  (they attach commands to ``main``)
-        cli_admin,
-        cli_apikeys,
-        cli_audit,
-        cli_db,
-        cli_documents,
-        cli_jobs,
-        cli_scaffold,
-    )
+    from core.cli import admin, apikeys, audit, db, documents, jobs, scaffold  # noqa: F401  (they attach commands to ``main``)
 
 
 @main.command("serve")
@@ -156,7 +151,7 @@ def serve(env, host, port, no_worker):
     env.transaction("serve", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     worker = None
     if not no_worker:
-        from core.celery import start_embedded_worker
+        from core.embedded_worker import start_embedded_worker
 
         worker = start_embedded_worker(env.config_path, env.settings)
     click.echo(f"Mutuo is serving on http://{host}:{port}/  (Ctrl-C stops)")

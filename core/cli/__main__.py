@@ -1,4 +1,4 @@
-"""``python -m core.cli_entry``: the mutuo command without the console script."""
+"""``python -m core.cli``: the mutuo command without the console script."""
 from core.cli import main
 
 if __name__ == "__main__":

@@ -1,0 +1,251 @@
+"""Running one job: its Pyramid environment, its own request and transaction, retries and its run row."""
+from __future__ import annotations
+
+import logging
+import random
+import time
+import traceback
+from contextlib import contextmanager
+
+from core.db import is_retryable  # the one rule, shared with requests
+from core.errors import JobFailed
+from core.jobs.runs import RunOutcome, sweep_stale_runs, utcnow
+from core.jobs.spec import RETRY_ATTEMPTS
+
+log = logging.getLogger(__name__)
+
+
+def retrying(fn, what: str = "transaction", attempts: int = RETRY_ATTEMPTS):
+    """Call ``fn()`` again (a fresh transaction each time) after a retryable database error.
+
+    Retryable is decided by :func:`core.db.is_retryable`, the rule requests follow too.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except Exception as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            delay = min(0.1 * 2 ** attempt, 5.0) + random.uniform(0, 0.1)
+            log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", what, _first_line(exc), delay,
+                        attempt + 1, attempts)
+            time.sleep(delay)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# -- the Pyramid environment of a job ----------------------------------------------
+
+def job_platform(settings: dict, *, base: dict | None = None, engine=None, celery=None):
+    """A Pyramid registry holding what a job needs: settings, plugins, jobs, sessions, its Celery app.
+
+    ``base``: an already populated registry (or dict) to copy instead of
+    building the plugins again; ``engine``: reuse this engine; ``celery``: the
+    Celery app whose tasks run against this registry (else a new one).
+    """
+    from pyramid.registry import Registry
+
+    from core.db import get_engine, get_session_factory
+    from core.platform import attach_celery, populate_registry
+
+    registry = Registry("mutuo.jobs")
+    registry.settings = settings
+    if base is None:
+        populate_registry(registry, settings)
+    else:
+        registry.update(base)
+    engine = engine or registry.get("dbengine") or get_engine(settings)
+    registry["dbengine"] = engine
+    # Always a factory of its own: its sessions carry this registry's plugins and settings (core.context).
+    registry["dbsession_factory"] = get_session_factory(engine, registry["mutuo.pm"], settings)
+    attach_celery(registry, settings, celery)
+    return registry
+
+
+@contextmanager
+def request_env(registry, actor: str):
+    """A request of its own: threadlocals, ``request.tm`` (not begun), ``request.dbsession``.
+
+    The caller opens the transaction (``with request.tm:``); everything is
+    aborted if still open and closed on the way out.
+    """
+    import pyramid.scripting
+    import transaction
+
+    from core.audit import Actor, set_actor
+    from core.db import get_tm_session
+
+    env = pyramid.scripting.prepare(registry=registry)
+    request = env["request"]
+    tm = transaction.TransactionManager(explicit=True)
+    request.tm = tm
+    session = get_tm_session(registry["dbsession_factory"], tm, request)
+    request.dbsession = session
+    set_actor(session, Actor(None, actor))
+    try:
+        yield request
+    finally:
+        try:
+            if tm._txn is not None:  # left open by an error inside the ``with``
+                tm.abort()
+        finally:
+            session.close()
+            env["closer"]()
+
+
+def run_in_request(registry, actor: str, fn):
+    """``fn(request)`` in its own request and transaction, retried on serialization errors."""
+    def once():
+        with request_env(registry, actor) as request, request.tm:
+            return fn(request)
+
+    return retrying(once, f"{actor}")
+
+
+def _write(registry, actor: str, fn):
+    """A short bookkeeping transaction (the run table), retried on lock errors."""
+    from core.audit import Actor, set_actor
+    from core.db import run_in_transaction
+
+    def body(session):
+        set_actor(session, Actor(None, actor))
+        return fn(session)
+
+    return retrying(lambda: run_in_transaction(registry["dbsession_factory"], body), f"{actor} bookkeeping")
+
+
+# -- running one job -------------------------------------------------------------
+
+def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str = "",
+                task_id: str | None = None) -> RunOutcome:
+    """Run job ``name`` for ``slot`` at most once; record the run; never raise for the job's own errors.
+
+    1. sweep runs left "running" by a killed worker;
+    2. claim the slot: insert a "running" row in its own committed transaction —
+       the partial unique index on (job, slot) refuses a second one, and the
+       duplicate is recorded as "skipped";
+    3. run the job in its own request and transaction (retried on
+       serialization/deadlock errors);
+    4. record succeeded + summary or failed + traceback, and a ``job_run`` audit event.
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from core.audit import record_event
+    from core.models.job import JobRun
+
+    actor = f"job:{name}"
+    spec = registry["mutuo.jobs"].get(name)
+    if spec is None:
+        log.error("job %s (slot %s) is not declared by any enabled plugin; not run", name, slot)
+        return RunOutcome(name, slot, "unknown", error=f"No enabled plugin declares the job '{name}'.")
+    triggered_by = (triggered_by or "")[:100]
+
+    try:
+        _write(registry, "jobs:sweep", lambda s: sweep_stale_runs(s, settings=registry.settings))
+    except Exception as exc:  # the sweep must never keep a job from running...
+        if database_unreachable(exc):  # ...but without a database nothing can run: say so once, up there
+            raise
+        log.exception("job %s: sweeping timed-out and lost runs failed", name)
+
+    def claim(session):
+        now = utcnow()
+        run = JobRun(job=name, slot=slot, trigger=trigger, status="running", started=now, heartbeat_at=now,
+                     triggered_by=triggered_by, task_id=task_id, time_limit=spec.time_limit, summary="")
+        session.add(run)
+        session.flush()
+        return run.id
+
+    try:
+        run_id = _write(registry, actor, claim)
+    except IntegrityError:
+        def skip(session):
+            first = session.scalar(select(JobRun.id).where(JobRun.job == name, JobRun.slot == slot,
+                                                           JobRun.status != "skipped"))
+            run = JobRun(job=name, slot=slot, trigger=trigger, status="skipped", started=utcnow(),
+                         finished=utcnow(), triggered_by=triggered_by, task_id=task_id,
+                         time_limit=spec.time_limit, summary=f"Skipped as duplicate: run #{first} has this slot.")
+            session.add(run)
+            session.flush()
+            record_event(session, "job_run", "core.job", name,
+                         {"job": name, "slot": slot, "status": "skipped", "trigger": trigger, "run_id": run.id})
+            return run.id, run.summary
+
+        run_id, summary = _write(registry, actor, skip)
+        log.info("job %s slot %s: skipped as duplicate (%s)", name, slot, trigger)
+        return RunOutcome(name, slot, "skipped", run_id, summary)
+
+    log.info("job %s slot %s: started (%s, run %s)", name, slot, trigger, run_id)
+
+    def body(request):
+        request.job_name, request.job_slot, request.job_run_id = name, slot, run_id
+        return spec.task(request)
+
+    status, error, interrupt = "succeeded", None, None
+    heartbeat = _run_heartbeat(registry, name, run_id)
+    try:
+        result = run_in_request(registry, actor, body)
+        summary = "" if result is None else str(result)
+    except JobFailed as exc:
+        status, summary, error = "failed", str(exc), traceback.format_exc()
+    except Exception as exc:
+        timed_out = type(exc).__name__ == "SoftTimeLimitExceeded"
+        status = "timed_out" if timed_out else "failed"
+        summary = (f"Stopped after its time limit of {spec.time_limit} s." if timed_out
+                   else f"{type(exc).__name__}: {_first_line(exc)}")
+        error = traceback.format_exc()
+    except BaseException as exc:  # worker shutdown: record it, then let it go on
+        status, summary, error, interrupt = "failed", f"Interrupted ({type(exc).__name__}).", traceback.format_exc(), exc
+    finally:
+        heartbeat.stop()
+    if status != "succeeded":
+        log.error("job %s slot %s: %s: %s", name, slot, status, summary)
+    else:
+        log.info("job %s slot %s: succeeded: %s", name, slot, summary)
+
+    def finish(session):
+        from sqlalchemy import update
+
+        # A run marked lost was alive after all (cut off from the database, or SQLite's single
+        # write lock held its heartbeat back): its real end replaces "lost".
+        result = session.execute(
+            update(JobRun).where(JobRun.id == run_id, JobRun.status.in_(("running", "lost")))
+            .values(status=status, finished=utcnow(), summary=summary, error=error)
+            .execution_options(synchronize_session=False))
+        if not result.rowcount:
+            log.warning("job %s slot %s: run %s was already marked timed out; its result (%s) is not stored",
+                        name, slot, run_id, status)
+        record_event(session, "job_run", "core.job", name,
+                     {"job": name, "slot": slot, "status": status, "trigger": trigger, "run_id": run_id})
+
+    try:
+        _write(registry, actor, finish)
+    except Exception:
+        log.exception("job %s slot %s: could not record the end of run %s", name, slot, run_id)
+    if interrupt is not None:
+        raise interrupt
+    return RunOutcome(name, slot, status, run_id, summary, error)
+
+
+def _run_heartbeat(registry, name: str, run_id: int):
+    """Refresh the run's heartbeat from a thread while the job runs (its own short transactions)."""
+    from core.jobs.health import Heartbeat, heartbeat_seconds, touch_run
+
+    engine = registry["dbengine"]
+    thread = Heartbeat(f"job-heartbeat-{name}-{run_id}", heartbeat_seconds(registry.settings),
+                       lambda: touch_run(engine, run_id))
+    thread.start()
+    return thread
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """No connection could be made at all (refused, unknown host, bad password, missing SQLite folder)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        s in text for s in ("connection failed", "could not connect", "connection refused", "unable to open",
+                            "password authentication", "could not translate host"))
