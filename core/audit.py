@@ -36,8 +36,9 @@ import hmac
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import Table, event, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE, instance_state
 
@@ -50,7 +51,7 @@ KEY_VERSION = 1  # written by this code: HMAC-SHA256 under mutuo.audit_key (0: l
 KEY_INFO = "mutuo_audit_key"  # where get_engine puts the key: connection.info of every pooled connection
 PG_AUDIT_LOCK = 0x6D7574756F  # "mutuo": advisory lock key serializing appends
 PENDING = "audit_pending"
-_audit_table = AuditEntry.__table__
+_audit_table = cast(Table, AuditEntry.__table__)
 
 
 # -- entity names --------------------------------------------------------------

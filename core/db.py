@@ -153,9 +153,9 @@ def retry_tween_factory(handler, registry):
             if is_retryable(exc):
                 mark_error_retryable(exc)
             raise
-        exc = getattr(request, "exception", None)
-        if exc is not None and is_retryable(exc):
-            mark_error_retryable(exc)
+        handled = getattr(request, "exception", None)  # an exception view answered it
+        if handled is not None and is_retryable(handled):
+            mark_error_retryable(handled)
         return response
     return tween
 

@@ -250,7 +250,7 @@ def new_revision(settings: dict, pm, connection, owner: str, message: str, autog
     script = ScriptDirectory.from_config(cfg)
     ours = [rev.revision for rev in script.walk_revisions() if owner in rev.branch_labels]
     if ours:
-        placement = {"head": f"{owner}@head"}
+        placement: dict = {"head": f"{owner}@head"}
     else:
         depends = branch_heads(script, ("core", *pm.info(owner).depends))
         placement = {"head": "base", "branch_label": owner, "depends_on": depends or None}

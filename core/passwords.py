@@ -26,7 +26,9 @@ SETTINGS = tuple(SETTING_PREFIX + name for name in DEFAULTS)
 def hash_cost(settings: dict | None) -> tuple[int, int, int]:
     """(time_cost, memory_cost, parallelism) from ``settings``; the defaults for what is unset."""
     settings = settings or {}
-    return tuple(int(settings.get(SETTING_PREFIX + name) or default) for name, default in DEFAULTS.items())
+    time_cost, memory_cost, parallelism = (int(settings.get(SETTING_PREFIX + name) or default)
+                                           for name, default in DEFAULTS.items())
+    return time_cost, memory_cost, parallelism
 
 
 @lru_cache(maxsize=8)

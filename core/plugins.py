@@ -114,7 +114,7 @@ def plugin_of_module(module_name: str) -> str | None:
 
 def _remember_package(plugin: LoadedPlugin) -> None:
     found = _package_of(plugin.module)
-    _PLUGIN_PACKAGES.setdefault(found[0] if found else plugin.module.__name__, plugin.info.name)
+    _PLUGIN_PACKAGES.setdefault(found[0] if found else getattr(plugin.module, "__name__", ""), plugin.info.name)
 
 
 def _package_of(module) -> tuple[str, Path] | None:

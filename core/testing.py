@@ -145,7 +145,8 @@ class TestDatabase:
 
     def _take_snapshot(self) -> list:
         with self.engine.connect() as conn:
-            found = [(table, [dict(row._mapping) for row in conn.execute(table.select())]) for table in self._tables]
+            found = [(table, [dict(row._mapping) for row in conn.execute(table.select())])
+                     for table in self._tables or ()]
         return [(table, rows) for table, rows in reversed(found) if rows]  # parents first
 
     def _wipe(self, tables, snapshot=()) -> None:

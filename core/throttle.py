@@ -39,11 +39,9 @@ def _key(username: str, client_addr: str | None) -> tuple[str, str]:
 
 
 def _insert_ignore(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def claim_attempt(session, username: str, client_addr: str | None, settings, now: datetime) -> int | None:

@@ -80,7 +80,7 @@ def plan_uninstall(settings: dict, pm, connection, plugin: str) -> UninstallPlan
     meta.reflect(connection, only=names)
     tables = [t for t in reversed(meta.sorted_tables) if t.name in names]
     _refuse_foreign_keys_into(plugin, tables, connection)
-    return UninstallPlan(plugin, rows[plugin].current, tables,
+    return UninstallPlan(plugin, rows[plugin].current or "", tables,
                          {t.name: connection.execute(select(func.count()).select_from(t)).scalar() for t in tables})
 
 

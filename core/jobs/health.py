@@ -23,8 +23,9 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ def touch_run(engine, run_id: int, now: datetime | None = None) -> bool:
     from core.models.job import JobRun
 
     with engine.begin() as conn:
-        result = conn.execute(update(JobRun.__table__)
-                              .where(JobRun.__table__.c.id == run_id, JobRun.__table__.c.status == "running")
+        runs = cast(Table, JobRun.__table__)
+        result = conn.execute(update(runs)
+                              .where(runs.c.id == run_id, runs.c.status == "running")
                               .values(heartbeat_at=now or utcnow()))
     return bool(result.rowcount)
 
@@ -118,7 +120,7 @@ def note_alive(engine, name: str, kind: str, started_at: datetime, now: datetime
     """Record that process ``name`` (a worker or beat) is alive now."""
     from core.models.job import ProcessHeartbeat
 
-    table = ProcessHeartbeat.__table__
+    table = cast(Table, ProcessHeartbeat.__table__)
     now = now or utcnow()
     values = {"kind": kind, "hostname": socket.gethostname()[:100], "pid": os.getpid(), "started_at": started_at,
               "seen_at": now}

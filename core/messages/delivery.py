@@ -109,8 +109,9 @@ def deliver(session, now: datetime | None = None, limit: int = BATCH) -> Deliver
             message.status = "suppressed"
             run.suppressed += 1
             continue
-        if budgets[gateway.name] is not None:
-            budgets[gateway.name] -= 1
+        left = budgets[gateway.name]
+        if left is not None:
+            budgets[gateway.name] = left - 1
         _attempt(message, gateway, now, most, run)
     session.flush()
     return run

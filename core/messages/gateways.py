@@ -14,6 +14,7 @@ place a later Pyramid service lookup will build on.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core import context
@@ -49,7 +50,7 @@ class MemoryGateway(Gateway):
     name: str = "memory"
     channels: tuple[str, ...] = CHANNELS
     rate_per_minute: int | None = None
-    fail: object = None
+    fail: Callable[[str], bool] | None = None
     sent: list = field(default_factory=list)
 
     def send(self, message) -> str:

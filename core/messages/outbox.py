@@ -16,7 +16,9 @@ daily job writes a hundred thousand messages in one statement.
 """
 from __future__ import annotations
 
-from sqlalchemy import case, func, insert, literal, select
+from typing import cast
+
+from sqlalchemy import Table, case, func, insert, literal, select
 
 from core.errors import UserError
 from core.messages.consent import is_opted_out, opted_out_sql
@@ -79,8 +81,9 @@ def compose_from_select(session, sender: str, rows) -> int:
         decided.c.sender_ref, literal(now, UTCDateTime()),
         case((decided.c.status == "queued", literal(now, UTCDateTime())), else_=None))
     # RETURNING, because psycopg reports no rowcount for INSERT … SELECT.
-    result = session.execute(insert(Message.__table__).from_select(
+    messages = cast(Table, Message.__table__)
+    result = session.execute(insert(messages).from_select(
         ["sender", "channel", "address", "subject", "body", "status", "attempts", "last_error", "gateway",
          "provider_ref", "entity_type", "entity_id", "sender_ref", "created_at", "next_attempt_at"], select_rows)
-        .returning(Message.__table__.c.id))
+        .returning(messages.c.id))
     return len(result.all())

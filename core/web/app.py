@@ -33,8 +33,8 @@ def _serialize_template_compilation() -> None:
         with lock:
             return original(self, body)
 
-    cook._mutuo_locked = True
-    BaseTemplate.cook = cook
+    cook._mutuo_locked = True  # type: ignore[attr-defined]
+    BaseTemplate.cook = cook  # type: ignore[method-assign]
 
 
 def make_app(settings: dict, *, pm=None, engine=None):

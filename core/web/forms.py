@@ -121,4 +121,4 @@ def run_action(request, action, success, back: str):
 
 def safe_next(request, default: str) -> str:
     """The ``next`` parameter when it is a path on this site, else ``default`` (no open redirects)."""
-    return safe_path(request.params.get("next") or "", default)
+    return safe_path(request.params.get("next") or "", default) or default

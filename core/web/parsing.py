@@ -139,7 +139,8 @@ def parse_decimal(text, field: str | None = None, *, locale: str = DEFAULT_LOCAL
     try:
         value = babel_parse(raw, locale=locale, strict=True)
     except NumberFormatError as exc:
-        hint = f" Did you mean {exc.suggestions[0]}?" if getattr(exc, "suggestions", None) else ""
+        suggestions = getattr(exc, "suggestions", None) or []
+        hint = f" Did you mean {suggestions[0]}?" if suggestions else ""
         raise InputError(bad + hint, field) from None
     except (InvalidOperation, ValueError):
         raise InputError(bad, field) from None
@@ -234,7 +235,7 @@ def column_length(column) -> int | None:
 
 # -- next URLs ------------------------------------------------------------------
 
-def safe_path(target, default: str) -> str:
+def safe_path(target, default: str | None) -> str | None:
     """``target`` when it is a path on this site (no scheme, host, backslash or control chars), else ``default``."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         return default
@@ -340,7 +341,7 @@ def clean_text(max_length: int | None = DEFAULT_MAX_TEXT, multiline: bool = Fals
             parse_text(value, max_length=max_length, multiline=multiline)
         except UserError as exc:
             raise colander.Invalid(node, str(exc)) from None
-    validate.mutuo_text_rule = True
+    validate.mutuo_text_rule = True  # type: ignore[attr-defined]  # harden_schema recognises it
     return validate
 
 
