@@ -74,7 +74,7 @@ def choose_backend(settings, key: str, backends: dict, default: str):
                       f"(or a dotted module:factory), not {name!r}.")
 
 
-FEATURES = ("core.documents", "core.clock", "core.messages.gateways")
+FEATURES = ("core.documents", "core.clock", "core.messages.gateways", "core.webhooks")
 
 
 def includeme(config):
