@@ -86,11 +86,12 @@ def lock(session: Session, model, ident):
     return session.get(model, ident, with_for_update={"key_share": True}, populate_existing=True)
 
 
-def get_session_factory(engine, pm=None, settings=None) -> sessionmaker:
-    """Sessions bound to ``engine`` whose service context (:mod:`core.context`) holds ``pm`` and ``settings``."""
+def get_session_factory(engine, pm=None, settings=None, registry=None) -> sessionmaker:
+    """Sessions bound to ``engine`` whose service context (:mod:`core.context`) holds ``pm``, ``settings``
+    and ``registry`` (where the infrastructure services of :mod:`core.services` are found)."""
     from core.context import factory_info
 
-    return sessionmaker(bind=engine, expire_on_commit=False, info=factory_info(pm, settings))
+    return sessionmaker(bind=engine, expire_on_commit=False, info=factory_info(pm, settings, registry))
 
 
 def get_tm_session(session_factory, transaction_manager, request=None, bind=None) -> Session:
@@ -168,7 +169,8 @@ def includeme(config):
     config.add_tween("core.db.retry_tween_factory", over="pyramid_tm.tm_tween_factory")
     engine = config.registry.get("dbengine") or get_engine(settings)
     config.registry["dbengine"] = engine
-    config.registry["dbsession_factory"] = get_session_factory(engine, config.registry.get("mutuo.pm"), settings)
+    config.registry["dbsession_factory"] = get_session_factory(engine, config.registry.get("mutuo.pm"), settings,
+                                                                config.registry)
 
     def dbsession(request):
         session = request.environ.get("app.dbsession")

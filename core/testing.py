@@ -13,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import pytest
+
+from core.clock import FrozenClock
+from core.interfaces import IClock
+from core.services import replace_service
 
 KEEP_TABLES = {"alembic_version", "core_audit_entry"}
 
@@ -81,9 +84,12 @@ class TestDatabase:
     __test__ = False  # not a test class
 
     def __init__(self, plugins, tmp_dir: Path):
+        from pyramid.registry import Registry
+
         from core.db import get_engine, get_session_factory
         from core.migrate import upgrade
         from core.platform import populate_registry
+        from core.services import install
 
         self.plugins = tuple(plugins)
         tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -92,12 +98,15 @@ class TestDatabase:
         self.settings = base_settings(plugins, self.url, self.documents)
         create_database(self.url)
         self.engine = get_engine(self.settings)
-        self.registry: dict = {}
+        self.registry = Registry("mutuo.tests")
+        self.registry.settings = self.settings
         populate_registry(self.registry, self.settings)
+        install(self.registry)  # the services (core.services) the test sessions and run_job see
         with self.engine.begin() as conn:
             upgrade(self.settings, self.registry["mutuo.pm"], conn)
-        self.session_factory = get_session_factory(self.engine, self.pm, self.settings)
+        self.session_factory = get_session_factory(self.engine, self.pm, self.settings, self.registry)
         self._app = None
+        self._overrides: dict = {}  # iface -> service, applied to the app too when it is built
         self._tables: list | None = None
         self._snapshot: list = []
         self.reset()
@@ -112,7 +121,22 @@ class TestDatabase:
             from core.web.app import make_app
 
             self._app = make_app(self.settings, pm=self.pm, engine=self.engine)
+            for iface, service in self._overrides.items():
+                replace_service(self._app.registry, iface, service)
         return self._app
+
+    def replace_service(self, iface, service):
+        """Use ``service`` for ``iface`` in this database's sessions, jobs and app; returns an undo function."""
+        undo = [replace_service(self.registry, iface, service)]
+        if self._app is not None:
+            undo.append(replace_service(self._app.registry, iface, service))
+        self._overrides[iface] = service
+
+        def restore():
+            self._overrides.pop(iface, None)
+            for step in undo:
+                step()
+        return restore
 
     def reset(self) -> None:
         """Empty every table but the audit log and put back the default roles.
@@ -322,36 +346,17 @@ def login_as(testapp, make_user):
 
 # -- the business clock and jobs -----------------------------------------------
 
-class BusinessClock:
-    """The services' idea of today (:func:`core.context.today`), frozen for a test.
-
-    ``clock.day = date(...)`` freezes it; ``with clock.at(day):`` moves it for a block;
-    ``clock.day = None`` follows the real date again.
-    """
-
-    def __init__(self, day: date | None = None):
-        self.day = day
-
-    def today(self, session=None) -> date:
-        return self.day or date.today()
-
-    @contextmanager
-    def at(self, day: date):
-        before, self.day = self.day, day
-        try:
-            yield
-        finally:
-            self.day = before
+BusinessClock = FrozenClock  # the name tests knew: ``clock.day = ...``, ``with clock.at(day):``
 
 
 @pytest.fixture
-def clock(monkeypatch) -> BusinessClock:
-    """A :class:`BusinessClock` that every service, job and page of the test sees."""
-    from core import context
-
-    frozen = BusinessClock()
-    monkeypatch.setattr(context, "today", frozen.today)
-    return frozen
+def clock(mutuo_db):
+    """A :class:`core.clock.FrozenClock` registered as the clock service (``IClock``) that every
+    service, job and page of the test sees; ``clock.day = None`` follows the real date."""
+    frozen = FrozenClock()
+    restore = mutuo_db.replace_service(IClock, frozen)
+    yield frozen
+    restore()
 
 
 @pytest.fixture

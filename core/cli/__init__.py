@@ -30,11 +30,16 @@ class Env:
         return load_settings(self.config_path)
 
     @cached_property
-    def registry(self) -> dict:
-        from core.platform import populate_registry
+    def registry(self):
+        from pyramid.registry import Registry
 
-        registry: dict = {}
+        from core.platform import populate_registry
+        from core.services import install
+
+        registry = Registry("mutuo.cli")
+        registry.settings = self.settings
         populate_registry(registry, self.settings)
+        install(registry)
         return registry
 
     @property
@@ -51,7 +56,7 @@ class Env:
     def session_factory(self):
         from core.db import get_session_factory
 
-        return get_session_factory(self.engine, self.pm, self.settings)
+        return get_session_factory(self.engine, self.pm, self.settings, self.registry)
 
     def transaction(self, command: str, fn):
         """Run ``fn(session)`` in one transaction audited as ``cli:<command>``."""

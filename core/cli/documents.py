@@ -28,7 +28,7 @@ def documents_verify(env):
     """Re-hash every blob; report missing and corrupt ones (exit 1 when any)."""
     from core.documents import blob_store, referenced_blobs, verify_blobs
 
-    store = blob_store(env.settings)
+    store = blob_store(env.registry)  # the IBlobStore service, as the app and the jobs find it
     # Read the references in a short transaction: re-hashing may take long, the database stays free.
     with env.session_factory() as session:
         refs = referenced_blobs(session)
@@ -59,7 +59,7 @@ def documents_gc(env, grace_hours, dry_run):
     from core.documents import blob_store, collect_garbage, human_size, record_gc
     from core.models.document import DocumentVersion
 
-    store = blob_store(env.settings)
+    store = blob_store(env.registry)  # the IBlobStore service, as the app and the jobs find it
     grace = timedelta(hours=grace_hours)
     # References first, in a short transaction; the grace period covers uploads committed meanwhile.
     with env.session_factory() as session:

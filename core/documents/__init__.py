@@ -10,7 +10,8 @@ Modules by layer, each usable on its own (this package re-exports their public n
 
 * ``limits``: settings, upload limits and the store's refusals (``DocumentError`` and kinds);
 * ``sniffing``: the type of an upload from its bytes, and safe file names;
-* ``store``: ``BlobStore`` / ``FilesystemBlobStore``, bytes in, SHA-256 out;
+* ``store``: ``BlobStore`` / ``FilesystemBlobStore`` / ``MemoryBlobStore``, bytes in, SHA-256 out;
+  registered as the :class:`core.services.IBlobStore` service (``mutuo.documents.backend``);
 * ``service``: functions taking a session and a store (``upload``, ``open_version``,
   ``delete_document``, ``documents_for``); they raise domain errors, never HTTP ones;
 * ``maintenance``: ``verify`` and ``gc``, and core's jobs that run them (declared
@@ -76,6 +77,7 @@ from core.documents.store import (  # noqa: F401
     BlobInfo,
     BlobStore,
     FilesystemBlobStore,
+    MemoryBlobStore,
     blob_store,
     includeme,
     store_from_settings,

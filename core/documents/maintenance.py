@@ -153,14 +153,14 @@ def _size(path) -> int:
 def documents_gc(request) -> str:
     """Remove stored files no document version refers to (older than the grace period)."""
     hours = int(request.registry.settings.get("mutuo.documents.gc_grace_hours") or 24)
-    report = gc(request.dbsession, blob_store(request.registry), timedelta(hours=hours))
+    report = gc(request.dbsession, blob_store(request), timedelta(hours=hours))
     return (f"{len(report.removed):,} unreferenced files removed ({human_size(report.freed)} freed), "
             f"{report.kept_recent:,} kept within the {hours} h grace period, {report.referenced:,} referenced")
 
 
 def documents_verify(request) -> str:
     """Re-hash every stored file; a missing or altered file fails the run."""
-    report = verify(request.dbsession, blob_store(request.registry))
+    report = verify(request.dbsession, blob_store(request))
     if not report.ok:
         problems = [*report.missing, *report.corrupt]
         for problem in problems:

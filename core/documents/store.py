@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import io
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
+
+from zope.interface import implementer
 
 from core.documents.limits import (
     _SHA,
     CHUNK,
     DEFAULT_PATH,
-    REGISTRY_KEY,
     SETTING_PATH,
     BlobMissing,
     Limits,
@@ -21,6 +24,8 @@ from core.documents.limits import (
     limits_from_settings,
 )
 from core.documents.sniffing import _too_large_message
+from core.interfaces import IBlobStore
+from core.services import choose_backend, find_in_registry, find_service, has_service
 
 # -- the blob store ----------------------------------------------------------------
 
@@ -70,6 +75,7 @@ class BlobStore(abc.ABC):
         return digest.hexdigest()
 
 
+@implementer(IBlobStore)
 class FilesystemBlobStore(BlobStore):
     """Blobs under ``root/ab/cd/<sha>``, written to ``root/tmp`` then renamed into place.
 
@@ -222,23 +228,83 @@ def _fsync_dir(path) -> None:
         os.close(fd)
 
 
-def store_from_settings(settings) -> FilesystemBlobStore:
-    return FilesystemBlobStore(settings.get(SETTING_PATH) or DEFAULT_PATH, limits_from_settings(settings))
+@implementer(IBlobStore)
+class MemoryBlobStore(BlobStore):
+    """Blobs in a dict, for tests (``mutuo.documents.backend = memory``); same contract as the filesystem's."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self.blobs: dict[str, tuple[bytes, float]] = {}
+
+    def __repr__(self):
+        return f"MemoryBlobStore({len(self.blobs)} blobs)"
+
+    def put(self, stream, *, max_size=None, check=None):
+        digest = hashlib.sha256()
+        parts = []
+        size = 0
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError("blob streams must return bytes")
+            size += len(chunk)
+            if max_size is not None and size > max_size:
+                raise TooLarge(_too_large_message(max_size))
+            digest.update(chunk)
+            parts.append(bytes(chunk))
+        if check is not None:
+            check()
+        sha = digest.hexdigest()
+        self.blobs[sha] = (b"".join(parts), time.time())
+        return sha, size
+
+    def open(self, sha):
+        try:
+            return io.BytesIO(self.blobs[sha][0])
+        except KeyError:
+            raise BlobMissing(sha) from None
+
+    def exists(self, sha):
+        return sha in self.blobs
+
+    def delete(self, sha):
+        return self.blobs.pop(sha, None) is not None
+
+    def iter_blobs(self):
+        for sha, (_data, mtime) in list(self.blobs.items()):
+            yield BlobInfo(sha, mtime, f"memory:{sha}")
+
+
+SETTING_BACKEND = "mutuo.documents.backend"
+BACKENDS: dict[str, Callable[[dict], BlobStore]] = {
+    "filesystem": lambda settings: FilesystemBlobStore(settings.get(SETTING_PATH) or DEFAULT_PATH,
+                                                       limits_from_settings(settings)),
+    "memory": lambda settings: MemoryBlobStore(limits_from_settings(settings)),
+}
+
+
+def store_from_settings(settings) -> BlobStore:
+    """A new store of the backend ``mutuo.documents.backend`` names (``filesystem``, the default, or ``memory``)."""
+    return choose_backend(settings, SETTING_BACKEND, BACKENDS, "filesystem")(settings)
 
 
 def blob_store(obj) -> BlobStore:
-    """The app's store from a request, a registry, or (CLI, scripts) plain settings."""
+    """The app's store (the :class:`core.services.IBlobStore` service).
+
+    From a request (``request.find_service``), a session made by the platform, or a registry
+    holding the services; plain settings (scripts) build a new store from them.
+    """
+    if hasattr(obj, "find_service") or hasattr(obj, "info"):
+        return find_service(obj, IBlobStore)
     registry = getattr(obj, "registry", obj)
-    store = registry.get(REGISTRY_KEY) if hasattr(registry, "get") else None
-    if store is not None:
-        return store
+    if has_service(registry, IBlobStore):
+        return find_in_registry(registry, IBlobStore)
     settings = getattr(registry, "settings", None)
-    if settings is None:  # plain settings: build one, do not write into the caller's dict
-        return store_from_settings(registry)
-    store = registry[REGISTRY_KEY] = store_from_settings(settings)
-    return store
+    return store_from_settings(registry if settings is None else settings)
 
 
 def includeme(config):
-    """One store per app, built (and its settings checked) at startup."""
-    config.registry[REGISTRY_KEY] = store_from_settings(config.get_settings())
+    """One store per app, built (and its settings checked) at startup, registered as ``IBlobStore``."""
+    config.register_service(store_from_settings(config.get_settings()), IBlobStore)

@@ -40,7 +40,7 @@ def _first_line(exc: BaseException) -> str:
 # -- the Pyramid environment of a job ----------------------------------------------
 
 def job_platform(settings: dict, *, base: dict | None = None, engine=None, celery=None):
-    """A Pyramid registry holding what a job needs: settings, plugins, jobs, sessions, its Celery app.
+    """A Pyramid registry holding what a job needs: settings, plugins, jobs, services, sessions, its Celery app.
 
     ``base``: an already populated registry (or dict) to copy instead of
     building the plugins again; ``engine``: reuse this engine; ``celery``: the
@@ -50,6 +50,7 @@ def job_platform(settings: dict, *, base: dict | None = None, engine=None, celer
 
     from core.db import get_engine, get_session_factory
     from core.platform import attach_celery, populate_registry
+    from core.services import install
 
     registry = Registry("mutuo.jobs")
     registry.settings = settings
@@ -57,10 +58,13 @@ def job_platform(settings: dict, *, base: dict | None = None, engine=None, celer
         populate_registry(registry, settings)
     else:
         registry.update(base)
+    # The app's services (core.services), found with request.find_service in the job's request;
+    # from a base registry, the very same service objects.
+    install(registry, share_from=base)
     engine = engine or registry.get("dbengine") or get_engine(settings)
     registry["dbengine"] = engine
-    # Always a factory of its own: its sessions carry this registry's plugins and settings (core.context).
-    registry["dbsession_factory"] = get_session_factory(engine, registry["mutuo.pm"], settings)
+    # Always a factory of its own: its sessions carry this registry, its plugins and settings (core.context).
+    registry["dbsession_factory"] = get_session_factory(engine, registry["mutuo.pm"], settings, registry)
     attach_celery(registry, settings, celery)
     return registry
 

@@ -9,8 +9,10 @@ an SMS provider still sees what would have been sent).
 
 The gateways are found through the session's plugin manager
 (:func:`gateways_for`), and at start-up :func:`build_gateway_registry` checks
-them once and keeps them on the registry as ``mutuo.message_gateways`` — the
-place a later Pyramid service lookup will build on.
+them once and keeps them on the registry as ``mutuo.message_gateways``;
+:func:`includeme` registers that list as the :class:`core.services.IMessageGateways`
+service (``find_service(request, IMessageGateways)``). The hook stays the way
+plugins contribute gateways.
 """
 from __future__ import annotations
 
@@ -94,3 +96,15 @@ def gateway_by_channel(gateways: list[Gateway]) -> dict[str, Gateway]:
         for channel in gateway.channels:
             chosen.setdefault(channel, gateway)
     return chosen
+
+
+def includeme(config):
+    """The gateways built at start-up (:func:`core.platform.populate_registry`) as ``IMessageGateways``."""
+    from core.interfaces import IMessageGateways
+
+    registry = config.registry
+    gateways = registry.get("mutuo.message_gateways")
+    if gateways is None:
+        gateways = registry["mutuo.message_gateways"] = build_gateway_registry(registry["mutuo.pm"],
+                                                                               config.get_settings())
+    config.register_service(gateways, IMessageGateways)

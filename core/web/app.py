@@ -46,6 +46,7 @@ def make_app(settings: dict, *, pm=None, engine=None):
             config.registry["dbengine"] = engine
         populate_registry(config.registry, settings, pm)
         config.include("pyramid_chameleon")
+        config.include("core.services")  # pyramid_services + blob store, clock, gateways, webhooks
         config.include("core.db")
         config.include("core.web.policy")
         config.include("core.web.shell")

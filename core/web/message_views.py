@@ -6,6 +6,7 @@ from sqlalchemy import distinct, select
 
 from core import messages
 from core.entities import record_url
+from core.interfaces import IMessageGateways
 from core.models.message import CHANNELS, STATUSES, Message, MessageConsent
 from core.security import restricted_query
 from core.web.forms import run_action
@@ -19,7 +20,7 @@ def _when(value) -> str:
 
 
 def _gateways_intro(request) -> str:
-    gateways = request.registry.get("mutuo.message_gateways") or []
+    gateways = request.find_service(IMessageGateways)
     handled = {c: g.name for g in reversed(gateways) for c in g.channels}
     parts = [f"{c} through {handled[c]}" if c in handled else f"{c} stays in the outbox (no gateway)"
              for c in CHANNELS]

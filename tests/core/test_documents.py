@@ -141,7 +141,9 @@ def test_blob_store_helper_and_settings(tmp_path):
 
 def test_app_has_one_store(mutuo_db):
     registry = mutuo_db.app.registry
-    assert docs.blob_store(registry) is registry["mutuo.blobstore"]
+    from core.services import IBlobStore, find_in_registry
+
+    assert docs.blob_store(registry) is find_in_registry(registry, IBlobStore) is docs.blob_store(registry)
     assert str(docs.blob_store(registry).root) == os.path.abspath(mutuo_db.documents)
 
 

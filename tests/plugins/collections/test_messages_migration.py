@@ -6,6 +6,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
 from core.audit import Actor, set_actor
+from core.interfaces import IClock
 from core.migrate import alembic_config, upgrade
 from core.models.message import Message
 from core.testing import TestDatabase
@@ -17,6 +18,7 @@ PLUGINS = ("products", "lending", "collections")
 
 def test_the_outbox_rows_move_to_core_message(mutuo_tmp, clock):
     db = TestDatabase(PLUGINS, mutuo_tmp / "outbox-move")
+    db.replace_service(IClock, clock)  # the clock fixture is the test database's; this one is the test's own
     clock.day = date(2025, 6, 30)
     session = db.session_factory()
     set_actor(session, Actor(None, "test"))
