@@ -105,11 +105,7 @@ def _report(outcome: dict) -> None:
 @pass_env
 def jobs_pause(env, name):
     """Pause a job: beat stops starting it (within seconds, no restart)."""
-    from core.jobs import set_paused
-
-    _spec(env, name)
-    env.transaction("jobs pause", lambda s: set_paused(s, name, True))
-    click.echo(f"{name} paused.")
+    _set_paused(env, name, True)
 
 
 @jobs.command("resume")
@@ -117,11 +113,16 @@ def jobs_pause(env, name):
 @pass_env
 def jobs_resume(env, name):
     """Resume a paused job."""
+    _set_paused(env, name, False)
+
+
+def _set_paused(env, name: str, paused: bool) -> None:
     from core.jobs import set_paused
 
     _spec(env, name)
-    env.transaction("jobs resume", lambda s: set_paused(s, name, False))
-    click.echo(f"{name} resumed.")
+    verb = "pause" if paused else "resume"
+    env.transaction(f"jobs {verb}", lambda s: set_paused(s, name, paused))
+    click.echo(f"{name} {verb}d.")
 
 
 @jobs.command("schedule")

@@ -29,6 +29,28 @@ from core.services import choose_backend, find_in_registry, find_service, has_se
 
 # -- the blob store ----------------------------------------------------------------
 
+
+class CheckedReader:
+    """Iterate a stream's chunks, hashing and counting them, refusing non-bytes and more than ``max_size``."""
+
+    def __init__(self, stream, max_size: int | None = None):
+        self.stream, self.max_size = stream, max_size
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def __iter__(self):
+        while True:
+            chunk = self.stream.read(CHUNK)
+            if not chunk:
+                return
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError("blob streams must return bytes")
+            self.size += len(chunk)
+            if self.max_size is not None and self.size > self.max_size:
+                raise TooLarge(_too_large_message(self.max_size))
+            self.digest.update(chunk)
+            yield chunk
+
 class BlobInfo(NamedTuple):
     sha: str
     mtime: float  # seconds since the epoch
@@ -102,25 +124,15 @@ class FilesystemBlobStore(BlobStore):
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_path = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         try:
-            digest = hashlib.sha256()
-            size = 0
+            reader = CheckedReader(stream, max_size)
             with os.fdopen(fd, "wb") as out:
-                while True:
-                    chunk = stream.read(CHUNK)
-                    if not chunk:
-                        break
-                    if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                        raise TypeError("blob streams must return bytes")
-                    size += len(chunk)
-                    if max_size is not None and size > max_size:
-                        raise TooLarge(_too_large_message(max_size))
-                    digest.update(chunk)
+                for chunk in reader:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             if check is not None:
                 check()
-            sha = digest.hexdigest()
+            sha, size = reader.digest.hexdigest(), reader.size
             final = self.path(sha)
             if self._reuse(final):
                 os.unlink(tmp_path)
@@ -240,25 +252,13 @@ class MemoryBlobStore(BlobStore):
         return f"MemoryBlobStore({len(self.blobs)} blobs)"
 
     def put(self, stream, *, max_size=None, check=None):
-        digest = hashlib.sha256()
-        parts = []
-        size = 0
-        while True:
-            chunk = stream.read(CHUNK)
-            if not chunk:
-                break
-            if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                raise TypeError("blob streams must return bytes")
-            size += len(chunk)
-            if max_size is not None and size > max_size:
-                raise TooLarge(_too_large_message(max_size))
-            digest.update(chunk)
-            parts.append(bytes(chunk))
+        reader = CheckedReader(stream, max_size)
+        data = b"".join(bytes(chunk) for chunk in reader)
         if check is not None:
             check()
-        sha = digest.hexdigest()
-        self.blobs[sha] = (b"".join(parts), time.time())
-        return sha, size
+        sha = reader.digest.hexdigest()
+        self.blobs[sha] = (data, time.time())
+        return sha, reader.size
 
     def open(self, sha):
         try:
