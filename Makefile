@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config/development.ini
 
-.PHONY: run test install clean bench scaffold-check lint
+.PHONY: run test install clean bench scaffold-check lint i18n
 
 $(BIN)/mutuo: setup.cfg pyproject.toml tests/sample_plugin/setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,15 @@ $(BIN)/mutuo: setup.cfg pyproject.toml tests/sample_plugin/setup.cfg
 	$(BIN)/pip install -q -e '.[test]' -e tests/sample_plugin
 	touch $(BIN)/mutuo
 
+# The .mo files are built, never committed: here, and by the app at start-up when a .po is newer.
 install: $(BIN)/mutuo
+	@$(BIN)/mutuo i18n compile > /dev/null
+
+# After changing strings: refresh every .pot/.po, show what is left to translate, build the .mo files.
+i18n: install
+	$(BIN)/mutuo i18n update
+	$(BIN)/mutuo i18n compile
+	-$(BIN)/mutuo i18n check
 
 run: install
 	@mkdir -p var

@@ -113,9 +113,22 @@ def change_own_password(session, user: User, old: str, new: str, *, current_sess
     set_password(session, user, new, keep_session=current_session)
 
 
-def create_user(session, username: str, password: str | None, *, full_name="", email="", roles=(), region="") -> User:
+def set_language(session, user: User, locale: str | None) -> None:
+    """The user's language (None: follow the browser, then the company default); one of ``mutuo.locales``."""
+    from core.i18n import _, available_locales
+
+    locale = (locale or "").strip() or None
+    if locale is not None and locale not in available_locales(service_settings(session)):
+        raise AccountError(_("Choose one of the languages offered."), "locale")
+    user.locale = locale  # audited like every change of a row
+
+
+def create_user(session, username: str, password: str | None, *, full_name="", email="", roles=(), region="",
+                locale: str | None = None) -> User:
     username = check_username(session, username)
     user = User(username=username, full_name=full_name, email=email, region=region, active=True)
+    if locale:
+        set_language(session, user, locale)
     if password is not None:
         check_new_password(username, password, "password")
         user.password_hash = hash_password(password, service_settings(session))

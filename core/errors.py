@@ -25,7 +25,21 @@ The old homes keep their names: ``core.config.ConfigError``,
 
 
 class MutuoError(Exception):
-    """Base of every exception Mutuo raises on purpose; the message says how to fix it."""
+    """Base of every exception Mutuo raises on purpose; the message says how to fix it.
+
+    The message may be a translation string (``core.i18n._``): ``str()`` gives its
+    English text with its values; ``core.i18n.translate(exc)`` gives it in the
+    user's language.
+    """
+
+    def __str__(self) -> str:
+        message = self.args[0] if self.args else ""
+        interpolate = getattr(message, "interpolate", None)  # a TranslationString, without importing pyramid
+        return interpolate() if callable(interpolate) else super().__str__()
+
+    @property
+    def message(self):
+        return self.args[0] if self.args else ""
 
 
 class StartupError(MutuoError):

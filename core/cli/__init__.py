@@ -20,8 +20,9 @@ DEFAULT_CONFIG = "config/development.ini"
 class Env:
     """Settings, plugins, engine and sessions of one CLI invocation, built on first use."""
 
-    def __init__(self, config_path: str):
+    def __init__(self, config_path: str, locale: str | None = None):
         self.config_path = config_path
+        self.locale = locale  # --locale, else $LANG; None: the company's mutuo.default_locale
 
     @cached_property
     def settings(self) -> dict:
@@ -40,7 +41,17 @@ class Env:
         registry.settings = self.settings
         populate_registry(registry, self.settings)
         install(registry)
+        self.use_language(registry)
         return registry
+
+    def use_language(self, registry) -> None:
+        """Human messages in --locale / $LANG when Mutuo offers it, else in the company's language."""
+        from core.i18n import available_locales, compile_catalogues, default_locale, translation_dirs, use_locale
+
+        offered = available_locales(self.settings)
+        chosen = self.locale if self.locale in offered else default_locale(self.settings)
+        compile_catalogues(translation_dirs(registry["mutuo.pm"])[2:])
+        use_locale(chosen, registry["mutuo.pm"])
 
     @property
     def pm(self):
@@ -73,9 +84,21 @@ class Env:
 pass_env = click.make_pass_decorator(Env)
 
 
-def fail(message: str, code: int = 1):
-    click.echo(message, err=True)
+def fail(message, code: int = 1):
+    """Print ``message`` (text or a TranslationString, in the user's language) on stderr and exit."""
+    click.echo(say_text(message), err=True)
     sys.exit(code)
+
+
+def say_text(message) -> str:
+    from core.i18n import translate
+
+    return translate(message)
+
+
+def say(message, **kwargs) -> None:
+    """``click.echo`` of a message in the user's language (``_("…", mapping=…)`` or text)."""
+    click.echo(say_text(message), **kwargs)
 
 
 class MutuoGroup(click.Group):
@@ -87,16 +110,22 @@ class MutuoGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StartupError as exc:  # ConfigError, PluginError, contradicting declarations
-            fail(f"Error: {exc}", 2)
+            fail(_error_line(exc), 2)
         except Exception as exc:
             if isinstance(exc, MutuoError):  # UserError, NotFound, AccessDenied
-                fail(f"Error: {exc}", 1)
+                fail(_error_line(exc), 1)
             if _is_schema_missing(exc):
                 fail("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first.", 2)
             if _is_db_unreachable(exc):
                 fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
                      "check sqlalchemy.url in your config and that the server is running.", 2)
             raise
+
+
+def _error_line(exc) -> str:
+    from core.i18n import _
+
+    return say_text(_("Error: ${message}", mapping={"message": say_text(exc)}))
 
 
 def _is_schema_missing(exc) -> bool:
@@ -123,14 +152,22 @@ def _first_line(exc) -> str:
 @click.group(cls=MutuoGroup)
 @click.option("-c", "--config", "config_path", envvar="MUTUO_CONFIG", default=DEFAULT_CONFIG,
               show_default=True, help="Config file (or $MUTUO_CONFIG).")
+@click.option("--locale", "locale", default=None, metavar="LANG",
+              help="Language of the messages (default: from $LANG, else the company's).")
 @click.pass_context
-def main(ctx, config_path):
+def main(ctx, config_path, locale):
     """Mutuo: a modular ERP for peer-to-peer lending companies."""
-    ctx.obj = Env(config_path)
+    import os
+
+    from core.i18n import parse_lang, use_locale
+
+    chosen = locale or parse_lang(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG"))
+    use_locale(chosen)  # core's messages at once; the plugins' join when the config is read (Env.use_language)
+    ctx.obj = Env(config_path, chosen)
 
 
 def _register_command_modules():
-    from core.cli import admin, apikeys, audit, db, documents, jobs, scaffold  # noqa: F401  (they attach commands to ``main``)
+    from core.cli import admin, apikeys, audit, db, documents, i18n, jobs, scaffold  # noqa: F401  (they attach commands to ``main``)
 
 
 @main.command("serve")

@@ -28,6 +28,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
     region: Mapped[str] = mapped_column(String(100), default="")
+    #: The language the user chose on the account page (None: the browser's, else the company's).
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, back_populates="users", order_by="Role.name")

@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import forget
 from pyramid.view import view_config
 
-from core.accounts import change_own_password, log_out_everywhere
+from core.accounts import change_own_password, log_out_everywhere, set_language
 from core.apikeys import (
     create_api_key,
     default_scope,
@@ -18,6 +18,7 @@ from core.apikeys import (
     revoke_api_key,
     user_keys,
 )
+from core.i18n import _, available_locales, forget_request_locale, locale_display_name
 from core.models.user import ApiKey
 from core.security import ACCOUNT, get_visible_or_404, security_registry
 from core.sessions import live_sessions
@@ -30,6 +31,18 @@ class PasswordSchema(CSRFSchema):
     new_password = colander.SchemaNode(colander.String(), title="New password", widget=deform.widget.CheckedPasswordWidget(),
                                        description="At least 10 characters, not your username, not a common password. "
                                                    "Your other sessions and your API keys end.")
+
+
+@colander.deferred
+def _language_widget(node, kw):
+    offered = available_locales(kw["request"].registry.settings)
+    return deform.widget.SelectWidget(values=[("", _("As my browser asks"))]
+                                      + [(name, locale_display_name(name)) for name in offered])
+
+
+class LanguageSchema(CSRFSchema):
+    locale = colander.SchemaNode(colander.String(), title=_("Language"), widget=_language_widget, missing="",
+                                 description=_("Screens, messages, numbers and dates follow it."))
 
 
 @colander.deferred
@@ -61,11 +74,19 @@ class ApiKeySchema(CSRFSchema):
 def account(request):
     user = request.user
     forms = {
+        "language": make_form(request, LanguageSchema(), buttons=(deform.Button("set_language", _("Save language")),),
+                              formid="language"),
         "password": make_form(request, PasswordSchema(), buttons=(deform.Button("change_password", "Change password"),),
                               formid="password"),
         "key": make_form(request, ApiKeySchema(), buttons=(deform.Button("create_key", "Create key"),), formid="apikey"),
     }
     new_key = []
+
+    def choose_language(data):
+        set_language(request.dbsession, user, data["locale"])
+        forget_request_locale(request)  # the message below is already in the new language
+        flash(request, _("Your language is saved."))
+        return request.route_url("account")
 
     def change(data):
         current = request.identity_info.session
@@ -80,13 +101,14 @@ def account(request):
         return {"form": forms["key"].render()}  # stay on the page: the key is shown once
 
     rendered = {name: form.render() for name, form in forms.items()}
-    for name, on_valid in (("password", change), ("key", make_key)):
+    rendered["language"] = forms["language"].render({"locale": user.locale or ""})
+    for name, on_valid in (("language", choose_language), ("password", change), ("key", make_key)):
         result = process(request, forms[name], on_valid)
         if not isinstance(result, dict):
             return result
         rendered[name] = result["form"]
     current = request.identity_info.session
-    return {"title": "My account", "password_form": rendered["password"], "key_form": rendered["key"],
+    return {"title": "My account", "language_form": rendered["language"], "password_form": rendered["password"], "key_form": rendered["key"],
             "new_key": new_key[0] if new_key else None, "keys": user_keys(request.dbsession, user.id),
             "key_revoke_url": lambda key: request.route_url("account.key_revoke", id=key.id),
             "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),

@@ -49,6 +49,7 @@ def make_app(settings: dict, *, pm=None, engine=None):
         config.include("core.services")  # pyramid_services + blob store, clock, gateways, webhooks
         config.include("core.db")
         config.include("core.web.policy")
+        config.include("core.i18n")  # catalogues of core and the enabled plugins, the language negotiator
         config.include("core.web.shell")
         # Core's screens come through its own mutuo_configure (core.hooks), at the root.
         config.registry["mutuo.pm"].call_plugin("core", "mutuo_configure", config=config)

@@ -14,7 +14,16 @@ import deform
 from pyramid.httpexceptions import HTTPFound
 
 from core.errors import ConflictError, FormError, UserError  # noqa: F401  (FormError: services raise it, forms show it on the field)
+from core.i18n import translate
 from core.web.parsing import harden_schema, safe_path
+
+
+def _deform_translator(term):
+    """deform's widgets and colander's messages in the request's language (their own catalogues too)."""
+    return translate(term)
+
+
+deform.Form.set_zpt_renderer(deform.Form.default_renderer.loader.search_path, translator=_deform_translator)
 
 
 def error_status(exc: UserError) -> int:
@@ -25,7 +34,7 @@ def error_status(exc: UserError) -> int:
 def error_json(request, exc: UserError) -> dict:
     """A refusal as the JSON API answers it (``{"error", "field"}``), with its status set."""
     request.response.status = error_status(exc)
-    return {"error": str(exc), "field": exc.field}
+    return {"error": translate(exc), "field": exc.field}
 
 
 class CSRFSchema(colander.MappingSchema):
@@ -79,9 +88,9 @@ class Savepoint:
 
 def render_with_error(form: deform.Form, data: dict, exc: Exception) -> str:
     field = getattr(exc, "field", None)
-    error = colander.Invalid(form.schema, None if field in [c.name for c in form.schema.children] else str(exc))
+    error = colander.Invalid(form.schema, None if field in [c.name for c in form.schema.children] else translate(exc))
     if field in [c.name for c in form.schema.children]:
-        error[field] = str(exc)
+        error[field] = translate(exc)
     form.widget.handle_error(form, error)
     return form.render(data)
 
@@ -112,7 +121,7 @@ def run_action(request, action, success, back: str):
         if wants_json(request):
             body = error_json(request, exc)
             return render_to_response("json", body, request=request, response=request.response)
-        flash(request, str(exc), "danger")
+        flash(request, exc, "danger")
         return HTTPFound(back)
     if success is not None:
         flash(request, success(result) if callable(success) else success)

@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 
 import colander
+import deform
 from sqlalchemy import BigInteger, Integer, SmallInteger
 
 from core.errors import UserError
@@ -61,13 +62,19 @@ _WIDE = Context(prec=60)  # quantizing 10^30 in the default context (28 digits) 
 # -- locale ---------------------------------------------------------------------
 
 def request_locale(request) -> str:
-    """The locale to read and show numbers in.
+    """The locale to read and show numbers in: the request's language (core.i18n.negotiate_locale)."""
+    try:
+        return request.locale_name or DEFAULT_LOCALE
+    except AttributeError:  # a bare object standing in for a request
+        settings = getattr(getattr(request, "registry", None), "settings", None) or {}
+        return settings.get("mutuo.default_locale") or DEFAULT_LOCALE
 
-    For now the setting ``mutuo.default_locale`` (default ``en``); the i18n
-    issue will prefer the user's own language here, and only here.
-    """
-    settings = getattr(getattr(request, "registry", None), "settings", None) or {}
-    return settings.get("mutuo.default_locale") or DEFAULT_LOCALE
+
+def current_locale() -> str:
+    """The language of the request being served, else of this process (CLI, jobs)."""
+    from core.i18n import current_localizer
+
+    return current_localizer().locale_name or DEFAULT_LOCALE
 
 
 # -- numbers --------------------------------------------------------------------
@@ -181,22 +188,58 @@ def parse_percent(text, field: str | None = None, *, locale: str = DEFAULT_LOCAL
 
 # -- dates ----------------------------------------------------------------------
 
-def parse_date(text, field: str | None = None) -> date:
-    """An ISO date (2026-03-31) between 1900-01-01 and 2199-12-31."""
+def parse_date(text, field: str | None = None, *, locale: str | None = None) -> date:
+    """A date between 1900-01-01 and 2199-12-31, written in ISO (2026-03-31) or the way
+    ``locale`` shows dates in forms (31/03/2026 in ``es``; see core.web.helpers)."""
     if isinstance(text, date):
         raw = text.isoformat()
     else:
         raw = _as_text(text, field).strip()
-    bad = f"'{_shown(raw)}' is not a date; write it like 2026-03-31."
-    if not _ISO_DATE.fullmatch(raw):
-        raise InputError(bad, field)
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        raise InputError(bad, field) from None
+    value = None
+    if _ISO_DATE.fullmatch(raw):
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            value = None
+    elif locale and locale != DEFAULT_LOCALE:
+        value = _parse_locale_date(raw, locale)
+    if value is None:
+        raise InputError(f"'{_shown(raw)}' is not a date; write it like {_date_example(locale)}.", field)
     if not MIN_DATE <= value <= MAX_DATE:
         raise InputError(f"Use a date between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.", field)
     return value
+
+
+def _parse_locale_date(raw: str, locale: str) -> date | None:
+    """``31/03/2026`` by the locale's input pattern (day, month, four-digit year, its separators)."""
+    from core.web.helpers import date_input_pattern
+
+    pattern = date_input_pattern(locale)
+    regex, order = "", []
+    for part in re.findall(r"y+|M+|d+|[^yMd]+", pattern):
+        if part[0] in "yMd":
+            regex += r"([0-9]{4})" if part[0] == "y" else r"([0-9]{1,2})"
+            order.append(part[0])
+        else:
+            regex += re.escape(part)
+    found = re.fullmatch(regex, raw)
+    if not found:
+        return None
+    values = dict(zip(order, (int(g) for g in found.groups()), strict=True))
+    try:
+        return date(values["y"], values["M"], values["d"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _date_example(locale: str | None) -> str:
+    if not locale or locale == DEFAULT_LOCALE:
+        return "2026-03-31"
+    from babel.dates import format_date
+
+    from core.web.helpers import date_input_pattern
+
+    return format_date(date(2026, 3, 31), date_input_pattern(locale), locale=locale)
 
 
 def parse_month(text, field: str | None = None) -> date:
@@ -248,7 +291,7 @@ def safe_path(target, default: str | None) -> str | None:
 
 def _locale_of(node) -> str:
     request = (getattr(node, "bindings", None) or {}).get("request")
-    return request_locale(request) if request is not None else DEFAULT_LOCALE
+    return request_locale(request) if request is not None else current_locale()
 
 
 class _Parsed(colander.SchemaType):
@@ -270,7 +313,7 @@ class _Parsed(colander.SchemaType):
         try:
             return self.parse(node, cstruct)
         except UserError as exc:
-            raise colander.Invalid(node, str(exc)) from None
+            raise colander.Invalid(node, exc.message) from None
 
 
 class Money(_Parsed):
@@ -323,13 +366,32 @@ class Id(WholeNumber):
 
 
 class BoundedDate(_Parsed):
-    """An ISO date between 1900-01-01 and 2199-12-31."""
+    """A date between 1900-01-01 and 2199-12-31, shown and typed the user's way (ISO always read too)."""
 
     def show(self, node, appstruct):
-        return appstruct.isoformat()
+        from core.web.helpers import formatter
+
+        return formatter(_locale_of(node)).date_input(appstruct)
 
     def parse(self, node, cstruct):
-        return parse_date(cstruct)
+        return parse_date(cstruct, locale=_locale_of(node))
+
+
+class DateTextWidget(deform.widget.TextInputWidget):
+    """A date field with the pattern of the user's language as its placeholder (``dd/mm/aaaa``)."""
+
+    @property
+    def attributes(self):  # deform reads it when rendering, inside the request
+        from core.web.helpers import date_placeholder
+
+        return {"placeholder": date_placeholder(current_locale()), "inputmode": "numeric", "autocomplete": "off"}
+
+    @attributes.setter
+    def attributes(self, value):  # deform's Widget.__init__ sets it; the placeholder is computed instead
+        pass
+
+
+deform.schema.default_widget_makers[BoundedDate] = DateTextWidget
 
 
 def clean_text(max_length: int | None = DEFAULT_MAX_TEXT, multiline: bool = False):
@@ -340,7 +402,7 @@ def clean_text(max_length: int | None = DEFAULT_MAX_TEXT, multiline: bool = Fals
         try:
             parse_text(value, max_length=max_length, multiline=multiline)
         except UserError as exc:
-            raise colander.Invalid(node, str(exc)) from None
+            raise colander.Invalid(node, exc.message) from None
     validate.mutuo_text_rule = True  # type: ignore[attr-defined]  # harden_schema recognises it
     return validate
 

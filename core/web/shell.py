@@ -57,9 +57,12 @@ MAX_FLASHES = 5  # the session lives in a cookie (4 KB): unread messages must no
 MAX_FLASH_LENGTH = 400
 
 
-def flash(request, message: str, kind: str = "success") -> None:
-    """Queue a message for the next page; only the newest few unread ones are kept, each cut short."""
-    message = str(message)
+def flash(request, message, kind: str = "success") -> None:
+    """Queue a message for the next page, in the user's language (a TranslationString, text or a
+    refusal); only the newest few unread ones are kept, each cut short."""
+    from core.i18n import translate
+
+    message = translate(message, getattr(request, "localizer", None))
     if len(message) > MAX_FLASH_LENGTH:
         message = message[:MAX_FLASH_LENGTH - 1] + "…"
     queue = request.session.peek_flash()

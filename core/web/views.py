@@ -2,14 +2,16 @@
 from pyramid.events import BeforeRender, subscriber
 from pyramid.renderers import get_renderer
 
-from core.web import helpers
+from core.web.helpers import for_request
 from core.web.menu import visible_menu
 
 
 @subscriber(BeforeRender)
 def add_globals(event):
     event.setdefault("view_menu", visible_menu)
-    event.setdefault("h", helpers)
+    request = event.get("request")
+    if request is not None:
+        event.setdefault("h", for_request(request))
     event.setdefault("panels_macros", get_renderer("core:web/templates/panels.pt").implementation())
     event.setdefault("listing_macros", get_renderer("core:web/templates/listing.pt").implementation())
 
