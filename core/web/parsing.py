@@ -212,7 +212,7 @@ def parse_date(text, field: str | None = None, *, locale: str | None = None) -> 
 
 def _parse_locale_date(raw: str, locale: str) -> date | None:
     """``31/03/2026`` by the locale's input pattern (day, month, four-digit year, its separators)."""
-    from core.web.helpers import date_input_pattern
+    from core.formatting import date_input_pattern
 
     pattern = date_input_pattern(locale)
     regex, order = "", []
@@ -237,7 +237,7 @@ def _date_example(locale: str | None) -> str:
         return "2026-03-31"
     from babel.dates import format_date
 
-    from core.web.helpers import date_input_pattern
+    from core.formatting import date_input_pattern
 
     return format_date(date(2026, 3, 31), date_input_pattern(locale), locale=locale)
 
@@ -369,7 +369,7 @@ class BoundedDate(_Parsed):
     """A date between 1900-01-01 and 2199-12-31, shown and typed the user's way (ISO always read too)."""
 
     def show(self, node, appstruct):
-        from core.web.helpers import formatter
+        from core.formatting import formatter
 
         return formatter(_locale_of(node)).date_input(appstruct)
 
@@ -382,7 +382,7 @@ class DateTextWidget(deform.widget.TextInputWidget):
 
     @property
     def attributes(self):  # deform reads it when rendering, inside the request
-        from core.web.helpers import date_placeholder
+        from core.formatting import date_placeholder
 
         return {"placeholder": date_placeholder(current_locale()), "inputmode": "numeric", "autocomplete": "off"}
 

@@ -1,0 +1,226 @@
+"""The one formatting helper: numbers, money, dates and words in the user's locale.
+
+Templates get it as ``h`` (core.web.helpers: the request's language and the
+company's time zone); services, jobs and the CLI call :func:`current` for the
+language of whatever they serve. Stored values never change: Decimals and ISO dates stay in
+the database, the JSON API and plain CSV; only what a person reads is
+formatted here, with Babel's CLDR data (``10.625,00`` and ``4 mar 2026`` in
+``es``, ``10,625.00`` and ``Mar 4, 2026`` in ``en``).
+
+The module-level functions (``money``, ``percent``, ``when``, ``label``) are
+the same in the source locale, for code without a request.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, get_timezone
+from babel.numbers import format_decimal
+
+from core.i18n import SOURCE_LOCALE, TranslationString, localizer_for, pluralize
+
+#: How a date is typed in a form, per language; other languages get their CLDR short date with
+#: four-digit years. English keeps ISO: its CLDR short date (M/d/yy) is read the other way round in Europe.
+DATE_INPUT_PATTERNS = {"en": "yyyy-MM-dd"}
+
+
+class Formatter:
+    """Format values for one locale (``es``) and time zone (``Europe/Madrid``)."""
+
+    def __init__(self, locale_name: str = SOURCE_LOCALE, tz: str = "UTC", localizer=None):
+        self.locale_name = locale_name
+        self.locale = Locale.parse(locale_name)
+        self.tz = get_timezone(tz or "UTC")
+        self.tz_name = tz or "UTC"
+        self._localizer = localizer
+
+    @property
+    def localizer(self):
+        if self._localizer is None:
+            self._localizer = localizer_for(self.locale_name)
+        return self._localizer
+
+    # -- numbers --------------------------------------------------------------------
+    def money(self, value, places: int = 2) -> str:
+        """An amount with its group separators and exactly ``places`` decimals: ``10.625,00``."""
+        if value is None or value == "":
+            return ""
+        return format_decimal(Decimal(value), format="#,##0." + "0" * places if places else "#,##0",
+                              locale=self.locale, decimal_quantization=True)
+
+    def number(self, value, places: int | None = None) -> str:
+        """A count or a quantity: ``1.234``; with ``places``, that many decimals."""
+        if value is None or value == "":
+            return ""
+        if places is not None:
+            return self.money(value, places)
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, rate, places: int = 2) -> str:
+        """A fraction as a percentage in the locale's way: 0.125 -> ``12.50%`` (en), ``12,50 %`` (es)."""
+        if rate is None or rate == "":
+            return ""
+        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * places if places else "#,##0")
+        return _format_percent(Decimal(rate), pattern, self.locale)
+
+    # -- dates ------------------------------------------------------------------------
+    def date(self, value, format: str = "medium") -> str:
+        """``4 mar 2026`` (es), ``Mar 4, 2026`` (en); ``short`` and ``long`` as CLDR has them."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date() if value.tzinfo else value.date()
+        return format_date(value, format=format, locale=self.locale)
+
+    def when(self, value, format: str = "medium") -> str:
+        """A moment in the company's time zone (a date alone is shown as a date)."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return format_datetime(moment, format=format, tzinfo=self.tz, locale=self.locale)
+        if isinstance(value, date):
+            return self.date(value, format)
+        return str(value)
+
+    @property
+    def date_input_pattern(self) -> str:
+        """The pattern date fields show and read in this language: ``dd/MM/yyyy`` in ``es``."""
+        return date_input_pattern(self.locale_name)
+
+    def date_input(self, value) -> str:
+        """``value`` as a date field shows it."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            return value
+        return format_date(value, format=self.date_input_pattern, locale=self.locale)
+
+    @property
+    def date_placeholder(self) -> str:
+        """The pattern in the user's words: ``dd/mm/aaaa``."""
+        return date_placeholder(self.locale_name)
+
+    # -- words ------------------------------------------------------------------------
+    def translate(self, message) -> str:
+        from core.i18n import translate
+
+        return translate(message, self.localizer)
+
+    def label(self, value, domain: str = "mutuo") -> str:
+        """A stored code shown as words in the user's language: ``in_arrears`` -> ``en mora``.
+
+        The words come from the catalogue of ``domain`` (a plugin declares its
+        codes' words with ``_()``), then core's; else the code with spaces.
+        """
+        text = str(value or "").replace("_", " ")
+        if not text:
+            return ""
+        for name in dict.fromkeys((domain, "mutuo")):
+            translated = self.localizer.translate(TranslationString(text, domain=name))
+            if translated != text:
+                return translated
+        return text
+
+    def plural(self, singular: str, plural: str, n, domain: str = "mutuo", **mapping) -> str:
+        """``h.plural('${n} loan', '${n} loans', count, 'lending')`` -> ``1 préstamo``, ``2 préstamos``."""
+        return pluralize(singular, plural, int(n or 0), domain=domain, mapping=mapping, localizer=self.localizer)
+
+    def yes_no(self, value) -> str:
+        from core.i18n import _
+
+        return self.translate(_("yes") if value else _("no"))
+
+    def cell(self, value, kind: str | None = None) -> str:
+        """A table cell: money, percent, number, date or text, by ``kind`` or by the value's type."""
+        if value is None:
+            return ""
+        if kind == "money" or (kind is None and isinstance(value, Decimal)):
+            return self.money(value)
+        if kind == "percent":
+            return self.percent(value)
+        if kind == "number":
+            return self.number(value)
+        if kind == "label":
+            return self.label(value)
+        if isinstance(value, bool):
+            return self.yes_no(value)
+        if isinstance(value, (date, datetime)):
+            return self.when(value)
+        if isinstance(value, TranslationString):
+            return self.translate(value)
+        if isinstance(value, int):
+            return self.number(value)
+        return str(value)
+
+
+def _format_percent(rate: Decimal, pattern: str, locale) -> str:
+    from babel.numbers import format_percent
+
+    return format_percent(rate, format=pattern, locale=locale, decimal_quantization=True)
+
+
+def date_input_pattern(locale_name: str) -> str:
+    if locale_name in DATE_INPUT_PATTERNS:
+        return DATE_INPUT_PATTERNS[locale_name]
+    from babel.dates import get_date_format
+
+    pattern = get_date_format("short", locale=locale_name).pattern
+    out = []
+    for part in _pattern_parts(pattern):
+        letter = part[:1]
+        out.append({"y": "yyyy", "M": "MM", "d": "dd"}.get(letter, part) if letter in "yMd" else part)
+    return "".join(out)
+
+
+def _pattern_parts(pattern: str) -> list[str]:
+    parts: list[str] = []
+    for char in pattern:
+        if parts and parts[-1][:1] == char and char.isalpha():
+            parts[-1] += char
+        else:
+            parts.append(char)
+    return parts
+
+
+def date_placeholder(locale_name: str) -> str:
+    """The input pattern with the language's letters for day, month, year (``dd/mm/aaaa``)."""
+    from core.i18n import _
+
+    localizer = localizer_for(locale_name)
+    letters = {"d": localizer.translate(_("d")), "M": localizer.translate(_("m")),
+               "y": localizer.translate(_("y"))}
+    return "".join(letters.get(c, c) for c in date_input_pattern(locale_name))
+
+
+@lru_cache(maxsize=64)
+def formatter(locale_name: str, tz: str = "UTC") -> Formatter:
+    return Formatter(locale_name, tz)
+
+
+def current() -> Formatter:
+    """The formatter of the language being served (the request's, else this process's)."""
+    from core.i18n import current_localizer
+
+    localizer = current_localizer()
+    return Formatter(localizer.locale_name or SOURCE_LOCALE, localizer=localizer)
+
+
+def for_request(request) -> Formatter:
+    """The request's formatter: its language, the company's time zone (one per app and language)."""
+    cache = request.registry.setdefault("mutuo.formatters", {})
+    found = cache.get(request.locale_name)
+    if found is None:
+        tz = request.registry.settings.get("mutuo.timezone") or "UTC"
+        found = cache[request.locale_name] = Formatter(request.locale_name, tz, localizer=request.localizer)
+    return found
+
+
+_SOURCE = Formatter(SOURCE_LOCALE)
+money = _SOURCE.money
+percent = _SOURCE.percent
+when = _SOURCE.when
+label = _SOURCE.label
