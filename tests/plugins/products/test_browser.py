@@ -23,9 +23,9 @@ def test_calculator_shows_a_twelve_month_annuity(page, make_user):
     rows = page.locator("#schedule tbody tr")
     assert rows.count() == 12
     # The figures worked by hand in test_schedule.py.
-    assert rows.nth(0).locator("td").all_inner_texts() == ["1", "2025-01-31", "788.49", "100.00", "888.49", "9,211.51"]
-    assert rows.nth(1).locator("td").all_inner_texts() == ["2", "2025-02-28", "796.37", "92.12", "888.49", "8,415.14"]
-    assert rows.nth(11).locator("td").all_inner_texts() == ["12", "2025-12-31", "879.67", "8.80", "888.47", "0.00"]
+    assert rows.nth(0).locator("td").all_inner_texts() == ["1", "Jan 31, 2025", "788.49", "100.00", "888.49", "9,211.51"]
+    assert rows.nth(1).locator("td").all_inner_texts() == ["2", "Feb 28, 2025", "796.37", "92.12", "888.49", "8,415.14"]
+    assert rows.nth(11).locator("td").all_inner_texts() == ["12", "Dec 31, 2025", "879.67", "8.80", "888.47", "0.00"]
     assert page.inner_text("#total-principal") == "10,000.00"
     assert page.inner_text("#total-interest") == "661.86"
     assert page.inner_text("#total-repaid") == "10,661.86"
