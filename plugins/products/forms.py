@@ -44,9 +44,18 @@ def _money(title, description=""):
     return colander.SchemaNode(parsing.Money(), title=title, description=description)
 
 
+class Percent(parsing.Percent):
+    """parsing.Percent shown the way the user's language types it (``0,05`` in ``es``; it shows ``str()``),
+    so a form shown again after an error reads back what it shows."""
+
+    def show(self, node, appstruct):
+        request = (getattr(node, "bindings", None) or {}).get("request")
+        return typed(Decimal(appstruct), parsing.request_locale(request) if request is not None else None)
+
+
 def _percent(title, description=""):
     # Numeric(9, 6) fractions: a percentage keeps at most four decimals.
-    return colander.SchemaNode(parsing.Percent(), title=title, description=description)
+    return colander.SchemaNode(Percent(), title=title, description=description)
 
 
 def _whole(title, description=""):
@@ -113,25 +122,18 @@ def plain(value: Decimal) -> Decimal:
 
 
 def typed(value: Decimal, locale: str | None = None) -> str:
-    """A percentage as a person types it in ``locale`` (default: the current language): ``0,05`` in ``es``.
-
-    parsing.Percent shows its value with ``str()``, which a Spanish reader would refuse back.
-    """
+    """A percentage as a person types it in ``locale`` (default: the current language): ``0,05`` in ``es``."""
     return format_decimal(plain(value), format="0.####", locale=locale or current().locale_name,
                           group_separator=False)
 
 
 def appstruct(product=None) -> dict:
-    """Form values of a product (or of a new one); percentages as the user's language types them."""
+    """Form values of a product (or of a new one)."""
     if product is None:
-        values = dict(NEW_PRODUCT)
-        for name in RATE_FIELDS:
-            if name in values:
-                values[name] = typed(values[name])
-        return values
+        return dict(NEW_PRODUCT)
     version = product.current_version
     values = {"code": product.code, "name": product.name, "description": product.description}
     for name in TERM_FIELDS:
         value = getattr(version, name)
-        values[name] = typed(value * HUNDRED) if name in RATE_FIELDS else value
+        values[name] = plain(value * HUNDRED) if name in RATE_FIELDS else value
     return values

@@ -8,7 +8,8 @@ from pyramid.view import view_config
 from sqlalchemy import or_
 
 from core.errors import UserError
-from core.formatting import current, for_request
+from core.formatting import Formatter, current, for_request, formatter
+from core.i18n import SOURCE_LOCALE
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
@@ -30,9 +31,16 @@ def _column(key, title, sort=None, *, value, kind: str | None = None, request=No
         return Column(key, title, sort, value=value, **kw)
     if _COLUMN_KINDS:
         return Column(key, title, sort, value=value, kind=kind, **kw)
-    show = {"money": for_request(request).money, "percent": for_request(request).percent,
-            "date": for_request(request).date}[kind]
+    fmt = _listing_formatter(request)
+    show = {"money": fmt.money, "percent": fmt.percent, "date": fmt.date}[kind]
     return Column(key, title, sort, value=lambda row: show(value(row)), **kw)
+
+
+def _listing_formatter(request) -> Formatter:
+    """The page's formatter; the CSV export keeps the source language's figures, whoever asks."""
+    if request.params.get("format") == "csv":
+        return formatter(SOURCE_LOCALE, request.registry.settings.get("mutuo.timezone") or "UTC")
+    return for_request(request)
 
 
 def _product_url(request, row) -> str:
@@ -47,7 +55,7 @@ def _calculator_url(request, version: ProductVersion) -> str:
 @view_config(route_name="products.list", renderer="plugins.products:templates/products.pt",
              permission="products.view", request_method="GET")
 def products(request):
-    fmt = for_request(request)
+    fmt = _listing_formatter(request)
     stmt = (restricted_query(request, LoanProduct).add_columns(ProductVersion)
             .join(ProductVersion, ProductVersion.product_id == LoanProduct.id)
             .where(ProductVersion.id.in_(services.current_version_ids())))
