@@ -246,3 +246,23 @@ def test_refusals_keep_english_text_and_translate_with_local_figures(mutuo_db):
     assert str(english) == "The amount must be between 1,000.00 and 50,000.00 for CASH-12 (version 1)."
     assert translate(spanish, localizer_for("es")) == (
         "El importe debe estar entre 1.000,00 y 50.000,00 para CASH-12 (versión 1).")
+
+
+def test_demo_products_in_the_language_they_are_loaded_in(mutuo_db):
+    from plugins.products.demo import load
+    from plugins.products.models import LoanProduct
+
+    def run(session):
+        with in_locale("es"):
+            summary = load(session, 2)
+        return summary, {p.code: p.name for p in session.query(LoanProduct)}
+
+    summary, names = mutuo_db.transaction(run)
+    assert summary == "6 productos"
+    assert names["CASH-12"] == "Préstamo personal" and names["INV-3-X2"] == "Anticipo de facturas (piloto 2)"
+
+
+def test_demo_summary_in_english_by_default(mutuo_db):
+    from plugins.products.demo import load
+
+    assert mutuo_db.transaction(lambda s: load(s, 1)) == "4 products"
