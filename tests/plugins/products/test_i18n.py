@@ -259,7 +259,7 @@ def test_demo_products_in_the_language_they_are_loaded_in(mutuo_db):
 
     summary, names = mutuo_db.transaction(run)
     assert summary == "6 productos"
-    assert names["CASH-12"] == "Préstamo personal" and names["INV-3-X2"] == "Anticipo de facturas (piloto 2)"
+    assert names["CASH-12"] == "Préstamo personal" and names["SME-24-X2"] == "Préstamo para pymes (piloto 2)"
 
 
 def test_demo_summary_in_english_by_default(mutuo_db):
