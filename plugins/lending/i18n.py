@@ -41,3 +41,26 @@ def label(code) -> str:
     from core.formatting import current
 
     return current().label(code, DOMAIN)
+
+
+# -- values inside messages, in the language being served ---------------------------------------
+
+def amount(value) -> str:
+    """An amount inside a message: ``1,234.50`` (en), ``1.234,50`` (es)."""
+    from core.formatting import current
+
+    return current().money(value)
+
+
+def day(value) -> str:
+    """A date inside a message as the user types it: ``2026-03-31`` (en), ``31/03/2026`` (es)."""
+    from core.formatting import current
+
+    return current().date_input(value)
+
+
+def text(message) -> str:
+    """A message (or plain text) in the language being served, e.g. a phrase placed inside another message."""
+    from core.i18n import translate
+
+    return translate(message)
