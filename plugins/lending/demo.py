@@ -237,10 +237,12 @@ def load(session, scale: int = 1, *, progress: bool | None = None) -> str:
     if large:
         session.info["audit_disabled"] = False
         record_event(session, "demo_loaded", "lending.customer", None, {"scale": scale, **demo.counts})
-    return text(_("${customers}, ${loans} (${overdue}), ${repayments}, ${others}; ${closing}", mapping={
-        "customers": _n("${n} customer", "${n} customers", demo.n),
-        "loans": _n("${n} loan", "${n} loans", demo.counts["loans"]),
-        "overdue": _n("${n} stops paying", "${n} stop paying", demo.counts["overdue"]),
-        "repayments": _n("${n} repayment", "${n} repayments", demo.counts["repayments"]),
-        "others": _n("${n} application in other statuses", "${n} applications in other statuses", others),
-        "closing": closing}))
+    customers, loans_made = demo.n, demo.counts["loans"]
+    overdue, repayments = demo.counts["overdue"], demo.counts["repayments"]
+    parts = {"customers": _n("${n} customer", "${n} customers", customers),
+             "loans": _n("${n} loan", "${n} loans", loans_made),
+             "overdue": _n("${n} stops paying", "${n} stop paying", overdue),
+             "repayments": _n("${n} repayment", "${n} repayments", repayments),
+             "others": _n("${n} application in other statuses", "${n} applications in other statuses", others),
+             "closing": closing}
+    return text(_("${customers}, ${loans} (${overdue}), ${repayments}, ${others}; ${closing}", mapping=parts))

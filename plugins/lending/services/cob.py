@@ -70,12 +70,13 @@ class CloseResult:
         changes = sum(len(d.bucket_changes) for d in self.days)
         updates = sum(d.loans_changed for d in self.days)
         penalty = sum((d.penalty for d in self.days), Decimal(0))
+        updates_text = _n("${n} loan update", "${n} loan updates", updates)
+        changes_text = _n("${n} bucket change", "${n} bucket changes", changes)
+        days = len(self.days)
         return _n("closed ${n} business date ${span}: ${updates}, ${changes}, penalties accrued ${penalty}",
                   "closed ${n} business dates ${span}: ${updates}, ${changes}, penalties accrued ${penalty}",
-                  len(self.days), mapping={
-                      "span": span, "updates": _n("${n} loan update", "${n} loan updates", updates),
-                      "changes": _n("${n} bucket change", "${n} bucket changes", changes),
-                      "penalty": amount_text(penalty.quantize(Decimal("0.01")))})
+                  days, mapping={"span": span, "updates": updates_text, "changes": changes_text,
+                                 "penalty": amount_text(penalty.quantize(Decimal("0.01")))})
 
 
 def last_closed(session) -> date | None:
