@@ -209,3 +209,36 @@ def test_the_api_keeps_its_values_whatever_the_language(mutuo_db, data, build):
     refused = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "amount": "0"},
                             status=409).json  # the reference first: already posted
     assert refused["field"] == "reference" and "ya se registró" in refused["error"]
+
+
+PAGES = ["/lending/customers", "/lending/customers/new", "/lending/customers/{customer}",
+         "/lending/customers/{investor}", "/lending/customers/{customer}/edit",
+         "/lending/customers/{investor}/cash/deposit", "/lending/customers/{investor}/cash/withdrawal",
+         "/lending/customers/{investor}/statement", "/lending/applications", "/lending/applications/new",
+         "/lending/applications/{listed}", "/lending/applications/{listed}/invest", "/lending/funding",
+         "/lending/loans", "/lending/loans/{loan}", "/lending/loans/{loan}/repay", "/lending/repayments",
+         "/lending/repayments/new", "/lending/repayments/{repayment}", "/"]
+
+
+def test_every_lending_page_renders_in_spanish_with_its_values_filled(build, data, spanish):
+    repayment = build(lambda w, s: s.get(Loan, data["loan"]).repayments[0].id)
+    for url in PAGES:
+        page = spanish.get(url.format(**data, repayment=repayment))
+        text = _text(page)
+        assert "${" not in text, (url, text[text.index("${") - 80:text.index("${") + 80])
+        assert page.html.html["lang"] == "es"
+        for english in ("Amount", "Status", "Borrower", "Reference", "Principal", "Funding board", "Save", "Create"):
+            assert english not in text, (url, english)
+
+
+def test_a_draft_edited_in_spanish_keeps_its_amount_and_rate(mutuo_db, build, spanish):
+    from plugins.lending.models import Application
+
+    draft = build(lambda w, s: w.application(amount=D("12345.60"), annual_rate=D("0.125")).id)
+    form = spanish.get(f"/lending/applications/{draft}/edit").forms["deform"]
+    assert form["amount"].value == "12345,60" and form["annual_rate"].value == "12,5"
+    form["amount"] = "12.500,00"
+    form.submit("save").follow()
+    with mutuo_db.session_factory() as s:
+        application = s.get(Application, draft)
+        assert application.amount == D("12500.00") and application.annual_rate == D("0.125")
