@@ -130,7 +130,9 @@ class Application(Base):
     loan: Mapped[Loan | None] = relationship(back_populates="application", uselist=False)
 
     def __str__(self):
-        return f"Application {self.id}"
+        from plugins.lending.i18n import _, text
+
+        return text(_("Application ${id}", mapping={"id": self.id}))
 
 
 class Investment(Base):
@@ -198,7 +200,9 @@ class Loan(Base):
         return money(self.penalty_accrued or 0)
 
     def __str__(self):
-        return f"Loan {self.id}"
+        from plugins.lending.i18n import _, text
+
+        return text(_("Loan ${id}", mapping={"id": self.id}))
 
 
 class Installment(Base):
