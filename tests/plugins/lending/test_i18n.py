@@ -183,6 +183,7 @@ def test_the_statement_reads_spanish_dates(data, spanish):
     assert page.html.find(id="start")["value"] == "01/02/2025"
     text = _text(page)
     assert "Saldo inicial" in text and "Movimientos" in text and "pago" in text
+    assert f"Pago del préstamo {data['loan']}" in text and "repayment" not in text  # the services' memo, in Spanish
 
 
 def test_the_dashboard_widgets_in_spanish(data, spanish):
