@@ -55,7 +55,8 @@ def _job_url(request, name):
 
 def _common(request):
     return {"status_class": STATUS_CLASS, "can_run": request.has_permission("core.job.run"),
-            "can_manage": request.has_permission("core.job.manage")}
+            "can_manage": request.has_permission("core.job.manage"),
+            "declared": lambda spec: _("declared: ${schedule}", mapping={"schedule": spec.schedule})}
 
 
 @view_config(route_name="jobs.list", renderer="core:web/templates/jobs.pt", permission="core.job.view")
@@ -110,7 +111,8 @@ def job_page(request):
         ],
         default_sort="-id", export_name=f"job-runs-{spec.name}",
     )
-    return render_listing(listing, title=spec.name, spec=spec, state=state, **common)
+    return render_listing(listing, title=spec.name, spec=spec, state=state,
+                          run_confirm=_("Run ${job} now?", mapping={"job": spec.name}), **common)
 
 
 @view_config(route_name="jobs.run", renderer="core:web/templates/jobs_run.pt", permission="core.job.view")

@@ -48,11 +48,11 @@ def message_list(request):
         columns=[
             Column("id", "#", Message.id),
             Column("created_at", _("Written"), Message.created_at),
-            Column("sender", _("From"), Message.sender),
+            Column("sender", _("Sender"), Message.sender),
             Column("about", _("About"), Message.entity_id, value=lambda m: f"{m.entity_type or ''} {m.entity_id or ''}",
                    link=lambda r, m: record_url(r, m.entity_type, m.entity_id)),
             Column("channel", _("Channel"), Message.channel, kind="label"),
-            Column("address", _("To"), Message.address),
+            Column("address", _("Recipient"), Message.address),
             Column("body", _("Text"), value=lambda m: m.body if len(m.body) < 160 else m.body[:160] + "…"),
             Column("status", _("Status"), Message.status, kind="label"),
             Column("attempts", _("Attempts"), Message.attempts, kind="number"),
@@ -64,10 +64,10 @@ def message_list(request):
         filters=[
             Filter("status", _("Status"), lambda s, v: s.where(Message.status == v), _choices(request, STATUSES)),
             Filter("channel", _("Channel"), lambda s, v: s.where(Message.channel == v), _choices(request, CHANNELS)),
-            Filter("sender", _("From"), lambda s, v: s.where(Message.sender == v), senders),
+            Filter("sender", _("Sender"), lambda s, v: s.where(Message.sender == v), senders),
             Filter("entity_type", _("About (type)"), lambda s, v: s.where(Message.entity_type == v)),
             Filter("entity_id", _("About (id)"), lambda s, v: s.where(Message.entity_id == int(v)) if v.isdigit() else s),
-            Filter("to", _("To"), lambda s, v: s.where(Message.address.ilike(f"%{v}%"))),
+            Filter("to", _("Recipient"), lambda s, v: s.where(Message.address.ilike(f"%{v}%"))),
         ],
         default_sort="-id", export_name="messages",
     )
