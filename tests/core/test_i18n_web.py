@@ -152,6 +152,9 @@ def test_flash_messages_are_spanish(spanish, make_user, mutuo_db):
 def test_an_administrator_chooses_a_users_language(spanish, mutuo_db):
     app = spanish()
     page = app.get("/admin/users/new")
+    assert page.html.find("button", {"name": "create"}).text.strip() == "Crear"
+    labels = [label.get_text(" ", strip=True) for label in page.html.find(id="deform").find_all("label")]
+    assert "Nombre de usuario" in labels and "Idioma" in labels and "Contraseña" in labels
     form = page.forms["deform"]
     form["username"] = "nueva"
     form["password"] = form["password-confirm"] = "correct-horse-battery"
