@@ -147,6 +147,9 @@ def test_flash_messages_are_spanish(spanish, make_user, mutuo_db):
         user_id = s.scalar(select(User.id).where(User.username == other))
     page = app.post(f"/admin/users/{user_id}/active", {"csrf_token": csrf_token(app), "active": "0"}).follow()
     assert "luis está desactivado" in page.text
+    page = app.get(f"/admin/users/{user_id}/edit")  # a title with a value in it
+    assert page.html.find("h1").text == "Editar luis" and page.html.find("title").text.startswith("Editar luis")
+    assert page.html.find("button", {"name": "save"}).text.strip() == "Guardar"
 
 
 def test_an_administrator_chooses_a_users_language(spanish, mutuo_db):
