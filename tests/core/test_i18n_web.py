@@ -292,3 +292,25 @@ def test_cells_by_kind_and_by_type():
     assert es.cell(True) == "sí" and es.cell(12345) == "12.345" and es.cell(12345, "text") == "12345"
     assert es.cell("login", "label") == "inicio de sesión"
     assert es.file_size(1536) == "1,5 KB" and WebFormatter("en").file_size(1536) == "1.5 KB"
+
+
+def test_an_api_key_expiry_is_typed_the_spanish_way(spanish, mutuo_db):
+    from sqlalchemy import select
+
+    from core.models.user import ApiKey
+
+    app = spanish()
+    form = app.get("/account").forms["apikey"]
+    assert form.html.find("input", {"name": "expires"})["placeholder"] == "dd/mm/aaaa"
+    form["name"] = "exportación"
+    form["expires"] = "31/12/2099"
+    page = form.submit("create_key")
+    assert page.html.find(id="new-api-key") is not None
+    with mutuo_db.session_factory() as s:
+        key = s.scalars(select(ApiKey)).one()
+        assert key.expires_at.date() == date(2100, 1, 1)  # valid through the day typed
+    form = app.get("/account").forms["apikey"]
+    form["name"], form["expires"] = "otra", "12/31/2099"  # month first: refused, in Spanish
+    refused = form.submit("create_key", status=400)
+    assert "31/03/2026" in refused.text and "Valid until" not in refused.text
+    assert "1 ene 2100" in app.get("/account").html.find(id="api-keys").text  # when it stops, the Spanish way
