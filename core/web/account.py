@@ -23,14 +23,16 @@ from core.models.user import ApiKey
 from core.security import ACCOUNT, get_visible_or_404, security_registry
 from core.sessions import live_sessions
 from core.web.forms import CSRFSchema, make_form, process
+from core.web.helpers import for_request
+from core.web.parsing import BoundedDate
 from core.web.shell import flash
 
 
 class PasswordSchema(CSRFSchema):
-    old_password = colander.SchemaNode(colander.String(), title="Current password", widget=deform.widget.PasswordWidget())
-    new_password = colander.SchemaNode(colander.String(), title="New password", widget=deform.widget.CheckedPasswordWidget(),
-                                       description="At least 10 characters, not your username, not a common password. "
-                                                   "Your other sessions and your API keys end.")
+    old_password = colander.SchemaNode(colander.String(), title=_("Current password"), widget=deform.widget.PasswordWidget())
+    new_password = colander.SchemaNode(colander.String(), title=_("New password"), widget=deform.widget.CheckedPasswordWidget(),
+                                       description=_("At least 10 characters, not your username, not a common password. "
+                                                     "Your other sessions and your API keys end."))
 
 
 @colander.deferred
@@ -50,7 +52,8 @@ def _scope_widget(node, kw):
     request = kw["request"]
     names = grantable_permissions(request.user, security_registry(request))
     perms = security_registry(request).permissions
-    return deform.widget.CheckboxChoiceWidget(values=[(n, f"{n} — {perms[n].title}") for n in names])
+    h = for_request(request)
+    return deform.widget.CheckboxChoiceWidget(values=[(n, f"{n} — {h.permission_title(perms[n])}") for n in names])
 
 
 @colander.deferred
@@ -60,14 +63,13 @@ def _scope_default(node, kw):
 
 
 class ApiKeySchema(CSRFSchema):
-    name = colander.SchemaNode(colander.String(), title="Key name", validator=colander.Length(1, 100),
-                               description="Where it will be used, e.g. 'accounting export'.")
-    scope = colander.SchemaNode(colander.Set(), title="Permissions of the key", widget=_scope_widget,
+    name = colander.SchemaNode(colander.String(), title=_("Key name"), validator=colander.Length(1, 100),
+                               description=_("Where it will be used, e.g. 'accounting export'."))
+    scope = colander.SchemaNode(colander.Set(), title=_("Permissions of the key"), widget=_scope_widget,
                                 default=_scope_default, missing=(),
-                                description="Read-only permissions are chosen for you; add only what the key needs.")
-    expires = colander.SchemaNode(colander.Date(), title="Valid until (optional)", missing=None,
-                                  widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
-                                  description="The key stops working after this day (UTC).")
+                                description=_("Read-only permissions are chosen for you; add only what the key needs."))
+    expires = colander.SchemaNode(BoundedDate(), title=_("Valid until (optional)"), missing=None,
+                                  description=_("The key stops working after this day (UTC)."))
 
 
 @view_config(route_name="account", renderer="core:web/templates/account.pt", permission=ACCOUNT)
@@ -76,9 +78,9 @@ def account(request):
     forms = {
         "language": make_form(request, LanguageSchema(), buttons=(deform.Button("set_language", _("Save language")),),
                               formid="language"),
-        "password": make_form(request, PasswordSchema(), buttons=(deform.Button("change_password", "Change password"),),
+        "password": make_form(request, PasswordSchema(), buttons=(deform.Button("change_password", _("Change password")),),
                               formid="password"),
-        "key": make_form(request, ApiKeySchema(), buttons=(deform.Button("create_key", "Create key"),), formid="apikey"),
+        "key": make_form(request, ApiKeySchema(), buttons=(deform.Button("create_key", _("Create key")),), formid="apikey"),
     }
     new_key = []
 
@@ -92,7 +94,7 @@ def account(request):
         current = request.identity_info.session
         change_own_password(request.dbsession, user, data["old_password"], data["new_password"],
                             current_session=current.id if current else None)
-        flash(request, "Your password is changed; your other sessions are logged out and your API keys revoked.")
+        flash(request, _("Your password is changed; your other sessions are logged out and your API keys revoked."))
         return request.route_url("account")
 
     def make_key(data):
@@ -108,7 +110,7 @@ def account(request):
             return result
         rendered[name] = result["form"]
     current = request.identity_info.session
-    return {"title": "My account", "language_form": rendered["language"], "password_form": rendered["password"], "key_form": rendered["key"],
+    return {"title": _("My account"), "language_form": rendered["language"], "password_form": rendered["password"], "key_form": rendered["key"],
             "new_key": new_key[0] if new_key else None, "keys": user_keys(request.dbsession, user.id),
             "key_revoke_url": lambda key: request.route_url("account.key_revoke", id=key.id),
             "sessions": live_sessions(request.dbsession, user.id, request.registry.settings),
@@ -121,7 +123,7 @@ def revoke_key(request):
     if key.user_id != request.user.id:
         raise HTTPFound(request.route_url("account"))
     revoke_api_key(request.dbsession, key)
-    flash(request, f"Key {key.prefix}… is revoked.")
+    flash(request, _("Key ${prefix}… is revoked.", mapping={"prefix": key.prefix}))
     return HTTPFound(request.route_url("account"))
 
 

@@ -8,20 +8,24 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core import accounts
+from core.i18n import _, translate
 from core.models.user import Role, RolePermission
 from core.security import ADMIN_ROLE, get_visible_or_404, restricted_query, security_registry
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.helpers import for_request
 from core.web.listing import Column, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 
 
 class RoleSchema(CSRFSchema):
-    name = colander.SchemaNode(colander.String(), validator=colander.Regex(r"^[a-z][a-z0-9_]{0,63}$",
-                               "Use lowercase letters, digits and underscores, starting with a letter."))
-    title = colander.SchemaNode(colander.String(), validator=parsing.column_text(Role.title, extra=colander.Length(1)))
-    description = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.TextAreaWidget(rows=3),
+    name = colander.SchemaNode(colander.String(), title=_("Name"), validator=colander.Regex(
+        r"^[a-z][a-z0-9_]{0,63}$", _("Use lowercase letters, digits and underscores, starting with a letter.")))
+    title = colander.SchemaNode(colander.String(), title=_("Title"),
+                                validator=parsing.column_text(Role.title, extra=colander.Length(1)))
+    description = colander.SchemaNode(colander.String(), title=_("Description"), missing="",
+                                      widget=deform.widget.TextAreaWidget(rows=3),
                                       validator=parsing.column_text(Role.description, multiline=True))
 
 
@@ -29,7 +33,7 @@ def grouped_permissions(request):
     """[(plugin title, [Permission...])] in plugin order, for the matrix."""
     reg = security_registry(request)
     pm = request.registry["mutuo.pm"]
-    titles = {"core": "Core"} | {p.info.name: p.info.title for p in pm.enabled}
+    titles = {"core": _("Core")} | {p.info.name: p.info.title for p in pm.enabled}
     order = list(titles)
     perms = sorted(reg.permissions.values(), key=lambda p: (order.index(p.plugin) if p.plugin in order else 99, p.name))
     return [(titles.get(plugin, plugin), list(items)) for plugin, items in groupby(perms, key=lambda p: p.plugin)]
@@ -41,14 +45,15 @@ def _role_url(request, role):
 
 @view_config(route_name="admin.roles", renderer="core:web/templates/admin/roles.pt", permission="core.role.view")
 def roles(request):
+    h = for_request(request)
     listing = Listing(request, restricted_query(request, Role), columns=[
-        Column("name", "Name", Role.name, link=_role_url),
-        Column("title", "Title", Role.title),
-        Column("permissions", "Permissions", value=lambda r: "all" if r.name == ADMIN_ROLE else len(r.grants)),
-        Column("users", "Users", value=lambda r: len(r.users)),
-        Column("plugin", "Declared by", Role.plugin, value=lambda r: r.plugin or "admin"),
+        Column("name", _("Name"), Role.name, link=_role_url),
+        Column("title", _("Title"), Role.title, value=h.role_title),
+        Column("permissions", _("Permissions"), value=lambda r: _("all") if r.name == ADMIN_ROLE else len(r.grants)),
+        Column("users", _("Users"), value=lambda r: len(r.users)),
+        Column("plugin", _("Declared by"), Role.plugin, value=lambda r: r.plugin or _("admin")),
     ], default_sort="name", export_name="roles")
-    return render_listing(listing, title="Roles")
+    return render_listing(listing, title=_("Roles"))
 
 
 @view_config(route_name="admin.role", renderer="core:web/templates/admin/role.pt", permission="core.role.view")
@@ -62,9 +67,10 @@ def role_page(request):
             accounts.set_role_permissions(request.dbsession, role, wanted, security_registry(request).permissions)
         except accounts.AccountError as exc:  # a name no enabled plugin declares: say so, save nothing
             request.response.status = 400
-            error = f"{parsing.printable(str(exc), 300)} Tick permissions from the list below."
+            error = translate(_("${error} Tick permissions from the list below.",
+                                mapping={"error": parsing.printable(translate(exc), 300)}))
         else:
-            flash(request, f"Permissions of {role.name} saved.")
+            flash(request, _("Permissions of ${role} saved.", mapping={"role": role.name}))
             return HTTPFound(_role_url(request, role))
     held = set(security_registry(request).permissions) if role.name == ADMIN_ROLE else role.permissions
     return {"title": role.name, "role": role, "groups": grouped_permissions(request), "held": held,
@@ -76,42 +82,47 @@ def role_new(request):
     source = None
     if request.params.get("copy"):
         source = get_visible_or_404(request, Role, request.params["copy"])
-    form = make_form(request, RoleSchema(), buttons=("create",))
+    form = make_form(request, RoleSchema(), buttons=(deform.Button("create", _("Create")),))
 
     def create(data):
         if request.dbsession.scalars(select(Role).where(Role.name == data["name"])).first():
-            raise accounts.AccountError(f"Role '{data['name']}' already exists.", "name")
+            raise accounts.AccountError(_("Role “${name}” already exists.", mapping={"name": data["name"]}), "name")
         role = Role(name=data["name"], title=data["title"], description=data["description"], builtin=False)
         request.dbsession.add(role)
         request.dbsession.flush()
         if source is not None:
             perms = security_registry(request).permissions if source.name == ADMIN_ROLE else source.permissions
             accounts.set_role_permissions(request.dbsession, role, perms, security_registry(request).permissions)
-        flash(request, f"Role {role.name} created; now tick its permissions.")
+        flash(request, _("Role ${name} created; now tick its permissions.", mapping={"name": role.name}))
         return _role_url(request, role)
 
-    appstruct = {"name": f"{source.name}_copy", "title": f"{source.title} (copy)", "description": source.description} if source else {}
-    return page("Copy role " + source.name if source else "New role", process(request, form, create, appstruct))
+    appstruct = {}
+    if source is not None:
+        h = for_request(request)
+        appstruct = {"name": f"{source.name}_copy", "description": h.role_description(source),
+                     "title": translate(_("${title} (copy)", mapping={"title": h.role_title(source)}))}
+    title = _("Copy role ${name}", mapping={"name": source.name}) if source else _("New role")
+    return page(title, process(request, form, create, appstruct))
 
 
 @view_config(route_name="admin.role_edit", renderer="core:web/templates/form_page.pt", permission="core.role.manage")
 def role_edit(request):
     role = get_visible_or_404(request, Role, request.matchdict["id"])
-    form = make_form(request, RoleSchema(), buttons=("save",))
+    form = make_form(request, RoleSchema(), buttons=(deform.Button("save", _("Save")),))
 
     def save(data):
         if data["name"] != role.name:
             if role.builtin:
-                raise accounts.AccountError("Built-in roles keep their name; copy the role to make a new one.", "name")
+                raise accounts.AccountError(_("Built-in roles keep their name; copy the role to make a new one."), "name")
             if request.dbsession.scalars(select(Role).where(Role.name == data["name"])).first():
-                raise accounts.AccountError(f"Role '{data['name']}' already exists.", "name")
+                raise accounts.AccountError(_("Role “${name}” already exists.", mapping={"name": data["name"]}), "name")
             role.name = data["name"]
         role.title, role.description = data["title"], data["description"]
-        flash(request, f"Role {role.name} saved.")
+        flash(request, _("Role ${name} saved.", mapping={"name": role.name}))
         return _role_url(request, role)
 
     appstruct = {"name": role.name, "title": role.title, "description": role.description}
-    return page(f"Edit role {role.name}", process(request, form, save, appstruct))
+    return page(_("Edit role ${name}", mapping={"name": role.name}), process(request, form, save, appstruct))
 
 
 @view_config(route_name="admin.permissions", renderer="core:web/templates/admin/permissions.pt", permission="core.role.view")
@@ -132,7 +143,7 @@ def permissions(request):
             rows.append((group, perm, roles, users))
     if selected:
         rows = [r for r in rows if r[1].name == selected]
-    return {"title": "Permissions", "rows": rows, "selected": selected}
+    return {"title": _("Permissions"), "rows": rows, "selected": selected}
 
 
 def includeme(config):

@@ -7,11 +7,13 @@ from sqlalchemy import or_, select
 
 from core import accounts
 from core.apikeys import revoke_api_key, user_keys
+from core.i18n import _, available_locales, locale_display_name, translate
 from core.models.user import ApiKey, Role, User
 from core.security import get_visible_or_404, restricted_query, security_registry
 from core.sessions import live_sessions
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.helpers import for_request
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
@@ -19,27 +21,42 @@ from core.web.shell import flash
 
 @colander.deferred
 def _role_choices(node, kw):
-    roles = kw["request"].dbsession.scalars(select(Role).order_by(Role.name))
-    return deform.widget.CheckboxChoiceWidget(values=[(r.name, f"{r.name} — {r.title}") for r in roles])
+    request = kw["request"]
+    h = for_request(request)
+    roles = request.dbsession.scalars(select(Role).order_by(Role.name))
+    return deform.widget.CheckboxChoiceWidget(values=[(r.name, f"{r.name} — {h.role_title(r)}") for r in roles])
+
+
+@colander.deferred
+def _language_choices(node, kw):
+    offered = available_locales(kw["request"].registry.settings)
+    return deform.widget.SelectWidget(values=[("", _("As their browser asks"))]
+                                      + [(name, locale_display_name(name)) for name in offered])
 
 
 class UserSchema(CSRFSchema):
-    username = colander.SchemaNode(colander.String(), validator=parsing.column_text(User.username, extra=colander.Length(1)))
-    full_name = colander.SchemaNode(colander.String(), missing="", validator=parsing.column_text(User.full_name))
-    email = colander.SchemaNode(colander.String(), missing="", validator=colander.All(parsing.column_text(User.email),
-                                                                           colander.Any(colander.Email(), colander.OneOf([""]))))
-    region = colander.SchemaNode(colander.String(), missing="", description="Used to match work to people (e.g. collections).",
+    username = colander.SchemaNode(colander.String(), title=_("Username"),
+                                   validator=parsing.column_text(User.username, extra=colander.Length(1)))
+    full_name = colander.SchemaNode(colander.String(), title=_("Full name"), missing="",
+                                    validator=parsing.column_text(User.full_name))
+    email = colander.SchemaNode(colander.String(), title=_("Email"), missing="",
+                                validator=colander.All(parsing.column_text(User.email),
+                                                       colander.Any(colander.Email(), colander.OneOf([""]))))
+    region = colander.SchemaNode(colander.String(), title=_("Region"), missing="",
+                                 description=_("Used to match work to people (e.g. collections)."),
                                  validator=parsing.column_text(User.region))
-    roles = colander.SchemaNode(colander.Set(), widget=_role_choices, missing=())
+    locale = colander.SchemaNode(colander.String(), title=_("Language"), widget=_language_choices, missing="",
+                                 description=_("The language of their screens, messages, numbers and dates."))
+    roles = colander.SchemaNode(colander.Set(), title=_("Roles"), widget=_role_choices, missing=())
 
 
 class NewUserSchema(UserSchema):
-    password = colander.SchemaNode(colander.String(), widget=deform.widget.CheckedPasswordWidget(),
-                                   description="At least 10 characters, not the username, not a common password.")
+    password = colander.SchemaNode(colander.String(), title=_("Password"), widget=deform.widget.CheckedPasswordWidget(),
+                                   description=_("At least 10 characters, not the username, not a common password."))
 
 
 class ResetPasswordSchema(CSRFSchema):
-    password = colander.SchemaNode(colander.String(), title="New password", widget=deform.widget.CheckedPasswordWidget())
+    password = colander.SchemaNode(colander.String(), title=_("New password"), widget=deform.widget.CheckedPasswordWidget())
 
 
 def _user_url(request, user):
@@ -56,41 +73,44 @@ def users(request):
     listing = Listing(
         request, restricted_query(request, User),
         columns=[
-            Column("username", "Username", User.username, link=_user_url),
-            Column("full_name", "Full name", User.full_name),
-            Column("email", "Email", User.email),
-            Column("roles", "Roles", value=lambda u: ", ".join(r.name for r in u.roles)),
-            Column("active", "Active", User.active, value=lambda u: "yes" if u.active else "no"),
-            Column("last_login", "Last login", User.last_login, value=lambda u: u.last_login and u.last_login.strftime("%Y-%m-%d %H:%M")),
+            Column("username", _("Username"), User.username, link=_user_url),
+            Column("full_name", _("Full name"), User.full_name),
+            Column("email", _("Email"), User.email),
+            Column("roles", _("Roles"), value=lambda u: ", ".join(r.name for r in u.roles)),
+            Column("active", _("Active"), User.active),
+            Column("last_login", _("Last login"), User.last_login),
         ],
         filters=[
-            Filter("q", "Search", search),
-            Filter("role", "Role", lambda s, v: s.where(User.roles.any(Role.name == v)), tuple(roles)),
-            Filter("active", "Active", lambda s, v: s.where(User.active.is_(v == "yes")), (("yes", "yes"), ("no", "no"))),
+            Filter("q", _("Search"), search),
+            Filter("role", _("Role"), lambda s, v: s.where(User.roles.any(Role.name == v)), tuple(roles)),
+            Filter("active", _("Active"), lambda s, v: s.where(User.active.is_(v == "yes")),
+                   (("yes", _("yes")), ("no", _("no")))),
         ],
         default_sort="username", export_name="users",
     )
-    return render_listing(listing, title="Users")
+    return render_listing(listing, title=_("Users"))
 
 
 @view_config(route_name="admin.user_new", renderer="core:web/templates/form_page.pt", permission="core.user.manage")
 def user_new(request):
-    form = make_form(request, NewUserSchema(), buttons=("create",))
+    form = make_form(request, NewUserSchema(), buttons=(deform.Button("create", _("Create")),))
 
     def create(data):
         user = accounts.create_user(request.dbsession, data["username"], data["password"], full_name=data["full_name"],
-                                    email=data["email"], roles=data["roles"], region=data["region"])
-        flash(request, f"User {user.username} created.")
+                                    email=data["email"], roles=data["roles"], region=data["region"],
+                                    locale=data["locale"] or None)
+        flash(request, _("User ${username} created.", mapping={"username": user.username}))
         return _user_url(request, user)
 
-    return page("New user", process(request, form, create))
+    return page(_("New user"), process(request, form, create))
 
 
 @view_config(route_name="admin.user", renderer="core:web/templates/admin/user.pt", permission="core.user.view")
 def user_page(request):
     user = get_visible_or_404(request, User, request.matchdict["id"])
     granted = accounts_effective(request, user)
-    return {"title": user.username, "user": user, "granted": granted,
+    language = locale_display_name(user.locale) if user.locale else translate(_("As their browser asks"))
+    return {"title": user.username, "user": user, "granted": granted, "language": language,
             "keys": user_keys(request.dbsession, user.id),
             "key_revoke_url": (lambda key: request.route_url("admin.user_key_revoke", id=user.id, key=key.id))
             if request.has_permission("core.user.manage") else None,
@@ -108,32 +128,36 @@ def accounts_effective(request, user):
 @view_config(route_name="admin.user_edit", renderer="core:web/templates/form_page.pt", permission="core.user.manage")
 def user_edit(request):
     user = get_visible_or_404(request, User, request.matchdict["id"])
-    form = make_form(request, UserSchema(), buttons=("save",))
+    form = make_form(request, UserSchema(), buttons=(deform.Button("save", _("Save")),))
 
     def save(data):
         if data["username"] != user.username:
             accounts.rename_user(request.dbsession, user, data["username"])  # the rules of create_user
         user.full_name, user.email, user.region = data["full_name"], data["email"], data["region"]
+        if (data["locale"] or None) != user.locale:
+            accounts.set_language(request.dbsession, user, data["locale"])
         accounts.set_user_roles(request.dbsession, user, data["roles"])
-        flash(request, f"User {user.username} saved.")
+        flash(request, _("User ${username} saved.", mapping={"username": user.username}))
         return _user_url(request, user)
 
     appstruct = {"username": user.username, "full_name": user.full_name, "email": user.email,
-                 "region": user.region, "roles": {r.name for r in user.roles}}
-    return page(f"Edit {user.username}", process(request, form, save, appstruct))
+                 "region": user.region, "locale": user.locale or "", "roles": {r.name for r in user.roles}}
+    return page(_("Edit ${username}", mapping={"username": user.username}), process(request, form, save, appstruct))
 
 
 @view_config(route_name="admin.user_password", renderer="core:web/templates/form_page.pt", permission="core.user.manage")
 def user_password(request):
     user = get_visible_or_404(request, User, request.matchdict["id"])
-    form = make_form(request, ResetPasswordSchema(), buttons=("reset",))
+    form = make_form(request, ResetPasswordSchema(), buttons=(deform.Button("reset", _("Reset")),))
 
     def reset(data):
         accounts.set_password(request.dbsession, user, data["password"], field="password")
-        flash(request, f"Password of {user.username} reset; their sessions are ended and their API keys revoked.")
+        flash(request, _("Password of ${username} reset; their sessions are ended and their API keys revoked.",
+                         mapping={"username": user.username}))
         return _user_url(request, user)
 
-    return page(f"Reset password of {user.username}", process(request, form, reset))
+    return page(_("Reset password of ${username}", mapping={"username": user.username}),
+                process(request, form, reset))
 
 
 @view_config(route_name="admin.user_key_revoke", request_method="POST", permission="core.user.manage")
@@ -143,7 +167,7 @@ def user_key_revoke(request):
     if key is None or key.user_id != user.id:
         raise HTTPNotFound()
     revoke_api_key(request.dbsession, key, "revoked by an administrator")
-    flash(request, f"Key {key.prefix}… of {user.username} is revoked.")
+    flash(request, _("Key ${prefix}… of ${username} is revoked.", mapping={"prefix": key.prefix, "username": user.username}))
     return HTTPFound(_user_url(request, user))
 
 
@@ -152,10 +176,11 @@ def user_active(request):
     user = get_visible_or_404(request, User, request.matchdict["id"])
     active = request.POST.get("active") == "1"
     if not active and user.id == request.user.id:
-        flash(request, "You cannot deactivate yourself.", "danger")
+        flash(request, _("You cannot deactivate yourself."), "danger")
     else:
         accounts.set_active(request.dbsession, user, active)
-        flash(request, f"{user.username} is {'active' if active else 'deactivated; their sessions and keys stopped working'}.")
+        flash(request, _("${username} is active.", mapping={"username": user.username}) if active
+              else _("${username} is deactivated; their sessions and keys stopped working.", mapping={"username": user.username}))
     return HTTPFound(_user_url(request, user))
 
 

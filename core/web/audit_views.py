@@ -5,9 +5,21 @@ from pyramid.view import view_config
 from sqlalchemy import distinct, select
 
 from core.entities import record_url
+from core.i18n import _
 from core.models.audit import AuditEntry
 from core.security import restricted_query
+from core.web.helpers import for_request
 from core.web.listing import Column, Filter, Listing, render_listing
+
+#: The words of core's audit actions (shown by h.label; plugins declare theirs in their own catalogue).
+ACTION_WORDS = (
+    _("insert"), _("update"), _("delete"), _("login"), _("logout"), _("login failed"), _("login throttled"),
+    _("password set"), _("user activated"), _("user deactivated"), _("user roles changed"),
+    _("role permissions changed"), _("api key created"), _("api key revoked"), _("session revoked"),
+    _("sessions revoked"), _("access denied"), _("csv export"), _("job run"), _("job requested"),
+    _("plugins changed"), _("plugin uninstalled"), _("document upload"), _("document download"),
+    _("document delete"), _("document gc"), _("demo loaded"),
+)
 
 
 def _day(value: str, end: bool = False):
@@ -31,34 +43,35 @@ def _date_filter(column, end):
 @view_config(route_name="audit.log", renderer="core:web/templates/audit.pt", permission="core.audit.view")
 def audit_log(request):
     session = request.dbsession
-    actions = [(a, a) for a in session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))]
+    h = for_request(request)
+    actions = [(a, h.label(a)) for a in session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))]
     types = [(t, t) for t in session.scalars(select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type))]
     listing = Listing(
         request, restricted_query(request, AuditEntry),
         columns=[
             Column("id", "#", AuditEntry.id),
-            Column("at", "When (UTC)", AuditEntry.at, value=lambda e: e.at.strftime("%Y-%m-%d %H:%M:%S")),
-            Column("actor", "Actor", AuditEntry.actor),
-            Column("action", "Action", AuditEntry.action),
-            Column("entity_type", "Entity", AuditEntry.entity_type),
-            Column("entity_id", "Id", AuditEntry.entity_id,
+            Column("at", _("When"), AuditEntry.at),
+            Column("actor", _("Actor"), AuditEntry.actor),
+            Column("action", _("Action"), AuditEntry.action, kind="label"),
+            Column("entity_type", _("Entity"), AuditEntry.entity_type),
+            Column("entity_id", _("Id"), AuditEntry.entity_id,
                    link=lambda r, e: record_url(r, e.entity_type, e.entity_id) or r.route_url(
                        "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
-            Column("changes", "Changes", value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…"),
-            Column("client_addr", "Address", AuditEntry.client_addr),
-            Column("hash", "Hash", value=lambda e: e.hash[:12]),
+            Column("changes", _("Changes"), value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…"),
+            Column("client_addr", _("Address"), AuditEntry.client_addr),
+            Column("hash", _("Hash"), value=lambda e: e.hash[:12]),
         ],
         filters=[
-            Filter("actor", "Actor", lambda s, v: s.where(AuditEntry.actor == v)),
-            Filter("entity_type", "Entity type", lambda s, v: s.where(AuditEntry.entity_type == v), tuple(types)),
-            Filter("entity_id", "Entity id", lambda s, v: s.where(AuditEntry.entity_id == v)),
-            Filter("action", "Action", lambda s, v: s.where(AuditEntry.action == v), tuple(actions)),
-            Filter("since", "From", _date_filter(AuditEntry.at, False), kind="date"),
-            Filter("until", "To", _date_filter(AuditEntry.at, True), kind="date"),
+            Filter("actor", _("Actor"), lambda s, v: s.where(AuditEntry.actor == v)),
+            Filter("entity_type", _("Entity type"), lambda s, v: s.where(AuditEntry.entity_type == v), tuple(types)),
+            Filter("entity_id", _("Entity id"), lambda s, v: s.where(AuditEntry.entity_id == v)),
+            Filter("action", _("Action"), lambda s, v: s.where(AuditEntry.action == v), tuple(actions)),
+            Filter("since", _("From"), _date_filter(AuditEntry.at, False), kind="date"),
+            Filter("until", _("To"), _date_filter(AuditEntry.at, True), kind="date"),
         ],
         default_sort="-id", export_name="audit-log",
     )
-    return render_listing(listing, title="Audit log")
+    return render_listing(listing, title=_("Audit log"))
 
 
 def includeme(config):

@@ -5,6 +5,7 @@ from pyramid.view import view_config
 
 from core.accounts import authenticate
 from core.audit import record_event
+from core.i18n import _
 from core.web.forms import safe_next
 
 
@@ -30,7 +31,7 @@ def login(request):
         request.response.status = 400
     elif request.user is not None:
         return HTTPFound(request.route_url("home"))
-    return {"title": "Log in", "error": error, "username": username, "next": request.params.get("next", "")}
+    return {"title": _("Log in"), "error": error, "username": username, "next": request.params.get("next", "")}
 
 
 @view_config(route_name="logout", permission=NO_PERMISSION_REQUIRED, request_method="POST")

@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, exists, false, or_, select
 from core.documents import MANAGE_UNLINKED, VIEW_UNLINKED, documents_for
 from core.entities import entity_types
 from core.errors import NotFound
+from core.i18n import _
 from core.models.document import Document, DocumentLink
 from core.security import get_visible_or_404, restricted_query
 
@@ -79,7 +80,7 @@ def require_record_edit(request, entity_type: str, entity_id):
     require_login(request)
     et = entity_types(request).get(entity_type)
     if et is None:
-        raise HTTPBadRequest(detail=f"Documents cannot be attached to '{entity_type}' records.")
+        raise HTTPBadRequest(detail=_("Documents cannot be attached to “${type}” records.", mapping={"type": entity_type}))
     if not request.has_permission(et.edit_permission):
         raise denied(et.edit_permission)
     return get_visible_or_404(request, et.model, entity_id)

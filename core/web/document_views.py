@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from core import documents as docs
 from core.entities import entity_types, record_url
+from core.i18n import _, translate
 from core.models.document import Document, DocumentLink, DocumentVersion
 from core.models.user import User
 from core.security import restricted_query
@@ -43,7 +44,7 @@ _STATUS = {413: HTTPRequestEntityTooLarge, 415: HTTPUnsupportedMediaType, 404: H
 
 
 def _http_error(exc: docs.DocumentError):
-    return _STATUS.get(exc.status, HTTPBadRequest)(detail=str(exc))
+    return _STATUS.get(exc.status, HTTPBadRequest)(detail=translate(exc))
 
 
 def _document_or_404(request, ident) -> Document:
@@ -62,8 +63,10 @@ def _safe_next(request) -> str | None:
 
 
 def _record_label(types, entity_type: str, entity_id: str) -> str:
+    """``Loan 7`` in the user's language (the entity type's title is its plugin's TranslationString)."""
     et = types.get(entity_type)
-    return f"{et.title if et else entity_type} {entity_id}"
+    return translate(_("${record} ${id}", mapping={"record": translate(et.title) if et else entity_type,
+                                                    "id": entity_id}))
 
 
 # -- list --------------------------------------------------------------------------
@@ -96,32 +99,32 @@ def document_list(request):
         request, stmt,
         columns=[
             Column("id", "#", Document.id, link=lambda r, d: r.route_url("documents.document", id=d.id)),
-            Column("title", "Title", Document.title, link=lambda r, d: r.route_url("documents.document", id=d.id)),
-            Column("current_version", "Version", Document.current_version),
-            Column("filename", "File", value=latest("filename")),
-            Column("content_type", "Type", value=latest("content_type")),
-            Column("size", "Size", value=lambda d: docs.human_size(d.latest.size) if d.latest else ""),
-            Column("records", "Attached to", value=lambda d: ", ".join(
+            Column("title", _("Title"), Document.title, link=lambda r, d: r.route_url("documents.document", id=d.id)),
+            Column("current_version", _("Version"), Document.current_version, kind="number"),
+            Column("filename", _("File"), value=latest("filename")),
+            Column("content_type", _("Type"), value=latest("content_type")),
+            Column("size", _("Size"), value=lambda d: d.latest.size if d.latest else None,
+                   show=lambda h, size: h.file_size(size)),
+            Column("records", _("Attached to"), value=lambda d: ", ".join(
                 _record_label(types, link.entity_type, link.entity_id) for link in d.links) or "—"),
-            Column("created_at", "Created", Document.created_at,
-                   value=lambda d: d.created_at.strftime("%Y-%m-%d %H:%M") if d.created_at else ""),
-            Column("deleted", "Deleted", Document.deleted, value=lambda d: "yes" if d.deleted else "no"),
+            Column("created_at", _("Created"), Document.created_at),
+            Column("deleted", _("Deleted"), Document.deleted),
         ],
         filters=[
-            Filter("q", "Search", search),
-            Filter("entity_type", "Attached to",
-                   linked_to, (("-", "nothing"),) + tuple((name, et.title) for name, et in sorted(types.items()))),
-            Filter("content_type", "Type", lambda s, v: s.where(exists().where(
+            Filter("q", _("Search"), search),
+            Filter("entity_type", _("Attached to"),
+                   linked_to, (("-", _("nothing")),) + tuple((name, et.title) for name, et in sorted(types.items()))),
+            Filter("content_type", _("Type"), lambda s, v: s.where(exists().where(
                 DocumentVersion.document_id == Document.id, DocumentVersion.number == Document.current_version,
                 DocumentVersion.content_type == v)), tuple((k, k) for k in kinds)),
         ] + ([
             # Deleted documents are left out above unless asked for; this keeps only them.
-            Filter("deleted", "Deleted", lambda s, v: s.where(Document.deleted.is_(True)) if v == "yes" else s,
-                   (("yes", "deleted only"),)),
+            Filter("deleted", _("Deleted"), lambda s, v: s.where(Document.deleted.is_(True)) if v == "yes" else s,
+                   (("yes", _("deleted only")),)),
         ] if see_deleted else []),
         default_sort="-id", export_name="documents",
     )
-    return render_listing(listing, title="Documents")
+    return render_listing(listing, title=_("Documents"))
 
 
 # -- one document --------------------------------------------------------------------
@@ -140,7 +143,7 @@ def document_page(request):
     can_edit = _can(request, access.require_edit, document)
     return {
         "title": document.title, "document": document, "links": links, "users": users,
-        "versions": list(reversed(document.versions)), "can_edit": can_edit, "human_size": docs.human_size,
+        "versions": list(reversed(document.versions)), "can_edit": can_edit,
         "panels": record_panels(request, document, can_edit=False),
     }
 
@@ -166,9 +169,9 @@ def upload_view(request):
     document_id = (post.get("document_id") or "").strip() or None
     # The request's shape first (400), then who may do it (403/404).
     if (entity_type is None) != (entity_id is None):
-        raise HTTPBadRequest(detail="Send both entity_type and entity_id, or neither.")
+        raise HTTPBadRequest(detail=_("Send both entity_type and entity_id, or neither."))
     if getattr(field, "file", None) is None:
-        raise HTTPBadRequest(detail="Choose a file to upload.")
+        raise HTTPBadRequest(detail=_("Choose a file to upload."))
 
     if document_id is not None:
         document = _document_or_404(request, document_id)
@@ -187,7 +190,8 @@ def upload_view(request):
     except docs.DocumentError as exc:
         # Raised, not returned: the transaction aborts and the error page keeps the status code.
         raise _http_error(exc) from None
-    flash(request, f"Uploaded “{version.document.title}”, version {version.number} ({version.filename}).")
+    flash(request, _("Uploaded “${title}”, version ${number} (${file}).",
+                     mapping={"title": version.document.title, "number": version.number, "file": version.filename}))
     return HTTPFound(_safe_next(request) or request.route_url("documents.document", id=version.document_id))
 
 
@@ -204,8 +208,8 @@ def download_view(request):
         raise HTTPNotFound() from None
     except docs.BlobMissing as exc:
         log.error("download of document %s: %s", document.id, exc)
-        raise HTTPGone(detail="The file of this version is missing from the document store. "
-                              "Tell an administrator (mutuo documents verify lists such problems).") from None
+        raise HTTPGone(detail=_("The file of this version is missing from the document store. "
+                                "Tell an administrator (mutuo documents verify lists such problems).")) from None
     response = Response(app_iter=FileIter(fh), content_type=version.content_type)
     try:
         response.content_length = os.fstat(fh.fileno()).st_size
@@ -224,7 +228,7 @@ def delete_view(request):
     document = _document_or_404(request, request.matchdict["id"])
     access.require_edit(request, document)
     docs.delete_document(request.dbsession, document)
-    flash(request, f"Deleted “{document.title}”.")
+    flash(request, _("Deleted “${title}”.", mapping={"title": document.title}))
     target = _safe_next(request)
     if target is None:
         target = request.route_url("documents.list" if request.has_permission(docs.VIEW_UNLINKED) else "home")

@@ -3,12 +3,13 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 from sqlalchemy import text
 
+from core.i18n import _
 from core.web.menu import visible_widgets
 
 
 @view_config(route_name="home", renderer="core:web/templates/home.pt", permission="core.dashboard.view")
 def home(request):
-    return {"title": "Dashboard", "widgets": visible_widgets(request)}
+    return {"title": _("Dashboard"), "widgets": visible_widgets(request)}
 
 
 @view_config(route_name="health", renderer="json", permission=NO_PERMISSION_REQUIRED, require_csrf=False)

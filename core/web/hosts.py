@@ -59,12 +59,24 @@ def allowed_hosts_tween_factory(handler, registry):
 
     def tween(request):
         if not host_allowed(request.host, allowed):
-            return Response("Bad request: this server does not answer to that host name "
-                            "(see the setting mutuo.allowed_hosts).\n",
-                            status=400, content_type="text/plain", charset="utf-8")
+            return Response(_refusal(request) + "\n", status=400, content_type="text/plain", charset="utf-8")
         return handler(request)
 
     return tween
+
+
+def _refusal(request) -> str:
+    """Why a request to an unknown host is refused, in the browser's language (no session is read for it)."""
+    from core.i18n import _, available_locales, default_locale, localizer_for
+
+    settings = request.registry.settings
+    try:
+        chosen = request.accept_language.lookup(language_tags=available_locales(settings), default="")
+    except (ValueError, TypeError):
+        chosen = ""
+    localizer = localizer_for(chosen or default_locale(settings))
+    return localizer.translate(_("Bad request: this server does not answer to that host name "
+                                 "(see the setting mutuo.allowed_hosts)."))
 
 
 def checked_request_id(request) -> str:

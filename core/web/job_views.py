@@ -1,10 +1,12 @@
 """Admin screens for scheduled jobs: list, run history, run now, pause/resume, schedule override."""
 import colander
+import deform
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.audit import record_event
+from core.i18n import _, translate
 from core.jobs import (
     ScheduleError,
     job_states,
@@ -17,9 +19,13 @@ from core.jobs import (
 from core.jobs.health import liveness
 from core.models.job import RUN_STATUSES, JobRun
 from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.helpers import for_request
 from core.web.listing import Column, Filter, Listing, render_listing
 from core.web.shell import flash
 
+#: The words of run statuses and triggers (shown by h.label).
+STATUS_WORDS = (_("running"), _("succeeded"), _("failed"), _("skipped"), _("timed out"), _("lost"))
+TRIGGER_WORDS = (_("beat"), _("manual"), _("cli"))
 STATUS_CLASS = {"running": "bg-info text-dark", "succeeded": "bg-success", "failed": "bg-danger",
                 "skipped": "bg-secondary", "timed_out": "bg-warning text-dark", "lost": "bg-warning text-dark"}
 TRIGGERS = ("beat", "manual", "cli")
@@ -32,7 +38,8 @@ def _jobs(request) -> dict:
 def _spec_or_404(request):
     spec = _jobs(request).get(request.matchdict["name"])
     if spec is None:
-        raise HTTPNotFound(f"There is no job named {request.matchdict['name']!r} in the enabled plugins.")
+        raise HTTPNotFound(_("There is no job named “${name}” in the enabled plugins.",
+                             mapping={"name": request.matchdict["name"]}))
     return spec
 
 
@@ -48,12 +55,13 @@ def _job_url(request, name):
 
 def _common(request):
     return {"status_class": STATUS_CLASS, "can_run": request.has_permission("core.job.run"),
-            "can_manage": request.has_permission("core.job.manage")}
+            "can_manage": request.has_permission("core.job.manage"),
+            "declared": lambda spec: _("declared: ${schedule}", mapping={"schedule": spec.schedule})}
 
 
 @view_config(route_name="jobs.list", renderer="core:web/templates/jobs.pt", permission="core.job.view")
 def jobs_list(request):
-    return {"title": "Jobs", "states": _states(request, _jobs(request)),
+    return {"title": _("Jobs"), "states": _states(request, _jobs(request)),
             "liveness": liveness(request.dbsession, request.registry.settings), **_common(request)}
 
 
@@ -63,10 +71,17 @@ def _last_line(text) -> str:
 
 
 def _duration(run) -> str:
+    """``2 min 5 s``, in the current language's numbers."""
+    from core.formatting import current
+
     if run.finished is None or run.started is None:
         return ""
     seconds = int((run.finished - run.started).total_seconds())
-    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    number = current().number
+    if seconds >= 60:
+        return translate(_("${minutes} min ${seconds} s", mapping={"minutes": number(seconds // 60),
+                                                                   "seconds": number(seconds % 60)}))
+    return translate(_("${seconds} s", mapping={"seconds": number(seconds)}))
 
 
 @view_config(route_name="jobs.job", renderer="core:web/templates/jobs_job.pt", permission="core.job.view")
@@ -76,26 +91,28 @@ def job_page(request):
     common = _common(request)
     columns = [
         Column("id", "#", JobRun.id, link=lambda r, run: r.route_url("jobs.run", name=run.job, id=run.id)),
-        Column("slot", "Slot", JobRun.slot),
-        Column("trigger", "Trigger", JobRun.trigger),
-        Column("triggered_by", "By", JobRun.triggered_by),
-        Column("status", "Status", JobRun.status, value=lambda run: run.status.replace("_", " ")),
-        Column("started", "Started (UTC)", JobRun.started, value=lambda run: run.started.strftime("%Y-%m-%d %H:%M:%S")),
-        Column("duration", "Took", value=_duration),
-        Column("summary", "Summary", value=lambda run: run.summary if len(run.summary or "") < 200 else run.summary[:200] + "…"),
+        Column("slot", _("Slot"), JobRun.slot),
+        Column("trigger", _("Trigger"), JobRun.trigger, kind="label"),
+        Column("triggered_by", _("By"), JobRun.triggered_by),
+        Column("status", _("Status"), JobRun.status, kind="label"),
+        Column("started", _("Started"), JobRun.started),
+        Column("duration", _("Took"), value=_duration),
+        Column("summary", _("Summary"), value=lambda run: run.summary if len(run.summary or "") < 200 else run.summary[:200] + "…"),
     ]
     if common["can_manage"]:  # tracebacks can name internals: admins only
-        columns.append(Column("error", "Error", value=lambda run: _last_line(run.error)))
+        columns.append(Column("error", _("Error"), value=lambda run: _last_line(run.error)))
+    h = for_request(request)
     listing = Listing(
         request, select(JobRun).where(JobRun.job == spec.name),
         columns=columns,
         filters=[
-            Filter("status", "Status", lambda s, v: s.where(JobRun.status == v), tuple((x, x.replace("_", " ")) for x in RUN_STATUSES)),
-            Filter("trigger", "Trigger", lambda s, v: s.where(JobRun.trigger == v), tuple((t, t) for t in TRIGGERS)),
+            Filter("status", _("Status"), lambda s, v: s.where(JobRun.status == v), tuple((x, h.label(x)) for x in RUN_STATUSES)),
+            Filter("trigger", _("Trigger"), lambda s, v: s.where(JobRun.trigger == v), tuple((t, h.label(t)) for t in TRIGGERS)),
         ],
         default_sort="-id", export_name=f"job-runs-{spec.name}",
     )
-    return render_listing(listing, title=spec.name, spec=spec, state=state, **common)
+    return render_listing(listing, title=spec.name, spec=spec, state=state,
+                          run_confirm=_("Run ${job} now?", mapping={"job": spec.name}), **common)
 
 
 @view_config(route_name="jobs.run", renderer="core:web/templates/jobs_run.pt", permission="core.job.view")
@@ -108,7 +125,7 @@ def run_page(request):
     run = request.dbsession.get(JobRun, run_id)
     if run is None or run.job != spec.name:
         raise HTTPNotFound()
-    return {"title": f"{spec.name} run #{run.id}", "spec": spec, "run": run, "duration": _duration(run),
+    return {"title": _("${job} run #${id}", mapping={"job": spec.name, "id": run.id}), "spec": spec, "run": run, "duration": _duration(run),
             **_common(request)}
 
 
@@ -121,7 +138,8 @@ def run_now(request):
     # Sent only once this request commits (never if it fails); a slot of its own.
     slot = enqueue_job(spec.name, "manual", username, time_limit=spec.time_limit, request=request)
     record_event(request.dbsession, "job_requested", "core.job", spec.name, {"job": spec.name, "slot": slot})
-    flash(request, f"{spec.name} is queued; its run appears below within seconds (reload to see it finish).")
+    flash(request, _("${job} is queued; its run appears below within seconds (reload to see it finish).",
+                     mapping={"job": spec.name}))
     return HTTPFound(_job_url(request, spec.name))
 
 
@@ -130,8 +148,9 @@ def pause(request):
     spec = _spec_or_404(request)
     paused = request.POST.get("paused") == "1"
     set_paused(request.dbsession, spec.name, paused)
-    flash(request, f"{spec.name} is {'paused: beat will not start it' if paused else 'resumed'}"
-                   " (the scheduler picks this up within seconds).")
+    flash(request, _("${job} is paused: beat will not start it (the scheduler picks this up within seconds).",
+                     mapping={"job": spec.name}) if paused
+          else _("${job} is resumed (the scheduler picks this up within seconds).", mapping={"job": spec.name}))
     return HTTPFound(_job_url(request, spec.name))
 
 
@@ -140,32 +159,34 @@ def _valid_schedule(node, value):
         try:
             parse_schedule(value)
         except ScheduleError as exc:
-            raise colander.Invalid(node, str(exc)) from None
+            raise colander.Invalid(node, translate(exc)) from None
 
 
 class ScheduleSchema(CSRFSchema):
     schedule = colander.SchemaNode(
-        colander.String(), title="Schedule", missing="", validator=_valid_schedule,
-        description="A crontab 'minute hour day-of-month month day-of-week' (e.g. '30 2 * * *'), "
-                    "or 'every N seconds|minutes|hours'. Leave empty to use the declared schedule.")
+        colander.String(), title=_("Schedule"), missing="", validator=_valid_schedule,
+        description=_("A crontab 'minute hour day-of-month month day-of-week' (e.g. '30 2 * * *'), "
+                      "or 'every N seconds|minutes|hours'. Leave empty to use the declared schedule."))
 
 
 @view_config(route_name="jobs.schedule", renderer="core:web/templates/form_page.pt", permission="core.job.manage")
 def schedule(request):
     spec = _spec_or_404(request)
     state = job_states(request.dbsession, {spec.name: spec}, job_timezone(request.registry.settings))[0]
-    form = make_form(request, ScheduleSchema(), buttons=("save",))
+    form = make_form(request, ScheduleSchema(), buttons=(deform.Button("save", _("Save")),))
 
     def save(data):
         set_schedule_override(request.dbsession, spec.name, data["schedule"])
-        flash(request, f"{spec.name} now runs on '{data['schedule']}'." if data["schedule"]
-              else f"{spec.name} is back on its declared schedule '{spec.schedule}'.")
+        flash(request, _("${job} now runs on '${schedule}'.", mapping={"job": spec.name, "schedule": data["schedule"]})
+              if data["schedule"] else _("${job} is back on its declared schedule '${schedule}'.",
+                                         mapping={"job": spec.name, "schedule": spec.schedule}))
         return _job_url(request, spec.name)
 
     appstruct = {"schedule": state.schedule if state.overridden else ""}
-    return page(f"Schedule of {spec.name}", process(request, form, save, appstruct),
-                intro=f"Declared schedule: '{spec.schedule}'. Your choice is stored in the database: it "
-                      "survives restarts and upgrades, and the scheduler applies it within seconds.")
+    return page(_("Schedule of ${job}", mapping={"job": spec.name}), process(request, form, save, appstruct),
+                intro=_("Declared schedule: '${schedule}'. Your choice is stored in the database: it survives "
+                        "restarts and upgrades, and the scheduler applies it within seconds.",
+                        mapping={"schedule": spec.schedule}))
 
 
 def includeme(config):

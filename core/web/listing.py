@@ -2,6 +2,16 @@
 
 A view describes its columns and filters once; the same statement (already
 narrowed by record rules) feeds the HTML page and the CSV export.
+
+Cells are shown in the user's language (``h.cell``: ``10.625,00`` and
+``4 mar 2026`` in ``es``) by the column's ``kind`` or, without one, by the
+value's type; a column's ``value`` should therefore return the value itself
+(a Decimal, a date, a code), not text made from it. The CSV export keeps
+values locale-independent (ISO dates, plain decimals) under translated
+headers; its "spreadsheet in my language" variant (``locale=1``) writes them
+as the page shows them, with ``;`` between cells where the decimal symbol is
+``,``. Date filters are typed the user's way (``31/03/2026`` in ``es``, ISO
+always works).
 """
 from __future__ import annotations
 
@@ -15,6 +25,7 @@ from urllib.parse import urlencode
 from pyramid.response import Response
 from sqlalchemy import func, select
 
+from core.i18n import TranslationString, _, translate
 from core.web.parsing import (
     FILTER_MAX_TEXT,
     INT32_MAX,
@@ -24,6 +35,7 @@ from core.web.parsing import (
     parse_id,
     parse_int,
     parse_text,
+    request_locale,
 )
 
 PAGE_SIZES = (25, 50, 100)
@@ -31,17 +43,35 @@ PAGE_SIZES = (25, 50, 100)
 
 @dataclass(frozen=True)
 class Column:
+    """One column. ``title`` is a TranslationString (``_("Amount")``); ``kind`` says how cells are shown:
+
+    ``money`` (``10.625,00``), ``percent`` (a fraction: 0.125 -> ``12,50 %``), ``number``, ``date`` (a day,
+    also of a moment), ``label`` (a stored code as words of ``domain``'s catalogue, else of any enabled
+    plugin's), ``text`` (as it is), or None: by the value's type (Decimal as money, dates and moments,
+    yes/no, counts; integers of an ``id`` or ``*_id`` column as they are).
+    """
+
     key: str
     title: str
     sort: Any = None  # SQL expression to sort by, or None (not sortable)
-    value: Callable | None = None  # row -> display value; default getattr(row, key)
+    value: Callable | None = None  # row -> the cell's value; default getattr(row, key)
     link: Callable | None = None  # (request, row) -> URL
     css: str = ""
+    kind: str | None = None  # money | percent | number | date | label | text | None (by type)
+    domain: str | None = None  # the catalogue of a ``label`` column's words (a plugin's domain)
+    show: Callable | None = None  # (h, value) -> the cell's text where no kind fits; the plain CSV keeps value
 
     def get(self, row):
         if self.value is not None:
             return self.value(row)
         return getattr(row, self.key, "")
+
+    def kind_of(self, value) -> str | None:
+        """The kind a cell is shown by: ids stay as they are (no group separators in ``#1234``)."""
+        if self.kind is None and isinstance(value, int) and not isinstance(value, bool) \
+                and (self.key == "id" or self.key.endswith("_id")):
+            return "text"
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -52,15 +82,18 @@ class Filter:
     choices: tuple = ()  # ((value, label), ...) for a select; empty = text input
     kind: str = "text"  # text | date (apply gets the ISO string) | id (apply gets an int)
 
-    def parse(self, raw: str):
-        """The filter's value from the query string, read by core.web.parsing; InputError when unreadable."""
+    def parse(self, raw: str, locale: str | None = None):
+        """The filter's value from the query string, read by core.web.parsing; InputError when unreadable.
+
+        ``locale``: the language dates are typed in (``31/03/2026`` in ``es``; ISO is always read).
+        """
         text = parse_text(raw, self.key, max_length=FILTER_MAX_TEXT)
         if not text:
             return ""
         if self.choices and text not in {str(c[0]) for c in self.choices}:
-            raise InputError(f"“{self.title}”: choose one of the listed values.", self.key)
+            raise InputError(_("Choose one of the listed values."), self.key)
         if self.kind == "date":
-            return parse_date(text, self.key).isoformat()
+            return parse_date(text, self.key, locale=locale).isoformat()
         if self.kind == "id":
             return parse_id(text, self.key, maximum=INT32_MAX)  # ids here are Integer columns
         return text
@@ -87,11 +120,13 @@ class Listing:
         """The statement narrowed by every readable filter; an unreadable one is ignored and explained."""
         stmt = self.stmt
         self.errors = {}
+        locale = request_locale(self.request)
         for flt in self.filters:
             try:
-                value = flt.parse(self.request.params.get(flt.key) or "")
+                value = flt.parse(self.request.params.get(flt.key) or "", locale)
             except InputError as exc:
-                self.errors[flt.key] = f"{flt.title}: {exc} This filter was ignored."
+                self.errors[flt.key] = translate(_("${filter}: ${error} This filter was ignored.",
+                                                   mapping={"filter": translate(flt.title), "error": translate(exc)}))
                 continue
             if value != "":
                 self.values[flt.key] = value
@@ -131,28 +166,63 @@ class Listing:
         new = "-" + col.key if self.sort == col.key else col.key
         return self.url(sort=new, page=1)
 
-    def csv_url(self) -> str:
-        return self.url(format="csv", page=None, per_page=None)
+    def csv_url(self, in_my_language: bool = False) -> str:
+        """The CSV export; ``in_my_language``: values as the page shows them, for a spreadsheet in that language."""
+        return self.url(format="csv", locale=1 if in_my_language else None, page=None, per_page=None)
 
     def wants_csv(self) -> bool:
         return self.request.params.get("format") == "csv"
 
+    @property
+    def h(self):
+        from core.web.helpers import for_request
+
+        return for_request(self.request)
+
+    def cell(self, column: Column, row) -> str:
+        """``row``'s cell of ``column`` in the user's language (see :class:`Column`)."""
+        value = column.get(row)
+        if column.show is not None:
+            return "" if value is None else column.show(self.h, value)
+        kind = column.kind_of(value)
+        return self.h.cell(value, kind, column.domain)
+
+    def filter_value(self, flt: Filter) -> str:
+        """What a filter's input shows: a date the user's way (``31/03/2026``), the rest as typed."""
+        value = self.values.get(flt.key, "")
+        if flt.kind == "date" and value:
+            from datetime import date
+
+            return self.h.date_input(date.fromisoformat(value))
+        return value
+
     def csv_response(self) -> Response:
-        """Every filtered row (not just this page), streamed as CSV."""
+        """Every filtered row (not just this page), streamed as CSV.
+
+        Headers are the columns' titles in the user's language; values are locale-independent
+        (ISO dates, ``1234.50``) unless ``locale=1`` asks for them as the page shows them.
+        """
         from core.audit import record_event
 
+        in_my_language = self.request.params.get("locale") == "1"
         stmt = self.ordered(self.filtered())
         session = self.request.dbsession
         record_event(session, "csv_export", "core.export", None,
-                     {"list": self.export_name, "filters": self.values})
+                     {"list": self.export_name, "filters": self.values, "locale": in_my_language})
         buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([c.title for c in self.columns])
+        delimiter = ";" if in_my_language and self.h.decimal_symbol == "," else ","
+        writer = csv.writer(buf, delimiter=delimiter)
+        writer.writerow([_csv_text(translate(c.title)) for c in self.columns])
         result = session.execute(stmt.execution_options(yield_per=1000))
         rows = result.scalars() if len(result.keys()) == 1 else result
         for row in rows:
-            writer.writerow([_csv_cell(c.get(row)) for c in self.columns])
-        response = Response(body=buf.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8")
+            if in_my_language:
+                writer.writerow([_csv_text(self.cell(c, row), _is_quantity(c.get(row))) for c in self.columns])
+            else:
+                writer.writerow([_csv_cell(c.get(row)) for c in self.columns])
+        # A byte order mark tells spreadsheets the localised file is UTF-8 (accents survive Excel).
+        body = ("\ufeff" if in_my_language else "") + buf.getvalue()
+        response = Response(body=body.encode("utf-8"), content_type="text/csv", charset="utf-8")
         response.content_disposition = f'attachment; filename="{self.export_name}.csv"'
         return response
 
@@ -176,9 +246,37 @@ def count_query(stmt):
     return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
-def _csv_cell(value):
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with = + - @ as formulas: defuse them.
+def _csv_cell(value) -> str:
+    """A value as the plain CSV writes it: the same in every language."""
+    return _csv_text(_plain(value), _is_quantity(value))
+
+
+def _plain(value) -> str:
+    from datetime import date, datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, TranslationString):
+        return value.interpolate()  # the source words with their values, not the msgid's ${markers}
+    return str(value)
+
+
+def _is_quantity(value) -> bool:
+    from decimal import Decimal
+
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _csv_text(text: str, quantity: bool = False) -> str:
+    # Spreadsheets run cells starting with = + - @ as formulas: defuse them (a negative amount stays a number).
+    if quantity:
+        return text
     if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_number(text)):
         return "'" + text
     return text

@@ -8,6 +8,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from core.errors import AccessDenied, NotFound
+from core.i18n import _, translate
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def refuse_nul_in_forms(view, info):
         if (getattr(request, "exception", None) is None and request.method in ("POST", "PUT", "PATCH")
                 and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
                 and any(isinstance(v, str) and "\x00" in v for v in request.POST.values())):
-            raise HTTPBadRequest(detail="A field holds a NUL character; remove it and send the form again.")
+            raise HTTPBadRequest(detail=_("A field holds a NUL character; remove it and send the form again."))
         return view(context, request)
     return wrapper
 
@@ -60,8 +61,6 @@ MAX_FLASH_LENGTH = 400
 def flash(request, message, kind: str = "success") -> None:
     """Queue a message for the next page, in the user's language (a TranslationString, text or a
     refusal); only the newest few unread ones are kept, each cut short."""
-    from core.i18n import translate
-
     message = translate(message, getattr(request, "localizer", None))
     if len(message) > MAX_FLASH_LENGTH:
         message = message[:MAX_FLASH_LENGTH - 1] + "…"
@@ -96,9 +95,10 @@ def forbidden(exc, request):
     if wants_json(request):
         request.override_renderer = "json"
         return {"error": "forbidden", "missing_permission": missing}
-    return {"title": "Not allowed", "code": 403,
-            "message": f"You need the permission “{missing}” for this page. Ask an administrator to give one of your roles that permission." if missing
-            else "You are not allowed to do this."}
+    return {"title": _("Not allowed"), "code": 403,
+            "message": _("You need the permission “${permission}” for this page. Ask an administrator to give one "
+                         "of your roles that permission.", mapping={"permission": missing}) if missing
+            else _("You are not allowed to do this.")}
 
 
 def _missing_permission(exc) -> str | None:
@@ -140,7 +140,7 @@ def notfound(request):
     if wants_json(request):
         request.override_renderer = "json"
         return {"error": "not found"}
-    return {"title": "Not found", "code": 404, "message": "There is nothing at this address, or you may not see it."}
+    return {"title": _("Not found"), "code": 404, "message": _("There is nothing at this address, or you may not see it.")}
 
 
 # Services raise domain errors (core.errors); only the web turns them into HTTP answers.
@@ -161,9 +161,9 @@ def server_error(exc, request):
     if wants_json(request):
         request.override_renderer = "json"
         return {"error": "internal error", "request_id": request.request_id}
-    return {"title": "Something went wrong", "code": 500,
-            "message": f"Nothing was saved. The error is logged under request id {request.request_id}; "
-                       "tell an administrator if it happens again."}
+    return {"title": _("Something went wrong"), "code": 500,
+            "message": _("Nothing was saved. The error is logged under request id ${id}; tell an administrator "
+                         "if it happens again.", mapping={"id": request.request_id})}
 
 
 @exception_view_config(HTTPClientError, renderer="core:web/templates/error.pt")
@@ -174,8 +174,29 @@ def http_error(exc, request):
     request.response.status = exc.code
     if wants_json(request):
         request.override_renderer = "json"
-        return {"error": exc.title, "detail": exc.detail}
-    return {"title": exc.title, "code": exc.code, "message": exc.detail or exc.explanation}
+        return {"error": exc.title, "detail": translate(exc.detail) if exc.detail is not None else None}
+    return {"title": translate(HTTP_TITLES.get(exc.code, exc.title)), "code": exc.code,
+            "message": translate(exc.detail) if exc.detail else translate(HTTP_EXPLANATIONS.get(exc.code, exc.explanation))}
+
+
+#: The words of the 4xx pages (WebOb's titles and explanations are English only).
+HTTP_TITLES = {
+    400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"), 405: _("Method not allowed"),
+    409: _("Conflict"), 410: _("Gone"), 413: _("Too large"), 415: _("Unsupported file type"),
+    422: _("Cannot be processed"), 429: _("Too many requests"),
+}
+HTTP_EXPLANATIONS = {
+    400: _("The request could not be understood; check what you sent and try again."),
+    403: _("You are not allowed to do this."),
+    404: _("There is nothing at this address, or you may not see it."),
+    405: _("This address does not accept that kind of request."),
+    409: _("The record changed meanwhile, or its state refuses this; reload the page and try again."),
+    410: _("What was here is no longer available."),
+    413: _("What you sent is too large."),
+    415: _("This type of file is not accepted."),
+    422: _("What you sent could not be processed."),
+    429: _("Too many requests; wait a moment and try again."),
+}
 
 
 def includeme(config):
