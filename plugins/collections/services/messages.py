@@ -20,6 +20,7 @@ from sqlalchemy import case as sql_case
 
 from core import messages as core_messages
 from core.errors import UserError
+from plugins.collections.i18n import _, word
 from plugins.collections.models import MESSAGE_CHANNELS
 from plugins.collections.services import bulk
 
@@ -53,14 +54,16 @@ def recipient_for(customer, channel: str) -> str:
 def check_sendable(case, channel: str, body: str) -> str:
     """The recipient of a message we may send; a UserError when there is no text or no address."""
     if channel not in MESSAGE_CHANNELS:
-        raise UserError(f"Only {' and '.join(MESSAGE_CHANNELS)} are sent as messages.", "channel")
+        raise UserError(_("Only SMS and email are sent as messages."), "channel")
     if not (body or "").strip():
-        raise UserError(f"Write the {channel} text.", "message")
+        raise UserError(_("Write the ${channel} text.", mapping={"channel": word(channel)}), "message")
     recipient = recipient_for(case.customer, channel)
     if not recipient:
-        what = "phone number" if channel == "sms" else "email address"
-        raise UserError(f"{case.customer.name} has no {what} on file; update the customer or choose another channel.",
-                        "channel")
+        if channel == "sms":
+            raise UserError(_("${name} has no phone number on file; update the customer or choose another channel.",
+                              mapping={"name": case.customer.name}), "channel")
+        raise UserError(_("${name} has no email address on file; update the customer or choose another channel.",
+                          mapping={"name": case.customer.name}), "channel")
     return recipient
 
 
