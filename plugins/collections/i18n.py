@@ -12,7 +12,7 @@ CODE_WORDS = (
     _("early"), _("mid"), _("late"),
     # case statuses and how a case closed
     _("open"), _("promised"), _("escalated"), _("resolved"), _("written off"), _("open any"),
-    _("loan closed"), _("loan current again"), _("loan written off"),
+    _("loan closed"), _("loan current again"), _("loan written off"), _("closed"), _("current"),
     # channels and action kinds
     _("call"), _("sms"), _("email"), _("letter"), _("visit"), _("legal review"),
     # contact outcomes

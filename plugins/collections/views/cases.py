@@ -98,7 +98,8 @@ def _flag(row, today):
     if case.promise_due == today:
         return _("promise due today")
     if case.broken_promises:
-        return _("broken promise ×${n}", mapping={"n": current().number(case.broken_promises)})
+        fmt = current()  # a message with a value: translated here (the CSV export shows it as the page does)
+        return fmt.translate(_("broken promise ×${n}", mapping={"n": fmt.number(case.broken_promises)}))
     return ""
 
 
