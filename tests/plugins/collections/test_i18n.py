@@ -217,3 +217,35 @@ def test_job_summaries_in_the_company_language(session, mutuo_db, spanish_book):
     assert "0 expedientes asignados" in assigned
     assert "0 promises kept" in contacts.check_promises(session).summary  # English outside Spanish
     session.rollback()
+
+
+def test_debtors_are_written_to_in_the_company_language(session, mutuo_db):
+    """The default SMS is seeded in ``mutuo.default_locale``; amounts in it are written the Spanish way, in
+    Python and in the daily job's SQL alike."""
+    from sqlalchemy import literal
+
+    from core.context import SETTINGS_KEY, settings
+    from plugins.collections.models import StrategyAction
+    from plugins.collections.services import messages, strategies
+
+    before = session.info.get(SETTINGS_KEY)
+    session.info[SETTINGS_KEY] = {**settings(session), "mutuo.default_locale": "es"}
+    try:
+        strategies.ensure_defaults(session)
+        sms = session.scalars(select(StrategyAction).where(StrategyAction.channel == "sms")).first()
+        assert sms.message.startswith("Estimado/a {customer}") and sms.title == "Friendly reminder"
+    finally:
+        session.rollback()
+        if before is None:
+            session.info.pop(SETTINGS_KEY, None)
+        else:
+            session.info[SETTINGS_KEY] = before
+    text = "Debe {amount} del préstamo {loan}."
+    values = {"customer": "Ana", "loan": 7, "days": 3, "case": 1}
+    python = messages.render(text, amount=D("12345.6"), locale="es", **values)
+    assert python == "Debe 12.345,60 del préstamo 7."
+    dialect = session.get_bind().dialect.name
+    sql = messages.render_sql(dialect, literal(text), amount=literal(D("12345.60")), locale="es",
+                              **{k: literal(v) for k, v in values.items()})
+    assert session.scalar(select(sql)) == python
+    assert messages.render(text, amount=D("12345.6"), locale="en", **values) == "Debe 12,345.60 del préstamo 7."
