@@ -39,7 +39,7 @@ def ensure_defaults(session) -> int:
     added = 0
     if not session.scalar(select(func.count(StrategyAction.id))):
         positions: dict[str, int] = {}
-        company = _company_language(session)
+        company = company_language(session)
         for stage, offset, channel, repeat, title, message in DEFAULTS:
             positions[stage] = positions.get(stage, 0) + 1
             # The text the debtor receives is written in the company's language (mutuo.default_locale); the
@@ -53,7 +53,7 @@ def ensure_defaults(session) -> int:
     return added
 
 
-def _company_language(session):
+def company_language(session):
     """The localizer of the company's default language, the one debtors are written to in."""
     from core import context
     from core.i18n import default_locale, localizer_for, translation_dirs
