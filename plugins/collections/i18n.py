@@ -41,3 +41,18 @@ def code(value):
     """A stored code as a TranslationString: translated on the page, its English words in CSV exports."""
     text = str(value or "").replace("_", " ")
     return _(text) if text else ""
+
+
+def translated(message, localizer=None) -> str:
+    """``message`` in the current language, the TranslationStrings among its values translated too
+    (a heading like ``→ ${bucket}`` whose bucket is itself a word to translate)."""
+    from pyramid.i18n import TranslationString
+
+    from core.i18n import current_localizer, translate
+
+    localizer = localizer or current_localizer()
+    mapping = getattr(message, "mapping", None)
+    if isinstance(message, TranslationString) and mapping:
+        values = {k: translate(v, localizer) if isinstance(v, TranslationString) else v for k, v in mapping.items()}
+        message = TranslationString(message, domain=message.domain, mapping=values, default=message.default)
+    return translate(message, localizer)

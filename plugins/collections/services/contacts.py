@@ -70,7 +70,8 @@ def _date(value, field: str, what) -> date | None:
     except ValueError:
         example = "2026-03-31" if locale == DEFAULT_LOCALE else current().date_input(date(2026, 3, 31))
         raise UserError(_("'${value}' is not a date; write the ${what} like ${example}.",
-                          mapping={"value": value, "what": what, "example": example}), field) from None
+                          mapping={"value": value, "what": current().translate(what), "example": example}),
+                        field) from None
 
 
 def _amount(value, field: str) -> Decimal | None:

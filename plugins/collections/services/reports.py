@@ -169,7 +169,7 @@ def roll_rates(session, period: Period, months: int = 3, buckets: list[str] | No
             shares = [show_rate(rate(moves[bucket][b], total)) for b in targets]
             report.rows.append([day_from, day_to, code(bucket), total, *shares, show_rate(rate(worse, total))])
             if day_to == ends[-1] and bucket != buckets[-1]:
-                report.chart.append((bucket, (rate(worse, total) or ZERO) * 100))
+                report.chart.append((code(bucket), (rate(worse, total) or ZERO) * 100))
     report.note = _("A loan's bucket at a month end is the last change lending reported up to that day; "
                     "loans active then without any change are current.")
     return report

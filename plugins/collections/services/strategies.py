@@ -81,7 +81,10 @@ def _whole(value, field: str, what: str, minimum: int, allow_blank: bool = False
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise UserError(_("Enter ${what} as a whole number.", mapping={"what": what}), field) from None
+        from core.formatting import current
+
+        raise UserError(_("Enter ${what} as a whole number.", mapping={"what": current().translate(what)}),
+                        field) from None
     if number < minimum:
         from core.formatting import current
 

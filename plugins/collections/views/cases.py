@@ -248,7 +248,7 @@ def item_finish(request):
     item = get_visible_or_404(request, ActionItem, request.matchdict["id"])
     status = request.POST.get("status", "")
     return run_action(request, lambda: services.finish_item(request.dbsession, item, status, request.user.username),
-                      _("Action item marked ${status}.", mapping={"status": label(status)}),
+                      _("Action item marked ${status}.", mapping={"status": current().label(status, "collections")}),
                       safe_next(request, case_url(request, item.case_id)))
 
 

@@ -12,7 +12,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.formatting import for_request
 from core.web.charts import bar_chart
-from plugins.collections.i18n import _
+from plugins.collections.i18n import _, translated
 from plugins.collections.services import config, reports
 from plugins.collections.views.common import TEMPLATES
 
@@ -48,6 +48,7 @@ def report_page(request):
                       title=fmt.translate(report.chart_title), value_width=90) if report.chart else ""
     return {"title": report.title, "report": report, "period": period, "chart": chart,
             "reports": [(n, t) for n, (t, _fn) in reports.REPORTS.items()],
+            "heading": lambda column: translated(column, fmt.localizer),
             "cell": lambda value: fmt.percent(value, 1) if isinstance(value, reports.Percent) else fmt.cell(value)}
 
 

@@ -10,7 +10,7 @@ from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, process
 from core.web.record import record_panels
 from core.web.shell import flash
-from plugins.collections.i18n import _
+from plugins.collections.i18n import _, word
 from plugins.collections.models import ACTION_KINDS, STAGES, StrategyAction
 from plugins.collections.services import strategies
 from plugins.collections.services.messages import PLACEHOLDERS
@@ -94,7 +94,7 @@ def strategy_new(request):
     def save(data):
         action = strategies.create_action(request.dbsession, **data)
         flash(request, _("Added to the ${stage} strategy: ${action}.",
-                         mapping={"stage": label(action.stage), "action": _described(action)}))
+                         mapping={"stage": word(action.stage), "action": _described(action)}))
         return request.route_url("collections.strategies")
 
     result = process(request, form, save, appstruct={"stage": request.params.get("stage", "early"), "active": True})

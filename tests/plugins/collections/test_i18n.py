@@ -187,7 +187,7 @@ def test_a_report_in_spanish_and_its_csv_in_english(spanish_book, mutuo_db):
     assert csv[0] == "Stage,Cases entering,Overdue at entry,Recovered since,Recovery rate"
     assert csv[1].startswith("early,") and "," in csv[1]
     roll = sol.get("/collections/reports/roll-rates?month=2026-03")
-    assert "Tasas de migración entre tramos" in roll.text
+    assert "Tasas de migración entre tramos" in roll.text and "→ al corriente" in roll.text and "→ castigado" in roll.text
     assert "→ ${" not in sol.get("/collections/reports/roll-rates?month=2026-03&format=csv").text
 
 
