@@ -101,7 +101,7 @@ def test_a_promise_typed_the_spanish_way(spanish_book, mutuo_db, session):
     form["promise_amount"] = "1.234,56"
     form["promise_due"] = "31/03/2026"
     done = form.submit("log", status=302).follow()
-    assert "registrado en el expediente" in done.text and "promesa de pago" in done.text
+    assert "Gestión registrada en el expediente" in done.text and "promesa de pago" in done.text
     promise = session.scalars(select(Promise).where(Promise.case_id == case_id)).one()
     assert (promise.amount, promise.due_on) == (D("1234.56"), date(2026, 3, 31))
     session.rollback()
@@ -249,3 +249,28 @@ def test_debtors_are_written_to_in_the_company_language(session, mutuo_db):
                               **{k: literal(v) for k, v in values.items()})
     assert session.scalar(select(sql)) == python
     assert messages.render(text, amount=D("12345.6"), locale="en", **values) == "Debe 12,345.60 del préstamo 7."
+
+
+@pytest.mark.browser
+def test_a_spanish_collector_records_a_promise_in_the_browser(spanish_book, page):
+    from core.testing import browser_login
+
+    _users, cases = spanish_book
+    browser_login(page, "eva")
+    page.click("nav >> text=Cobranza")
+    page.click("nav >> text=Mi cola")
+    page.wait_for_selector("#queue")
+    row = page.locator("#queue tr.queue-row", has_text="Elena Grande")
+    row.locator("a.log-contact").click()
+    page.select_option("select[name=outcome]", "promise_to_pay")
+    page.fill("textarea[name=note]", "Paga tras cobrar la nómina")
+    page.fill("input[name=promise_amount]", "1.234,56")
+    page.fill("input[name=promise_due]", "31/03/2026")
+    page.click("button[name=log]")
+    page.wait_for_url("**/collections/queue**")
+    assert "Gestión registrada en el expediente" in page.inner_text("main")
+    assert page.locator("#queue tr.queue-row", has_text="Elena Grande").locator("td").nth(8).inner_text() == \
+        "con promesa"
+    page.goto(f"/collections/cases/{cases['Elena Grande']}")
+    promises = page.inner_text("#promises")
+    assert "1.234,56" in promises and "31 mar 2026" in promises
