@@ -80,12 +80,10 @@ def _amount(value, field: str) -> Decimal | None:
         return None
     if isinstance(value, Decimal):
         return money(value)
-    from core.web.parsing import DEFAULT_LOCALE, current_locale
-    from core.web.parsing import parse_money as parse_typed
+    from core.web.parsing import current_locale
 
-    locale = current_locale()
     try:
-        return parse_money(value) if locale == DEFAULT_LOCALE else parse_typed(value, field, locale=locale)
+        return parse_money(value, locale=current_locale())
     except ValueError as exc:
         raise UserError(exc.args[0] if exc.args else str(exc), field) from None
 

@@ -55,12 +55,10 @@ def _amount(session, value, field: str, locale: str | None = None) -> Decimal:
     if isinstance(value, Decimal):
         amount = money(value)
     else:
-        from core.web.parsing import DEFAULT_LOCALE, current_locale
-        from core.web.parsing import parse_money as parse_typed
+        from core.web.parsing import current_locale
 
-        locale = locale or current_locale()
         try:
-            amount = parse_money(value) if locale == DEFAULT_LOCALE else parse_typed(value, field, locale=locale)
+            amount = parse_money(value, locale=locale or current_locale())
         except ValueError as exc:
             raise UserError(exc.args[0] if exc.args else str(exc), field) from None
     if amount < ZERO:
