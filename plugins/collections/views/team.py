@@ -81,7 +81,7 @@ def collectors(request):
 
 
 def _queues(stages) -> str:
-    """``early, mid`` in the user's words; a dash when none (English in CSV exports)."""
+    """``early, mid`` in the words of the language being served; a dash when none."""
     fmt = current()
     return ", ".join(fmt.label(s, "collections") for s in stages) or "—"
 
