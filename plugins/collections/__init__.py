@@ -9,10 +9,11 @@ the reports. Other departments plug into its hooks
 (``plugins/collections/hookspecs.py``). See docs/plugins/collections.md.
 """
 from core import PluginInfo, hookimpl
+from plugins.collections.i18n import _
 
-PLUGIN = PluginInfo(name="collections", title="Collections", version="1.0.0", depends=("lending",),
-                    description="Collection cases by stage, strategies, collector queues, contacts, promises to pay, "
-                                "targets, escalation and reports.")
+PLUGIN = PluginInfo(name="collections", title=_("Collections"), version="1.0.0", depends=("lending",),
+                    description=_("Collection cases by stage, strategies, collector queues, contacts, promises to "
+                                  "pay, targets, escalation and reports."))
 
 
 @hookimpl

@@ -2,48 +2,53 @@
 from __future__ import annotations
 
 from core.security import Permission, RecordRule, RoleSpec
+from plugins.collections.i18n import _
 
 P = "collections."
 
 
 def permissions() -> list[Permission]:
     return [
-        Permission(P + "case.view", "See my collection cases", "The cases assigned to me, my queue, their "
-                   "contacts, promises and action items."),
-        Permission(P + "case.view_all", "See every collection case", "Every case, whoever holds it: lists, "
-                   "case pages and exports."),
-        Permission(P + "contact.log", "Log contacts and promises", "Record contact attempts, promises to pay "
-                   "and finish action items on the cases one may see."),
-        Permission(P + "case.assign", "Assign cases and queues", "Reassign cases by hand, return a collector's "
-                   "cases to the pool, and choose which stage queues collectors hold."),
-        Permission(P + "case.escalate", "Escalate late cases", "Send late-stage cases to legal."),
-        Permission(P + "case.report_risk", "Report high-risk clients", "Report an abnormal, high-risk client "
-                   "to the risk department."),
-        Permission(P + "strategy.view", "See collection strategies", "The actions of each stage's strategy."),
-        Permission(P + "strategy.manage", "Edit collection strategies", "Add, change, deactivate and delete "
-                   "strategy actions."),
-        Permission(P + "target.view", "See targets and ranking", "Monthly team targets, collectors' shares, "
-                   "achievement and ranking."),
-        Permission(P + "target.manage", "Set targets", "Set the team's monthly target and split it between "
-                   "collectors."),
-        Permission(P + "report.view", "See collections reports", "Recovery, roll rates, contact and promise "
-                   "rates, per-collector performance and breakdowns, with CSV."),
-        Permission(P + "outbox.view", "See collections' messages", "SMS and email composed for debtors (core's "
-                   "messages sent by collections), narrowed to the cases one may see."),
+        Permission(P + "case.view", _("See my collection cases"), _("The cases assigned to me, my queue, their "
+                                                                    "contacts, promises and action items.")),
+        Permission(P + "case.view_all", _("See every collection case"), _("Every case, whoever holds it: lists, "
+                                                                          "case pages and exports.")),
+        Permission(P + "contact.log", _("Log contacts and promises"), _("Record contact attempts, promises to pay "
+                                                                        "and finish action items on the cases one "
+                                                                        "may see.")),
+        Permission(P + "case.assign", _("Assign cases and queues"), _("Reassign cases by hand, return a "
+                                                                      "collector's cases to the pool, and choose "
+                                                                      "which stage queues collectors hold.")),
+        Permission(P + "case.escalate", _("Escalate late cases"), _("Send late-stage cases to legal.")),
+        Permission(P + "case.report_risk", _("Report high-risk clients"), _("Report an abnormal, high-risk client "
+                                                                            "to the risk department.")),
+        Permission(P + "strategy.view", _("See collection strategies"), _("The actions of each stage's strategy.")),
+        Permission(P + "strategy.manage", _("Edit collection strategies"), _("Add, change, deactivate and delete "
+                                                                             "strategy actions.")),
+        Permission(P + "target.view", _("See targets and ranking"), _("Monthly team targets, collectors' shares, "
+                                                                      "achievement and ranking.")),
+        Permission(P + "target.manage", _("Set targets"), _("Set the team's monthly target and split it between "
+                                                            "collectors.")),
+        Permission(P + "report.view", _("See collections reports"), _("Recovery, roll rates, contact and promise "
+                                                                      "rates, per-collector performance and "
+                                                                      "breakdowns, with CSV.")),
+        Permission(P + "outbox.view", _("See collections' messages"), _("SMS and email composed for debtors "
+                                                                        "(core's messages sent by collections), "
+                                                                        "narrowed to the cases one may see.")),
     ]
 
 
 def roles() -> list[RoleSpec]:
     everything = tuple(p.name for p in permissions())
     return [
-        RoleSpec("collector", "Collector",
+        RoleSpec("collector", _("Collector"),
                  ("core.dashboard.view", P + "case.view", P + "contact.log", P + "case.report_risk",
                   P + "strategy.view", P + "target.view"),
-                 "Works the cases assigned to them: calls, messages, promises to pay, reports high-risk clients."),
-        RoleSpec("collections_supervisor", "Collections supervisor",
+                 _("Works the cases assigned to them: calls, messages, promises to pay, reports high-risk clients.")),
+        RoleSpec("collections_supervisor", _("Collections supervisor"),
                  ("core.dashboard.view", *everything, "lending.loan.view", "lending.customer.view",
                   "lending.repayment.view"),
-                 "Leads the collectors: strategies, queues, assignment, targets, escalation and reports."),
+                 _("Leads the collectors: strategies, queues, assignment, targets, escalation and reports.")),
     ]
 
 
@@ -52,13 +57,13 @@ def entity_types():
     from plugins.collections.models import Case, CollectorQueue, Contact, Promise, StrategyAction, Target
 
     return [
-        EntityType(Case, "Collection case", P + "case.view", P + "contact.log", "collections.case", "Case {id}"),
-        EntityType(Contact, "Contact attempt", P + "case.view", P + "contact.log", None, "Contact {id}"),
-        EntityType(Promise, "Promise to pay", P + "case.view", P + "contact.log", None, "Promise {id}"),
-        EntityType(StrategyAction, "Strategy action", P + "strategy.view", P + "strategy.manage",
+        EntityType(Case, _("Collection case"), P + "case.view", P + "contact.log", "collections.case", "Case {id}"),
+        EntityType(Contact, _("Contact attempt"), P + "case.view", P + "contact.log", None, "Contact {id}"),
+        EntityType(Promise, _("Promise to pay"), P + "case.view", P + "contact.log", None, "Promise {id}"),
+        EntityType(StrategyAction, _("Strategy action"), P + "strategy.view", P + "strategy.manage",
                    "collections.strategy", "{stage} {channel} day {day_offset}"),
-        EntityType(CollectorQueue, "Collector queue", P + "case.view_all", P + "case.assign", None, "{stage} queue"),
-        EntityType(Target, "Collections target", P + "target.view", P + "target.manage", "collections.target",
+        EntityType(CollectorQueue, _("Collector queue"), P + "case.view_all", P + "case.assign", None, "{stage} queue"),
+        EntityType(Target, _("Collections target"), P + "target.view", P + "target.manage", "collections.target",
                    "Target {month}"),
     ]
 
@@ -76,7 +81,7 @@ def record_rules() -> list[RecordRule]:
         return select(Case.id).where(Case.collector_id == _mine(request)).scalar_subquery()
 
     bypass = P + "case.view_all"
-    why = "Collectors see the cases assigned to them."
+    why = _("Collectors see the cases assigned to them.")
     return [
         RecordRule(Case, bypass, lambda r: Case.collector_id == _mine(r), why),
         RecordRule(Contact, bypass, lambda r: Contact.case_id.in_(my_case_ids(r)), why),
@@ -90,17 +95,17 @@ def record_rules() -> list[RecordRule]:
 def menu():
     from core.web.menu import MenuEntry
 
-    section = "Collections"
+    section = _("Collections")
     return [
-        MenuEntry("My queue", "collections.queue", P + "case.view", section, 300),
-        MenuEntry("Cases", "collections.cases", P + "case.view", section, 301),
-        MenuEntry("Promises to pay", "collections.promises", P + "case.view", section, 302),
-        MenuEntry("Contacts", "collections.contacts", P + "case.view", section, 303),
-        MenuEntry("Strategies", "collections.strategies", P + "strategy.view", section, 310),
-        MenuEntry("Collectors and queues", "collections.collectors", P + "case.assign", section, 311),
-        MenuEntry("Targets and ranking", "collections.targets", P + "target.view", section, 312),
-        MenuEntry("Reports", "collections.reports", P + "report.view", section, 320),
-        MenuEntry("Messages", "collections.outbox", P + "outbox.view", section, 330),
+        MenuEntry(_("My queue"), "collections.queue", P + "case.view", section, 300),
+        MenuEntry(_("Cases"), "collections.cases", P + "case.view", section, 301),
+        MenuEntry(_("Promises to pay"), "collections.promises", P + "case.view", section, 302),
+        MenuEntry(_("Contacts"), "collections.contacts", P + "case.view", section, 303),
+        MenuEntry(_("Strategies"), "collections.strategies", P + "strategy.view", section, 310),
+        MenuEntry(_("Collectors and queues"), "collections.collectors", P + "case.assign", section, 311),
+        MenuEntry(_("Targets and ranking"), "collections.targets", P + "target.view", section, 312),
+        MenuEntry(_("Reports"), "collections.reports", P + "report.view", section, 320),
+        MenuEntry(_("Messages"), "collections.outbox", P + "outbox.view", section, 330),
     ]
 
 
@@ -110,15 +115,15 @@ def jobs():
 
     return [
         JobSpec("collections.sync_cases", tasks.sync_cases, "35 0 * * *",
-                "Closes cases of closed, written-off or current loans, opens missing ones and refreshes every "
-                "open case's overdue amount.", time_limit=1800),
+                _("Closes cases of closed, written-off or current loans, opens missing ones and refreshes every "
+                  "open case's overdue amount."), time_limit=1800),
         JobSpec("collections.check_promises", tasks.check_promises, "40 0 * * *",
-                "Marks promises to pay kept or broken (settings collections.promise_threshold and "
-                "collections.promise_grace_days).", time_limit=1800),
+                _("Marks promises to pay kept or broken (settings collections.promise_threshold and "
+                  "collections.promise_grace_days)."), time_limit=1800),
         JobSpec("collections.assign_cases", tasks.assign_cases, "45 0 * * *",
-                "Assigns new and re-staged cases to the collectors holding their stage's queue, least loaded "
-                "first, matching regions.", time_limit=1800),
+                _("Assigns new and re-staged cases to the collectors holding their stage's queue, least loaded "
+                  "first, matching regions."), time_limit=1800),
         JobSpec("collections.create_action_items", tasks.create_action_items, "50 0 * * *",
-                "Creates each open case's due action items from its stage's strategy and sends the SMS and "
-                "email ones.", time_limit=1800),
+                _("Creates each open case's due action items from its stage's strategy and sends the SMS and "
+                  "email ones."), time_limit=1800),
     ]

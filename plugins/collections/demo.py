@@ -24,8 +24,11 @@ from sqlalchemy import func, select
 from core.accounts import create_user
 from core.demo import demo_password
 from core.errors import UserError
+from core.formatting import current
+from core.i18n import translate
 from core.models.user import User
 from core.money import money
+from plugins.collections.i18n import _
 from plugins.collections.models import OPEN_STATUSES, Case
 from plugins.collections.services import actions, assignment, cases, config, contacts, strategies, targets
 from plugins.lending.models import Loan
@@ -75,10 +78,13 @@ def _team(session, scale: int) -> list[User]:
     return members
 
 
-OUTCOMES = (("call", "no_answer", ""), ("call", "right_party_contact", "Knows about the delay, will call back"),
-            ("call", "promise_to_pay", "Promised to pay after payday"), ("call", "third_party", "Spoke to a relative"),
-            ("sms", "no_answer", ""), ("call", "wrong_number", "Number belongs to someone else"),
-            ("visit", "dispute", "Says the amount is wrong; wants the statement"))
+OUTCOMES = (("call", "no_answer", ""), ("call", "right_party_contact", _("Knows about the delay, will call back")),
+            ("call", "promise_to_pay", _("Promised to pay after payday")),
+            ("call", "third_party", _("Spoke to a relative")),
+            ("sms", "no_answer", ""), ("call", "wrong_number", _("Number belongs to someone else")),
+            ("visit", "dispute", _("Says the amount is wrong; wants the statement")))
+#: What the demo collectors write (notes, the SMS to debtors) is in the company's language.
+DEMO_SMS = _("We are waiting for your payment; please call us.")
 
 
 def _activity(session, rng: random.Random) -> tuple[int, int]:
@@ -87,6 +93,7 @@ def _activity(session, rng: random.Random) -> tuple[int, int]:
     open_cases = list(session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES), Case.collector_id.is_not(None))
                                       .order_by(Case.id).limit(MAX_CONTACTS)))
     made = promised = 0
+    company = strategies.company_language(session)
     for case in open_cases[::2]:
         channel, outcome, note = rng.choice(OUTCOMES)
         extra = {}
@@ -97,8 +104,9 @@ def _activity(session, rng: random.Random) -> tuple[int, int]:
             else:
                 extra = {"promise_amount": half, "promise_due": today + timedelta(days=rng.choice((0, 1, 3, 7)))}
         try:
-            contacts.log_contact(session, case, case.collector_id, channel=channel, outcome=outcome, note=note,
-                                 message="We are waiting for your payment; please call us." if channel == "sms" else "",
+            contacts.log_contact(session, case, case.collector_id, channel=channel, outcome=outcome,
+                                 note=translate(note, company) if note else "",
+                                 message=translate(DEMO_SMS, company) if channel == "sms" else "",
                                  next_action_on=today + timedelta(days=rng.choice((1, 2, 5))), **extra)
         except UserError:
             continue  # e.g. no phone on file for an SMS: a real collector would choose another channel
@@ -117,8 +125,13 @@ def load(session, scale: int) -> str:
     today = config.today(session)
     open_amount = session.scalar(select(func.sum(Case.overdue_amount)).where(Case.status.in_(OPEN_STATUSES))) or 0
     target = targets.set_target(session, today.replace(day=1), money(Decimal(open_amount) / 5) or Decimal("10000.00"),
-                                "Demo: a fifth of what is overdue today")
+                                translate(_("Demo: a fifth of what is overdue today"),
+                                          strategies.company_language(session)))
     targets.split_evenly(session, target)
     made, promised = _activity(session, rng)
-    return (f"{len(members)} collectors with stage queues; {synced}; {run.summary}; "
-            f"{sum(items.created.values())} action items; {made} contacts, {promised} promises")
+    fmt = current()
+    return fmt.translate(_("${collectors} collectors with stage queues; ${synced}; ${assigned}; ${items} action "
+                           "items; ${contacts} contacts, ${promises} promises", mapping={
+                               "collectors": fmt.number(len(members)), "synced": synced, "assigned": run.summary,
+                               "items": fmt.number(sum(items.created.values())), "contacts": fmt.number(made),
+                               "promises": fmt.number(promised)}))

@@ -30,6 +30,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.messages import opted_out_sql
 from core.models.meta import utcnow
+from plugins.collections.i18n import _, _n, word
 from plugins.collections.models import MESSAGE_CHANNELS, OPEN_STATUSES, ActionItem, Case, StrategyAction
 from plugins.collections.services import config, messages, strategies
 from plugins.collections.services.cases import business_date
@@ -49,10 +50,18 @@ class ActionRun:
 
     @property
     def summary(self) -> str:
-        made = ", ".join(f"{n} {channel}" for channel, n in sorted(self.created.items())) or "none"
-        return (f"as of {self.business_date}: {sum(self.created.values())} action item(s) created ({made}) "
-                f"over {self.cases} open case(s); {self.sent} message(s) sent, "
-                f"{self.suppressed} not sent (opted out)")
+        from core.formatting import current
+
+        fmt = current()
+        made = ", ".join(f"{fmt.number(n)} {fmt.label(channel, 'collections')}"
+                         for channel, n in sorted(self.created.items())) or fmt.translate(_("none"))
+        created = _n("${n} action item created (${made})", "${n} action items created (${made})",
+                     sum(self.created.values()), mapping={"made": made})
+        cases = _n("over ${n} open case", "over ${n} open cases", self.cases)
+        sent = _n("${n} message sent", "${n} messages sent", self.sent)
+        held = _n("${n} not sent (opted out)", "${n} not sent (opted out)", self.suppressed)
+        return fmt.translate(_("as of ${date}: ${created} ${cases}; ${sent}, ${held}", mapping={
+            "date": fmt.date(self.business_date), "created": created, "cases": cases, "sent": sent, "held": held}))
 
 
 def create_due_items(session) -> ActionRun:
@@ -108,9 +117,9 @@ def due_items(session, case_id: int) -> list[ActionItem]:
 def finish_item(session, item: ActionItem, status: str, by: str) -> ActionItem:
     """A collector marks an item done or skipped."""
     if status not in ("done", "skipped"):
-        raise UserError("Mark an action item done or skipped.", "status")
+        raise UserError(_("Mark an action item done or skipped."), "status")
     if item.status != "due":
-        raise UserError(f"This action item is already {item.status}.", "status")
+        raise UserError(_("This action item is already ${status}.", mapping={"status": word(item.status)}), "status")
     item.status, item.done_at, item.done_by = status, utcnow(), by[:100]
     record_event(session, f"action_item_{status}", "collections.case", item.case_id,
                  {"item": item.id, "channel": item.channel, "occurrence": item.occurrence})

@@ -41,6 +41,7 @@ from core.errors import UserError
 from core.models.meta import utcnow
 from core.models.user import User
 from core.money import ZERO
+from plugins.collections.i18n import _, _n, word
 from plugins.collections.models import OPEN_STATUSES, STAGES, Assignment, Case, CollectorQueue
 from plugins.collections.services import bulk
 
@@ -105,13 +106,21 @@ class AssignRun:
 
     @property
     def summary(self) -> str:
+        from core.formatting import current
+
+        fmt = current()
         total = sum(self.assigned.values())
-        spread = ", ".join(f"{name} {n}" for name, n in sorted(self.assigned.items())) or "nobody"
-        text = f"{total} case(s) assigned ({spread}); {self.kept} re-staged case(s) kept their collector"
+        spread = ", ".join(f"{name} {fmt.number(n)}" for name, n in sorted(self.assigned.items())) \
+            or fmt.translate(_("nobody"))
+        parts = [_n("${n} case assigned (${spread})", "${n} cases assigned (${spread})", total,
+                    mapping={"spread": spread}),
+                 _n("${n} re-staged case kept its collector", "${n} re-staged cases kept their collector", self.kept)]
         if self.unassigned:
-            text += "; no collector holds the queue of " + ", ".join(
-                f"{stage} ({n} case(s) waiting)" for stage, n in self.unassigned.items())
-        return text
+            waiting = ", ".join(_n("${stage} (${n} case waiting)", "${stage} (${n} cases waiting)", n,
+                                   mapping={"stage": fmt.label(stage, "collections")})
+                                for stage, n in self.unassigned.items())
+            parts.append(fmt.translate(_("no collector holds the queue of ${stages}", mapping={"stages": waiting})))
+        return "; ".join(parts)
 
 
 def holders(session, stage: str) -> list[Holder]:
@@ -208,17 +217,20 @@ def team(session) -> list[User]:
 def reassign(session, case: Case, collector_id, reason: str = "manual") -> Case:
     """A supervisor gives an open case to another collector of the team."""
     if not case.is_open:
-        raise UserError(f"Case {case.id} is {case.status}; only open cases are reassigned.", "collector_id")
+        raise UserError(_("Case ${id} is ${status}; only open cases are reassigned.",
+                          mapping={"id": case.id, "status": word(case.status)}), "collector_id")
     try:
         collector_id = int(collector_id)
     except (TypeError, ValueError):
-        raise UserError("Choose the collector to give the case to.", "collector_id") from None
+        raise UserError(_("Choose the collector to give the case to."), "collector_id") from None
     member = next((u for u in team(session) if u.id == collector_id), None)
     if member is None:
-        raise UserError("That user holds no collector queue; give them a queue on the Collectors screen first.",
+        raise UserError(_("That user holds no collector queue; give them a queue on the Collectors screen first."),
                         "collector_id")
     if member.id == case.collector_id:
-        raise UserError(f"Case {case.id} is already assigned to {member.username}.", "collector_id")
+        raise UserError(_("Case ${id} is already assigned to ${user}.", mapping={"id": case.id,
+                                                                               "user": member.username}),
+                        "collector_id")
     previous = case.collector_id
     case.collector_id, case.assigned_at, case.needs_assignment = member.id, utcnow(), False
     session.add(Assignment(case_id=case.id, collector_id=member.id, previous_id=previous, stage=case.stage,
@@ -233,7 +245,7 @@ def release_cases(session, collector: User) -> int:
                                                                     Case.status.in_(OPEN_STATUSES))).all())
     ids = sorted(stages)
     if not ids:
-        raise UserError(f"{collector.username} has no open cases.", "collector_id")
+        raise UserError(_("${user} has no open cases.", mapping={"user": collector.username}), "collector_id")
     by, now = current_actor(session).name[:100], utcnow()
     for chunk in bulk.id_chunks(session, ids):
         session.execute(update(Case.__table__).where(bulk.in_ids(session, Case.__table__.c.id, chunk))
@@ -252,7 +264,9 @@ def set_queues(session, collector: User, stages) -> list[str]:
     wanted = set(stages or ())
     unknown = wanted - set(STAGES)
     if unknown:
-        raise UserError(f"Unknown stage {', '.join(sorted(unknown))}; choose among {', '.join(STAGES)}.", "stages")
+        raise UserError(_("Unknown stage ${unknown}; choose among ${stages}.",
+                          mapping={"unknown": ", ".join(sorted(unknown)),
+                                   "stages": ", ".join(word(s) for s in STAGES)}), "stages")
     existing = {q.stage: q for q in session.scalars(select(CollectorQueue)
                                                     .where(CollectorQueue.collector_id == collector.id))}
     for stage in STAGES:

@@ -26,6 +26,7 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 
 from core.audit import record_event
 from core.money import ZERO, money
+from plugins.collections.i18n import _, _n
 from plugins.collections.models import (
     OPEN_STATUSES,
     ActionItem,
@@ -161,7 +162,13 @@ def sync(session) -> str:
     refreshed = refresh_amounts(session, on)
     record_event(session, "cases_synced", "collections.case", None,
                  {"business_date": on, "closed": closed, "opened": opened, "amounts_changed": refreshed})
-    return f"as of {on}: {opened} case(s) opened, {closed} closed, {refreshed} overdue amount(s) changed"
+    from core.formatting import current
+
+    fmt = current()
+    return fmt.translate(_("as of ${date}: ${opened}, ${closed}, ${changed}", mapping={
+        "date": fmt.date(on), "opened": _n("${n} case opened", "${n} cases opened", opened),
+        "closed": _n("${n} closed", "${n} closed", closed),
+        "changed": _n("${n} overdue amount changed", "${n} overdue amounts changed", refreshed)}))
 
 
 def _close_stale(session, on: date) -> int:

@@ -33,7 +33,9 @@ from sqlalchemy import select
 from core.audit import record_event
 from core.db import lock
 from core.errors import ConflictError, UserError
+from core.formatting import current
 from core.money import ZERO, money, parse_money
+from plugins.collections.i18n import _, _n
 from plugins.collections.models import (
     CHANNELS,
     MESSAGE_CHANNELS,
@@ -51,26 +53,39 @@ NOTE_REQUIRED = ("dispute", "claims_paid", "refused", "third_party", "wrong_numb
 CHUNK = 900
 
 
-def _date(value, field: str, what: str) -> date | None:
+def _date(value, field: str, what) -> date | None:
+    """A date, or text typed in the language being served (ISO always read: 2026-03-31, or 31/03/2026 in es)."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
         return value
+    from core.web.parsing import DEFAULT_LOCALE, current_locale
+    from core.web.parsing import parse_date as parse_typed
+
+    locale = current_locale()
     try:
-        return date.fromisoformat(str(value).strip())
+        if locale == DEFAULT_LOCALE:
+            return date.fromisoformat(str(value).strip())
+        return parse_typed(str(value), field, locale=locale)
     except ValueError:
-        raise UserError(f"'{value}' is not a date; write the {what} like 2026-03-31.", field) from None
+        example = "2026-03-31" if locale == DEFAULT_LOCALE else current().date_input(date(2026, 3, 31))
+        raise UserError(_("'${value}' is not a date; write the ${what} like ${example}.",
+                          mapping={"value": value, "what": current().translate(what), "example": example}),
+                        field) from None
 
 
 def _amount(value, field: str) -> Decimal | None:
+    """An amount, or text typed in the language being served (1.234,56 in Spanish)."""
     if value in (None, ""):
         return None
     if isinstance(value, Decimal):
         return money(value)
+    from core.web.parsing import current_locale
+
     try:
-        return parse_money(value)
+        return parse_money(value, locale=current_locale())
     except ValueError as exc:
-        raise UserError(str(exc), field) from None
+        raise UserError(exc.args[0] if exc.args else str(exc), field) from None
 
 
 def log_contact(session, case: Case, collector_id: int | None, *, channel: str, outcome: str, note: str = "",
@@ -79,23 +94,27 @@ def log_contact(session, case: Case, collector_id: int | None, *, channel: str, 
     today = config.today(session)
     case = lock(session, Case, case.id)
     if not case.is_open:
-        raise ConflictError(f"Case {case.id} is {case.status}; contacts are logged on open cases.", "channel")
+        raise ConflictError(_("Case ${id} is ${status}; contacts are logged on open cases.",
+                              mapping={"id": case.id, "status": _words(case.status)}), "channel")
     if channel not in CHANNELS:
-        raise UserError(f"Choose how you contacted them: {', '.join(CHANNELS)}.", "channel")
+        raise UserError(_("Choose how you contacted them: ${channels}.", mapping={"channels": _words(*CHANNELS)}),
+                        "channel")
     if outcome not in OUTCOMES:
-        raise UserError(f"Choose the outcome: {', '.join(o.replace('_', ' ') for o in OUTCOMES)}.", "outcome")
+        raise UserError(_("Choose the outcome: ${outcomes}.", mapping={"outcomes": _words(*OUTCOMES)}), "outcome")
     note = (note or "").strip()
     if outcome in NOTE_REQUIRED and not note:
-        raise UserError(f"Say what happened: a {outcome.replace('_', ' ')} outcome needs a note.", "note")
-    next_on = _date(next_action_on, "next_action_on", "next action date")
+        raise UserError(_("Say what happened: a ${outcome} outcome needs a note.",
+                          mapping={"outcome": _words(outcome)}), "note")
+    next_on = _date(next_action_on, "next_action_on", _("next action date"))
     if next_on is not None and next_on < today:
-        raise UserError(f"The next action date {next_on} is in the past; choose today or later.", "next_action_on")
+        raise UserError(_("The next action date ${date} is in the past; choose today or later.",
+                          mapping={"date": current().date(next_on)}), "next_action_on")
     amount = _amount(promise_amount, "promise_amount")
-    due = _date(promise_due, "promise_due", "promised date")
+    due = _date(promise_due, "promise_due", _("promised date"))
     if outcome == "promise_to_pay":
         _check_promise(session, case, amount, due, today)
     elif amount is not None or due is not None:
-        raise UserError("A promised amount and date go with the outcome 'promise to pay' only.", "promise_amount")
+        raise UserError(_("A promised amount and date go with the outcome 'promise to pay' only."), "promise_amount")
     if channel in MESSAGE_CHANNELS:
         messages.check_sendable(case, channel, message)  # refuse before anything is written
     contact = Contact(case_id=case.id, collector_id=collector_id, channel=channel, outcome=outcome, note=note,
@@ -112,6 +131,12 @@ def log_contact(session, case: Case, collector_id: int | None, *, channel: str, 
         make_promise(session, case, contact, collector_id, amount, due, today)
     session.flush()
     return contact
+
+
+def _words(*codes) -> str:
+    """Stored codes as words in the language being served, joined: ``call, sms, email``."""
+    fmt = current()
+    return ", ".join(fmt.label(c, "collections") for c in codes)
 
 
 def _username(session, user_id) -> str:
@@ -135,26 +160,30 @@ def promise_limit(session, case: Case, today: date) -> Decimal:
 
 def _check_promise(session, case: Case, amount, due, today) -> None:
     if amount is None:
-        raise UserError("Enter the amount they promised to pay.", "promise_amount")
+        raise UserError(_("Enter the amount they promised to pay."), "promise_amount")
     if amount <= ZERO:
-        raise UserError("A promised amount is more than zero.", "promise_amount")
+        raise UserError(_("A promised amount is more than zero."), "promise_amount")
     limits.check_amount(session, amount, "promise_amount", "A promised amount")
     limit = promise_limit(session, case, today)
     if limit <= ZERO:
-        raise UserError("Nothing is owed on this loan today, so there is nothing to promise; record another "
-                        "outcome.", "promise_amount")
+        raise UserError(_("Nothing is owed on this loan today, so there is nothing to promise; record another "
+                          "outcome."), "promise_amount")
+    fmt = current()
     if amount > limit:
-        raise UserError(f"A promise is at most {limit:,.2f} (what is owed today × "
-                        f"{config.promise_factor(config.settings(session))}); agree an amount up to that.",
+        raise UserError(_("A promise is at most ${limit} (what is owed today × ${factor}); agree an amount up to "
+                          "that.", mapping={"limit": fmt.money(limit),
+                                            "factor": fmt.number(config.promise_factor(config.settings(session)))}),
                         "promise_amount")
     if due is None:
-        raise UserError("Enter the date they promised to pay by.", "promise_due")
+        raise UserError(_("Enter the date they promised to pay by."), "promise_due")
     if due < today:
-        raise UserError(f"The promised date {due} is in the past; choose today or later.", "promise_due")
+        raise UserError(_("The promised date ${date} is in the past; choose today or later.",
+                          mapping={"date": fmt.date(due)}), "promise_due")
     horizon = config.promise_horizon_days(config.settings(session))
     if due > today + timedelta(days=horizon):
-        raise UserError(f"A promise is at most {horizon} days ahead (until {today + timedelta(days=horizon)}); "
-                        f"agree an earlier date.", "promise_due")
+        raise UserError(_("A promise is at most ${n} days ahead (until ${date}); agree an earlier date.",
+                          mapping={"n": fmt.number(horizon), "date": fmt.date(today + timedelta(days=horizon))}),
+                        "promise_due")
 
 
 def make_promise(session, case: Case, contact: Contact | None, collector_id, amount: Decimal, due: date,
@@ -181,7 +210,9 @@ class PromiseRun:
 
     @property
     def summary(self) -> str:
-        return f"{self.kept} promise(s) kept, {self.broken} broken, {self.pending} still pending"
+        return "; ".join((_n("${n} promise kept", "${n} promises kept", self.kept),
+                          _n("${n} broken", "${n} broken", self.broken),
+                          _n("${n} still pending", "${n} still pending", self.pending)))
 
 
 def _paid(session, promises: list[Promise], grace: int) -> dict[int, Decimal]:

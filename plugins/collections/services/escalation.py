@@ -12,6 +12,7 @@ from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
+from plugins.collections.i18n import _, word
 from plugins.collections.models import Case, RiskReport
 
 ESCALATABLE_STAGES = ("late",)
@@ -21,12 +22,17 @@ def escalate(session, case: Case, reason: str = "") -> Case:
     """A late, open case goes to legal: status ``escalated`` and the hook is called."""
     reason = (reason or "").strip()
     if not case.is_open:
-        raise UserError(f"Case {case.id} is {case.status}; only open cases can be escalated.", "status")
+        raise UserError(_("Case ${id} is ${status}; only open cases can be escalated.",
+                          mapping={"id": case.id, "status": word(case.status)}), "status")
     if case.status == "escalated":
-        raise UserError(f"Case {case.id} was already escalated on {case.escalated_at:%Y-%m-%d}.", "status")
+        from core.formatting import current
+
+        raise UserError(_("Case ${id} was already escalated on ${date}.",
+                          mapping={"id": case.id, "date": current().date(case.escalated_at)}), "status")
     if case.stage not in ESCALATABLE_STAGES:
-        raise UserError(f"Case {case.id} is in the {case.stage} stage; only late cases (91+ days past due) "
-                        f"are escalated. Follow the {case.stage} strategy first.", "stage")
+        raise UserError(_("Case ${id} is in the ${stage} stage; only late cases (91+ days past due) are escalated. "
+                          "Follow the ${stage} strategy first.", mapping={"id": case.id, "stage": word(case.stage)}),
+                        "stage")
     case.status = "escalated"
     case.escalated_at = utcnow()
     record_event(session, "case_escalated", "collections.case", case.id, {"reason": reason})
@@ -39,9 +45,12 @@ def report_high_risk(session, case: Case, reason: str, reported_by_id: int | Non
     """Store a high-risk report, flag the case and tell the risk plugin."""
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Say why this client is high-risk (what you saw or heard).", "reason")
+        raise UserError(_("Say why this client is high-risk (what you saw or heard)."), "reason")
     if len(reason) > 2000:
-        raise UserError("Keep the reason under 2,000 characters; attach documents to the case for more.", "reason")
+        from core.formatting import current
+
+        raise UserError(_("Keep the reason under ${n} characters; attach documents to the case for more.",
+                          mapping={"n": current().number(2000)}), "reason")
     report = RiskReport(case_id=case.id, reason=reason, reported_by_id=reported_by_id)
     session.add(report)
     case.high_risk = True

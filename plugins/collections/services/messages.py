@@ -20,6 +20,7 @@ from sqlalchemy import case as sql_case
 
 from core import messages as core_messages
 from core.errors import UserError
+from plugins.collections.i18n import _, word
 from plugins.collections.models import MESSAGE_CHANNELS
 from plugins.collections.services import bulk
 
@@ -33,17 +34,44 @@ def check_template(text: str, field: str = "message") -> None:
     core_messages.check_template(text, PLACEHOLDERS, field)
 
 
-def render(text: str, *, customer: str, loan: int, amount: Decimal, days: int, case: int) -> str:
-    """The reference rendering of a strategy text (the SQL one must give the same)."""
-    return core_messages.render(text, {"customer": customer, "loan": loan, "amount": f"{amount:,.2f}",
-                                       "days": days, "case": case})
+def render(text: str, *, customer: str, loan: int, amount: Decimal, days: int, case: int,
+           locale: str | None = None) -> str:
+    """The reference rendering of a strategy text (the SQL one must give the same).
+
+    The amount is written the way ``locale`` writes money (default: the language being served — jobs run
+    in the company's, ``mutuo.default_locale``): ``1,234.56`` in English, ``1.234,56`` in Spanish.
+    """
+    from core.formatting import formatter
+
+    shown = formatter(locale or _language()).money(amount)
+    return core_messages.render(text, {"customer": customer, "loan": loan, "amount": shown, "days": days,
+                                       "case": case})
 
 
-def render_sql(dialect: str, text, *, customer, loan, amount, days, case):
+def render_sql(dialect: str, text, *, customer, loan, amount, days, case, locale: str | None = None):
     """SQL rendering of a strategy text for many rows at once (the daily job); equals :func:`render`."""
     return core_messages.render_sql(text, {"customer": customer, "loan": loan,
-                                           "amount": core_messages.amount_sql(dialect, amount),
+                                           "amount": _localized_sql(core_messages.amount_sql(dialect, amount),
+                                                                    locale or _language()),
                                            "days": days, "case": case})
+
+
+def _language() -> str:
+    from core.web.parsing import current_locale
+
+    return current_locale()
+
+
+def _localized_sql(english, locale: str):
+    """``1,234.56`` (core's SQL amount) with ``locale``'s group and decimal symbols (``1.234,56`` in es)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+    from sqlalchemy import func
+
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    if (group, decimal) == (",", "."):
+        return english
+    marker = "\x01"
+    return func.replace(func.replace(func.replace(english, ",", marker), ".", decimal), marker, group)
 
 
 def recipient_for(customer, channel: str) -> str:
@@ -53,14 +81,16 @@ def recipient_for(customer, channel: str) -> str:
 def check_sendable(case, channel: str, body: str) -> str:
     """The recipient of a message we may send; a UserError when there is no text or no address."""
     if channel not in MESSAGE_CHANNELS:
-        raise UserError(f"Only {' and '.join(MESSAGE_CHANNELS)} are sent as messages.", "channel")
+        raise UserError(_("Only SMS and email are sent as messages."), "channel")
     if not (body or "").strip():
-        raise UserError(f"Write the {channel} text.", "message")
+        raise UserError(_("Write the ${channel} text.", mapping={"channel": word(channel)}), "message")
     recipient = recipient_for(case.customer, channel)
     if not recipient:
-        what = "phone number" if channel == "sms" else "email address"
-        raise UserError(f"{case.customer.name} has no {what} on file; update the customer or choose another channel.",
-                        "channel")
+        if channel == "sms":
+            raise UserError(_("${name} has no phone number on file; update the customer or choose another channel.",
+                              mapping={"name": case.customer.name}), "channel")
+        raise UserError(_("${name} has no email address on file; update the customer or choose another channel.",
+                          mapping={"name": case.customer.name}), "channel")
     return recipient
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from core.models.user import User
 from core.money import ZERO, money
+from plugins.collections.i18n import _, code
 from plugins.collections.models import (
     OPEN_STATUSES,
     RPC_OUTCOMES,
@@ -56,8 +57,17 @@ def rate(part, whole) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(PLACES)
 
 
+class Percent(Decimal):
+    """A rate in a report row: a percentage on the page (``h.percent``), ``12.5 %`` in the CSV export."""
+
+    def __str__(self) -> str:
+        return f"{Decimal(self) * 100:.1f} %"
+
+
 @dataclass
 class Report:
+    """Titles, columns and notes are TranslationStrings (shown in the user's language, English in CSV)."""
+
     name: str
     title: str
     columns: list[str]
@@ -82,8 +92,9 @@ class Period:
         return f"{self.start:%Y-%m}"
 
 
-def show_rate(value: Decimal | None) -> str:
-    return "" if value is None else f"{value * 100:.1f} %"
+def show_rate(value: Decimal | None):
+    """A rate for a report cell (see :class:`Percent`); blank when there is nothing to divide by."""
+    return "" if value is None else Percent(value)
 
 
 # -- recovery by stage ------------------------------------------------------------------
@@ -97,15 +108,17 @@ def recovery_by_stage(session, period: Period) -> Report:
         select(StageEntry.stage, func.sum(Recovery.amount)).join(Recovery, Recovery.stage_entry_id == StageEntry.id)
         .where(StageEntry.entered_on >= period.start, StageEntry.entered_on <= period.end)
         .group_by(StageEntry.stage)).all())
-    report = Report("recovery", f"Recovery rate by stage — cases entering a stage in {period.label}",
-                    ["Stage", "Cases entering", "Overdue at entry", "Recovered since", "Recovery rate"],
-                    chart_title="Recovery rate by stage (%)")
+    report = Report("recovery", _("Recovery rate by stage — cases entering a stage in ${month}",
+                                  mapping={"month": period.label}),
+                    [_("Stage"), _("Cases entering"), _("Overdue at entry"), _("Recovered since"),
+                     _("Recovery rate")],
+                    chart_title=_("Recovery rate by stage (%)"))
     for stage in STAGES:
         n, owed = base.get(stage, (0, ZERO))
         got = money(recovered.get(stage) or 0)
         value = rate(got, owed)
-        report.rows.append([stage, n, owed, got, show_rate(value)])
-        report.chart.append((stage, (value or ZERO) * 100))
+        report.rows.append([code(stage), n, owed, got, show_rate(value)])
+        report.chart.append((code(stage), (value or ZERO) * 100))
     return report
 
 
@@ -132,16 +145,18 @@ def roll_rates(session, period: Period, months: int = 3, buckets: list[str] | No
     buckets = buckets or bucket_names(buckets_from_settings({}))
     ends = []
     first = period.start
-    for _ in range(months + 1):
+    for _month in range(months + 1):
         ends.append(month_end(first))
         first = (first - timedelta(days=1)).replace(day=1)
     ends.reverse()
     states = [buckets_at(session, day) for day in ends]
     targets = buckets + ["closed", "written_off"]
-    report = Report("roll-rates", f"Roll rates between buckets, month over month, up to {period.label}",
-                    ["From month end", "To month end", "From bucket", "Loans", *[f"→ {b}" for b in targets],
-                     "Rolled forward"],
-                    chart_title=f"Share rolling to a worse bucket, {ends[-2]:%Y-%m} → {ends[-1]:%Y-%m} (%)")
+    report = Report("roll-rates", _("Roll rates between buckets, month over month, up to ${month}",
+                                    mapping={"month": period.label}),
+                    [_("From month end"), _("To month end"), _("From bucket"), _("Loans"),
+                     *[_("→ ${bucket}", mapping={"bucket": code(b)}) for b in targets], _("Rolled forward")],
+                    chart_title=_("Share rolling to a worse bucket, ${start} → ${end} (%)",
+                                  mapping={"start": f"{ends[-2]:%Y-%m}", "end": f"{ends[-1]:%Y-%m}"}))
     order = {b: i for i, b in enumerate(buckets)}
     for (day_from, before), (day_to, after) in zip(zip(ends, states), list(zip(ends, states))[1:]):
         moves: dict[str, Counter] = defaultdict(Counter)
@@ -152,11 +167,11 @@ def roll_rates(session, period: Period, months: int = 3, buckets: list[str] | No
             total = sum(moves[bucket].values())
             worse = sum(n for b, n in moves[bucket].items() if b in order and order[b] > order[bucket])
             shares = [show_rate(rate(moves[bucket][b], total)) for b in targets]
-            report.rows.append([f"{day_from}", f"{day_to}", bucket, total, *shares, show_rate(rate(worse, total))])
+            report.rows.append([day_from, day_to, code(bucket), total, *shares, show_rate(rate(worse, total))])
             if day_to == ends[-1] and bucket != buckets[-1]:
-                report.chart.append((bucket, (rate(worse, total) or ZERO) * 100))
-    report.note = ("A loan's bucket at a month end is the last change lending reported up to that day; "
-                   "loans active then without any change are current.")
+                report.chart.append((code(bucket), (rate(worse, total) or ZERO) * 100))
+    report.note = _("A loan's bucket at a month end is the last change lending reported up to that day; "
+                    "loans active then without any change are current.")
     return report
 
 
@@ -194,32 +209,32 @@ def _promise_stats(session, period: Period) -> dict:
 def contact_rates(session, period: Period) -> Report:
     stats = _contact_stats(session, period)
     names = _names(session, stats)
-    report = Report("contacts", f"Right-party contact rate — {period.label}",
-                    ["Collector", "Attempts", "Right-party contacts", "RPC rate", "Promises to pay"],
-                    chart_title="Right-party contact rate by collector (%)")
+    report = Report("contacts", _("Right-party contact rate — ${month}", mapping={"month": period.label}),
+                    [_("Collector"), _("Attempts"), _("Right-party contacts"), _("RPC rate"), _("Promises to pay")],
+                    chart_title=_("Right-party contact rate by collector (%)"))
     for uid in sorted(stats, key=lambda i: names.get(i, "")):
         attempts, reached, promises = stats[uid]
         value = rate(reached, attempts)
         report.rows.append([names.get(uid, "—"), attempts, reached, show_rate(value), promises])
         report.chart.append((names.get(uid, "—"), (value or ZERO) * 100))
     total = [sum(v[i] for v in stats.values()) for i in range(3)]
-    report.rows.append(["All", total[0], total[1], show_rate(rate(total[1], total[0])), total[2]])
+    report.rows.append([_("All"), total[0], total[1], show_rate(rate(total[1], total[0])), total[2]])
     return report
 
 
 def promise_rates(session, period: Period) -> Report:
     stats = _promise_stats(session, period)
     names = _names(session, stats)
-    report = Report("promises", f"Promise-kept rate — promises settled in {period.label}",
-                    ["Collector", "Kept", "Broken", "Kept rate", "Amount promised (kept)"],
-                    chart_title="Promise-kept rate by collector (%)")
+    report = Report("promises", _("Promise-kept rate — promises settled in ${month}", mapping={"month": period.label}),
+                    [_("Collector"), _("Kept"), _("Broken"), _("Kept rate"), _("Amount promised (kept)")],
+                    chart_title=_("Promise-kept rate by collector (%)"))
     for uid in sorted(stats, key=lambda i: names.get(i, "")):
         kept, broken, amount = stats[uid]
         value = rate(kept, kept + broken)
         report.rows.append([names.get(uid, "—"), kept, broken, show_rate(value), amount])
         report.chart.append((names.get(uid, "—"), (value or ZERO) * 100))
     kept, broken = sum(v[0] for v in stats.values()), sum(v[1] for v in stats.values())
-    report.rows.append(["All", kept, broken, show_rate(rate(kept, kept + broken)),
+    report.rows.append([_("All"), kept, broken, show_rate(rate(kept, kept + broken)),
                         sum((v[2] for v in stats.values()), ZERO)])
     return report
 
@@ -238,25 +253,34 @@ def collector_performance(session, period: Period) -> Report:
     shares = {s.collector_id: s.amount for s in (target.shares if target else [])}
     ids = {i for i in (*open_rows, *contacts, *promises, *recovered, *shares) if i is not None}
     names = _names(session, ids)
-    report = Report("collectors", f"Per-collector performance — {period.label}",
-                    ["Collector", "Open cases", "Overdue amount", "Contacts", "RPC rate", "Promises kept rate",
-                     "Recovered", "Target", "Achievement"],
-                    chart_title=f"Recovered in {period.label}")
+    report = Report("collectors", _("Per-collector performance — ${month}", mapping={"month": period.label}),
+                    [_("Collector"), _("Open cases"), _("Overdue amount"), _("Contacts"), _("RPC rate"),
+                     _("Promises kept rate"), _("Recovered"), _("Target"), _("Achievement")],
+                    chart_title=_("Recovered in ${month}", mapping={"month": period.label}))
     for uid in sorted(ids, key=lambda i: names.get(i, "")):
         n, owed = open_rows.get(uid, (0, ZERO))
         attempts, reached, _made = contacts.get(uid, (0, 0, 0))
         kept, broken, _amount = promises.get(uid, (0, 0, ZERO))
         got, share = recovered.get(uid, ZERO), shares.get(uid)
-        report.rows.append([names.get(uid, f"user {uid}"), n, owed, attempts, show_rate(rate(reached, attempts)),
+        report.rows.append([names.get(uid) or _("user ${id}", mapping={"id": uid}), n, owed, attempts, show_rate(rate(reached, attempts)),
                             show_rate(rate(kept, kept + broken)), got, "" if share is None else share,
                             show_rate(rate(got, share))])
-        report.chart.append((names.get(uid, f"user {uid}"), got))
+        report.chart.append((names.get(uid) or _("user ${id}", mapping={"id": uid}), got))
     return report
 
 
 # -- breakdowns ---------------------------------------------------------------------------------------
 
-BREAKDOWNS = {"region": "Region", "product": "Product", "industry": "Industry"}
+BREAKDOWNS = {"region": _("Region"), "product": _("Product"), "industry": _("Industry")}
+#: Each breakdown's own sentences (one whole sentence per message, the grouping named in it).
+BREAKDOWN_TITLES = {
+    "region": (_("By region — open now, and entering a stage / recovered in ${month}"),
+               _("Overdue amount by region")),
+    "product": (_("By product — open now, and entering a stage / recovered in ${month}"),
+                _("Overdue amount by product")),
+    "industry": (_("By industry — open now, and entering a stage / recovered in ${month}"),
+                 _("Overdue amount by industry")),
+}
 
 
 def breakdown(session, by: str, period: Period) -> Report:
@@ -275,28 +299,29 @@ def breakdown(session, by: str, period: Period) -> Report:
         base.join(Recovery, Recovery.case_id == Case.id).add_columns(func.sum(Recovery.amount))
         .where(Recovery.paid_on >= period.start, Recovery.paid_on <= period.end).group_by(key))}
     title = BREAKDOWNS[by]
-    report = Report(by, f"By {title.lower()} — open now, and entering a stage / recovered in {period.label}",
-                    [title, "Open cases", "Overdue amount", "Stage entries", "Overdue at entry", "Recovered",
-                     "Recovered ÷ overdue at entry"], chart_title=f"Overdue amount by {title.lower()}")
+    heading, chart_title = BREAKDOWN_TITLES[by]
+    report = Report(by, _(heading, mapping={"month": period.label}),
+                    [title, _("Open cases"), _("Overdue amount"), _("Stage entries"), _("Overdue at entry"),
+                     _("Recovered"), _("Recovered ÷ overdue at entry")], chart_title=chart_title)
     for k in sorted(set(now) | set(opened) | set(got), key=lambda v: str(v or "")):
         n, owed = now.get(k, (0, ZERO))
         entries, at_entry = opened.get(k, (0, ZERO))
         recovered = got.get(k, ZERO)
-        label = k or "(none)"
+        label = k or _("(none)")
         report.rows.append([label, n, owed, entries, at_entry, recovered, show_rate(rate(recovered, at_entry))])
         report.chart.append((label, owed))
     return report
 
 
 REPORTS = {
-    "recovery": ("Recovery rate by stage", recovery_by_stage),
-    "roll-rates": ("Roll rates between buckets", roll_rates),
-    "contacts": ("Right-party contact rate", contact_rates),
-    "promises": ("Promise-kept rate", promise_rates),
-    "collectors": ("Per-collector performance", collector_performance),
-    "region": ("By region", lambda s, p: breakdown(s, "region", p)),
-    "product": ("By product", lambda s, p: breakdown(s, "product", p)),
-    "industry": ("By industry", lambda s, p: breakdown(s, "industry", p)),
+    "recovery": (_("Recovery rate by stage"), recovery_by_stage),
+    "roll-rates": (_("Roll rates between buckets"), roll_rates),
+    "contacts": (_("Right-party contact rate"), contact_rates),
+    "promises": (_("Promise-kept rate"), promise_rates),
+    "collectors": (_("Per-collector performance"), collector_performance),
+    "region": (_("By region"), lambda s, p: breakdown(s, "region", p)),
+    "product": (_("By product"), lambda s, p: breakdown(s, "product", p)),
+    "industry": (_("By industry"), lambda s, p: breakdown(s, "industry", p)),
 }
 
 

@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import lock
 from core.errors import ConflictError, UserError
+from core.formatting import current
 from core.models.user import User
 from core.money import ZERO, money, parse_money, split_pro_rata
+from plugins.collections.i18n import _
 from plugins.collections.models import Recovery, Target, TargetShare
 from plugins.collections.services.assignment import team
 from plugins.lending.services import limits
@@ -41,23 +43,26 @@ def parse_month(text, field: str = "month") -> date:
         year, month = raw.split("-")[:2]
         return date(int(year), int(month), 1)
     except (TypeError, ValueError):
-        raise UserError(f"'{raw}' is not a month; write it like 2026-03.", field) from None
+        raise UserError(_("'${value}' is not a month; write it like 2026-03.", mapping={"value": raw}), field) from None
 
 
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _amount(session, value, field: str) -> Decimal:
+def _amount(session, value, field: str, locale: str | None = None) -> Decimal:
+    """An amount given as a Decimal, or typed in ``locale`` (default: the language being served)."""
     if isinstance(value, Decimal):
         amount = money(value)
     else:
+        from core.web.parsing import current_locale
+
         try:
-            amount = parse_money(value)
+            amount = parse_money(value, locale=locale or current_locale())
         except ValueError as exc:
-            raise UserError(str(exc), field) from None
+            raise UserError(exc.args[0] if exc.args else str(exc), field) from None
     if amount < ZERO:
-        raise UserError("A target is zero or more.", field)
+        raise UserError(_("A target is zero or more."), field)
     return limits.check_amount(session, amount, field, "A target")
 
 
@@ -65,10 +70,13 @@ def get_target(session, month: date) -> Target | None:
     return session.scalars(select(Target).where(Target.month == month)).first()
 
 
-def set_target(session, month, amount, note: str = "") -> Target:
-    """Create or change the team target of ``month``; it may not fall below what is already split."""
+def set_target(session, month, amount, note: str = "", locale: str | None = None) -> Target:
+    """Create or change the team target of ``month``; it may not fall below what is already split.
+
+    A typed ``amount`` is read in ``locale`` (default: the language being served: 1.234,56 in Spanish).
+    """
     month = parse_month(month)
-    amount = _amount(session, amount, "amount")
+    amount = _amount(session, amount, "amount", locale)
     target = get_target(session, month)
     if target is None:
         target = Target(month=month, amount=amount, note=(note or "").strip())
@@ -77,21 +85,25 @@ def set_target(session, month, amount, note: str = "") -> Target:
             with session.begin_nested():
                 session.flush()
         except IntegrityError:  # the same month created concurrently
-            raise ConflictError(f"The target of {month:%Y-%m} was just set by someone else; open it again and "
-                                f"change it there.", "month") from None
+            raise ConflictError(_("The target of ${month} was just set by someone else; open it again and "
+                                  "change it there.", mapping={"month": f"{month:%Y-%m}"}), "month") from None
         return target
     target = lock(session, Target, target.id)
     split = sum((s.amount for s in target.shares), ZERO)
     if amount < split:
-        raise ConflictError(f"The collectors' shares already add up to {split:,.2f}; lower them before setting the "
-                            f"team target to {amount:,.2f}.", "amount")
+        fmt = current()
+        raise ConflictError(_("The collectors' shares already add up to ${split}; lower them before setting the "
+                              "team target to ${amount}.",
+                              mapping={"split": fmt.money(split), "amount": fmt.money(amount)}), "amount")
     target.amount, target.note = amount, (note or "").strip()
     session.flush()
     return target
 
 
-def set_shares(session, target: Target, shares: dict) -> Target:
-    """Set each collector's share ({user id: amount}); together at most the team target."""
+def set_shares(session, target: Target, shares: dict, locale: str | None = None) -> Target:
+    """Set each collector's share ({user id: amount}); together at most the team target.
+
+    Typed amounts are read in ``locale`` (default: the language being served)."""
     target = lock(session, Target, target.id)
     members = {u.id for u in team(session)}
     clean: dict[int, Decimal] = {}
@@ -100,12 +112,14 @@ def set_shares(session, target: Target, shares: dict) -> Target:
             continue
         collector_id = int(collector_id)
         if collector_id not in members:
-            raise UserError("Targets are split between collectors holding a queue.", f"share_{collector_id}")
-        clean[collector_id] = _amount(session, value, f"share_{collector_id}")
+            raise UserError(_("Targets are split between collectors holding a queue."), f"share_{collector_id}")
+        clean[collector_id] = _amount(session, value, f"share_{collector_id}", locale)
     total = sum(clean.values(), ZERO)
     if total > target.amount:
-        raise ConflictError(f"The shares add up to {total:,.2f}, more than the team target of "
-                            f"{target.amount:,.2f}; lower them or raise the target.", "shares")
+        fmt = current()
+        raise ConflictError(_("The shares add up to ${total}, more than the team target of ${amount}; lower them "
+                              "or raise the target.",
+                              mapping={"total": fmt.money(total), "amount": fmt.money(target.amount)}), "shares")
     existing = {s.collector_id: s for s in target.shares}
     for collector_id, amount in clean.items():
         if collector_id in existing:
@@ -123,7 +137,7 @@ def split_evenly(session, target: Target) -> Target:
     """Split the team target equally between the team, to the cent (largest remainder)."""
     members = team(session)
     if not members:
-        raise UserError("Nobody holds a collector queue yet; give collectors their queues first.", "shares")
+        raise UserError(_("Nobody holds a collector queue yet; give collectors their queues first."), "shares")
     parts = split_pro_rata(target.amount, [Decimal(1)] * len(members))
     return set_shares(session, target, {u.id: part for u, part in zip(members, parts)})
 

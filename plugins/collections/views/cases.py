@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from core.formatting import current
 from core.models.user import User
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
@@ -18,6 +19,7 @@ from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.collections import services
+from plugins.collections.i18n import _
 from plugins.collections.models import (
     CASE_STATUSES,
     CHANNELS,
@@ -52,10 +54,6 @@ def case_url(request, case_id) -> str:
     return request.route_url("collections.case", id=case_id)
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}"
-
-
 def _people():
     """What every case row shows besides the case: days past due, customer name and phone, collector."""
     return (queue.of_case(Loan.days_past_due).label("days_past_due"), queue.of_case(Customer.name).label("name"),
@@ -75,40 +73,42 @@ def my_queue(request):
     stmt = restricted_query(request, Case, Case.collector_id == request.user.id, Case.status.in_(OPEN_STATUSES)) \
         .add_columns(name, phone, dpd, priority, queue.next_item().label("next_item"))
     listing = Listing(request, stmt, columns=[
-        Column("priority", "Priority", priority, value=lambda r: _flag(r, today)),
-        Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
-        Column("customer", "Customer", name, value=lambda r: r.name),
-        Column("phone", "Phone", None, value=lambda r: r.phone),
-        Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
-        Column("days_past_due", "Days past due", days, value=lambda r: r.days_past_due),
-        Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
-        Column("next_item", "Next action", None, value=lambda r: _next_action(r)),
-        Column("status", "Status", Case.status, value=lambda r: r[0].status),
+        Column("priority", _("Priority"), priority, value=lambda r: _flag(r, today)),
+        Column("id", _("Case"), Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
+        Column("customer", _("Customer"), name, value=lambda r: r.name),
+        Column("phone", _("Phone"), None, value=lambda r: r.phone),
+        Column("stage", _("Stage"), Case.stage, value=lambda r: label(r[0].stage)),
+        Column("days_past_due", _("Days past due"), days, value=lambda r: r.days_past_due),
+        Column("overdue", _("Overdue"), Case.overdue_amount, value=lambda r: r[0].overdue_amount, css="money"),
+        Column("next_item", _("Next action"), None, value=lambda r: _next_action(r)),
+        Column("status", _("Status"), Case.status, value=lambda r: label(r[0].status)),
     ], filters=[
-        Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
-        Filter("q", "Customer", lambda s, v: s.where(name.ilike(f"%{v}%"))),
+        Filter("stage", _("Stage"), lambda s, v: s.where(Case.stage == v), tuple((x, label(x)) for x in STAGES)),
+        Filter("q", _("Customer"), lambda s, v: s.where(name.ilike(f"%{v}%"))),
     ], default_sort="-priority", export_name="my-queue")
-    result = render_listing(listing, title="My queue")
+    result = render_listing(listing, title=_("My queue"))
     if isinstance(result, dict):
         result.update(today=today, counts=queue.today_counts(session, request.user.id, today),
                       outcomes=OUTCOMES, csrf=request.session.get_csrf_token())
     return result
 
 
-def _flag(row, today) -> str:
+def _flag(row, today):
     case = row[0]
     if case.promise_due == today:
-        return "promise due today"
+        return _("promise due today")
     if case.broken_promises:
-        return f"broken promise ×{case.broken_promises}"
+        fmt = current()  # a message with a value: translated here (the CSV export shows it as the page does)
+        return fmt.translate(_("broken promise ×${n}", mapping={"n": fmt.number(case.broken_promises)}))
     return ""
 
 
 def _next_action(row) -> str:
     case = row[0]
-    parts = [label(row.next_item)] if row.next_item else []
+    fmt = current()
+    parts = [fmt.label(row.next_item, "collections")] if row.next_item else []
     if case.next_action_on:
-        parts.append(f"follow-up {case.next_action_on}")
+        parts.append(fmt.translate(_("follow-up ${date}", mapping={"date": fmt.date(case.next_action_on)})))
     return "; ".join(parts)
 
 
@@ -118,33 +118,33 @@ def _next_action(row) -> str:
 def cases(request):
     dpd, name, _phone, collector = _people()
     stmt = restricted_query(request, Case).add_columns(name, dpd, collector)
-    statuses = (("open_any", "any open"),) + tuple((s, s) for s in CASE_STATUSES)
+    statuses = (("open_any", _("any open")),) + tuple((s, label(s)) for s in CASE_STATUSES)
     listing = Listing(request, stmt, columns=[
-        Column("id", "Case", Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
-        Column("customer", "Customer", name, value=lambda r: r.name),
-        Column("loan", "Loan", Case.loan_id, value=lambda r: r[0].loan_id),
-        Column("status", "Status", Case.status, value=lambda r: r[0].status),
-        Column("stage", "Stage", Case.stage, value=lambda r: r[0].stage),
-        Column("bucket", "Bucket", Case.bucket, value=lambda r: r[0].bucket),
-        Column("days_past_due", "Days past due", dpd, value=lambda r: r.days_past_due),
-        Column("overdue", "Overdue", Case.overdue_amount, value=lambda r: _money(r[0].overdue_amount), css="money"),
-        Column("collector", "Collector", collector, value=lambda r: r.username or "—"),
-        Column("region", "Region", Case.region, value=lambda r: r[0].region),
-        Column("opened_on", "Opened", Case.opened_on, value=lambda r: r[0].opened_on),
-        Column("promise_due", "Promise due", Case.promise_due, value=lambda r: r[0].promise_due or ""),
-        Column("high_risk", "High risk", Case.high_risk, value=lambda r: "yes" if r[0].high_risk else ""),
+        Column("id", _("Case"), Case.id, value=lambda r: r[0].id, link=lambda req, r: case_url(req, r[0].id)),
+        Column("customer", _("Customer"), name, value=lambda r: r.name),
+        Column("loan", _("Loan"), Case.loan_id, value=lambda r: r[0].loan_id),
+        Column("status", _("Status"), Case.status, value=lambda r: label(r[0].status)),
+        Column("stage", _("Stage"), Case.stage, value=lambda r: label(r[0].stage)),
+        Column("bucket", _("Bucket"), Case.bucket, value=lambda r: r[0].bucket),
+        Column("days_past_due", _("Days past due"), dpd, value=lambda r: r.days_past_due),
+        Column("overdue", _("Overdue"), Case.overdue_amount, value=lambda r: r[0].overdue_amount, css="money"),
+        Column("collector", _("Collector"), collector, value=lambda r: r.username or "—"),
+        Column("region", _("Region"), Case.region, value=lambda r: r[0].region),
+        Column("opened_on", _("Opened"), Case.opened_on, value=lambda r: r[0].opened_on),
+        Column("promise_due", _("Promise due"), Case.promise_due, value=lambda r: r[0].promise_due or ""),
+        Column("high_risk", _("High risk"), Case.high_risk, value=lambda r: _("yes") if r[0].high_risk else ""),
     ], filters=[
-        Filter("status", "Status", _status_filter, statuses),
-        Filter("stage", "Stage", lambda s, v: s.where(Case.stage == v), tuple((x, x) for x in STAGES)),
-        Filter("collector", "Collector", lambda s, v: s.where(Case.collector_id.is_(None)) if v == "-"
+        Filter("status", _("Status"), _status_filter, statuses),
+        Filter("stage", _("Stage"), lambda s, v: s.where(Case.stage == v), tuple((x, label(x)) for x in STAGES)),
+        Filter("collector", _("Collector"), lambda s, v: s.where(Case.collector_id.is_(None)) if v == "-"
                else s.where(Case.collector_id.in_(select(User.id).where(User.username == v)))),
-        Filter("region", "Region", lambda s, v: s.where(Case.region == v)),
-        Filter("q", "Customer or loan #", lambda s, v: s.where(or_(
+        Filter("region", _("Region"), lambda s, v: s.where(Case.region == v)),
+        Filter("q", _("Customer or loan #"), lambda s, v: s.where(or_(
             Case.customer_id.in_(select(Customer.id).where(Customer.name.ilike(f"%{v}%"))),
             Case.loan_id == (int(v) if v.isascii() and v.isdigit() and len(v) < 19 else -1)))),
     ], default_sort="-id", export_name="collection-cases")
-    intro = "Collector '-' lists the cases waiting for assignment."
-    return render_listing(listing, title="Collection cases", intro=intro)
+    intro = _("Collector '-' lists the cases waiting for assignment.")
+    return render_listing(listing, title=_("Collection cases"), intro=intro)
 
 
 def _status_filter(stmt, value):
@@ -194,7 +194,7 @@ def case_page(request):
     can_assign = request.has_permission("collections.case.assign")
     panels = record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))
     panels.history = _with_assignments(panels.history, assignments)
-    return {"title": f"Case {case.id}", "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
+    return {"title": _("Case ${id}", mapping={"id": case.id}), "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
             "as_of": as_of, "items": items, "contacts": contacts, "promises": promises, "assignments": assignments,
             "reports": reports, "team": services.team(session) if can_assign and case.is_open else [],
             "can_log": request.has_permission("collections.contact.log") and case.is_open,
@@ -202,7 +202,7 @@ def case_page(request):
             "can_escalate": request.has_permission("collections.case.escalate") and case.is_open
             and case.stage == "late" and case.status != "escalated",
             "can_report": request.has_permission("collections.case.report_risk"),
-            "loan_link": request.has_permission("lending.loan.view"), "label": label,
+            "loan_link": request.has_permission("lending.loan.view"),
             "csrf": request.session.get_csrf_token(), "panels": panels}
 
 
@@ -212,9 +212,10 @@ def _with_assignments(history: list[dict], assignments) -> list[dict]:
     The assignment job audits one event per collector (see services.assignment); each case's own
     assignments live in collections_assignment and are shown here as history entries.
     """
+    pool = current().translate(_("(pool)"))
     extra = [{"entry": SimpleNamespace(at=a.assigned_at, actor=a.assigned_by, action="case_assigned"),
-              "changes": [("collector", f"{previous or '∅'} → {to or '(pool)'}"), ("reason", a.reason),
-                          ("stage", a.stage)]}
+              "changes": [("collector", f"{previous or '∅'} → {to or pool}"), ("reason", label(a.reason)),
+                          ("stage", label(a.stage))]}
              for a, to, previous in assignments if a.reason != "manual"]  # by hand: the audited update shows it
     return sorted(history + extra, key=lambda item: item["entry"].at, reverse=True)
 
@@ -223,14 +224,15 @@ def _with_assignments(history: list[dict], assignments) -> list[dict]:
 def case_assign(request):
     case = get_visible_or_404(request, Case, request.matchdict["id"])
     return run_action(request, lambda: services.reassign(request.dbsession, case, request.POST.get("collector_id")),
-                      lambda c: f"Case {c.id} assigned to {c.collector.username}.", case_url(request, case.id))
+                      lambda c: _("Case ${id} assigned to ${user}.", mapping={"id": c.id, "user": c.collector.username}),
+                      case_url(request, case.id))
 
 
 @view_config(route_name="collections.case_escalate", request_method="POST", permission="collections.case.escalate")
 def case_escalate(request):
     case = get_visible_or_404(request, Case, request.matchdict["id"])
     return run_action(request, lambda: services.escalate(request.dbsession, case, request.POST.get("reason", "")),
-                      f"Case {case.id} escalated to legal.", case_url(request, case.id))
+                      _("Case ${id} escalated to legal.", mapping={"id": case.id}), case_url(request, case.id))
 
 
 @view_config(route_name="collections.case_risk", request_method="POST", permission="collections.case.report_risk")
@@ -238,7 +240,7 @@ def case_risk(request):
     case = get_visible_or_404(request, Case, request.matchdict["id"])
     return run_action(request, lambda: services.report_high_risk(request.dbsession, case,
                                                                  request.POST.get("reason", ""), request.user.id),
-                      f"High-risk client reported on case {case.id}.", case_url(request, case.id))
+                      _("High-risk client reported on case ${id}.", mapping={"id": case.id}), case_url(request, case.id))
 
 
 @view_config(route_name="collections.item", request_method="POST", permission="collections.contact.log")
@@ -246,23 +248,24 @@ def item_finish(request):
     item = get_visible_or_404(request, ActionItem, request.matchdict["id"])
     status = request.POST.get("status", "")
     return run_action(request, lambda: services.finish_item(request.dbsession, item, status, request.user.username),
-                      f"Action item marked {status}.", safe_next(request, case_url(request, item.case_id)))
+                      _("Action item marked ${status}.", mapping={"status": current().label(status, "collections")}),
+                      safe_next(request, case_url(request, item.case_id)))
 
 
 # -- logging a contact ---------------------------------------------------------------------------
 
 class ContactSchema(CSRFSchema):
-    channel = colander.SchemaNode(colander.String(), title="Channel", widget=select_widget(
+    channel = colander.SchemaNode(colander.String(), title=_("Channel"), widget=select_widget(
         [(c, label(c)) for c in CHANNELS]), default="call")
-    outcome = colander.SchemaNode(colander.String(), title="Outcome", widget=select_widget(
-        [("", "— choose —")] + [(o, label(o)) for o in OUTCOMES]), missing="")
-    note = text_node("Note", "What was said, truthfully. Needed for disputes, refusals, claims of payment, third "
-                     "parties and wrong numbers.", widget=deform.widget.TextAreaWidget(rows=3))
-    message = text_node("Message text (SMS / email)", "Sent through the message gateway when the channel is "
-                        "SMS or email.", widget=deform.widget.TextAreaWidget(rows=2))
-    next_action_on = date_node("Next action date", "When to follow up (optional).")
-    promise_amount = money_node("Promised amount", "Only with the outcome 'promise to pay'.")
-    promise_due = date_node("Promised date", "The day they promised to pay by.")
+    outcome = colander.SchemaNode(colander.String(), title=_("Outcome"), widget=select_widget(
+        [("", _("— choose —"))] + [(o, label(o)) for o in OUTCOMES]), missing="")
+    note = text_node(_("Note"), _("What was said, truthfully. Needed for disputes, refusals, claims of payment, "
+                                  "third parties and wrong numbers."), widget=deform.widget.TextAreaWidget(rows=3))
+    message = text_node(_("Message text (SMS / email)"), _("Sent through the message gateway when the channel is "
+                                                           "SMS or email."), widget=deform.widget.TextAreaWidget(rows=2))
+    next_action_on = date_node(_("Next action date"), _("When to follow up (optional)."))
+    promise_amount = money_node(_("Promised amount"), _("Only with the outcome 'promise to pay'."))
+    promise_due = date_node(_("Promised date"), _("The day they promised to pay by."))
     next = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), missing="")
 
 
@@ -270,20 +273,26 @@ class ContactSchema(CSRFSchema):
 def case_contact(request):
     case = _visible_case(request)
     back = safe_next(request, case_url(request, case.id))
-    form = make_form(request, ContactSchema(), buttons=(deform.Button("log", "Log contact"),))
+    form = make_form(request, ContactSchema(), buttons=(deform.Button("log", _("Log contact")),))
 
     def save(data):
         contact = services.log_contact(
             request.dbsession, case, request.user.id, channel=data["channel"], outcome=data["outcome"],
             note=data["note"], message=data["message"], next_action_on=data["next_action_on"],
             promise_amount=data["promise_amount"], promise_due=data["promise_due"])
-        flash(request, f"{label(contact.channel).capitalize()} logged on case {case.id}: {label(contact.outcome)}.")
+        fmt = current()
+        flash(request, _("${channel} logged on case ${id}: ${outcome}.",
+                         mapping={"channel": fmt.label(contact.channel, "collections").capitalize(), "id": case.id,
+                                  "outcome": fmt.label(contact.outcome, "collections")}))
         return back
 
     customer = case.customer
-    intro = (f"Case {case.id} · {customer.name} · phone {customer.phone or '—'} · {case.stage} stage · "
-             f"{case.loan.days_past_due} days past due · overdue {case.overdue_amount:,.2f}.")
-    return page(f"Log a contact — case {case.id}", process(request, form, save, appstruct={"next": back,
+    fmt = current()
+    intro = _("Case ${id} · ${name} · phone ${phone} · ${stage} stage · ${days} days past due · overdue ${amount}.",
+              mapping={"id": case.id, "name": customer.name, "phone": customer.phone or "—",
+                       "stage": fmt.label(case.stage, "collections"), "days": fmt.number(case.loan.days_past_due),
+                       "amount": fmt.money(case.overdue_amount)})
+    return page(_("Log a contact — case ${id}", mapping={"id": case.id}), process(request, form, save, appstruct={"next": back,
                                                                                           "channel": "call"}),
                 intro=intro)
 

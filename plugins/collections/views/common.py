@@ -6,6 +6,7 @@ import deform
 
 from core.web import parsing
 from core.web.forms import run_action, safe_next  # noqa: F401  (core's, re-exported for the views)
+from plugins.collections.i18n import code
 
 TEMPLATES = "plugins.collections:templates/"
 FORM_PAGE = "core:web/templates/form_page.pt"
@@ -21,9 +22,10 @@ def text_node(title: str, description: str = "", missing="", widget=None, **kw):
 
 
 def date_node(title: str, description: str = "", missing=""):
-    """An ISO date within core's window (core.web.parsing.BoundedDate); blank -> ``missing``."""
+    """A date typed the user's way (31/03/2026 in Spanish, ISO always read) within core's window
+    (core.web.parsing.BoundedDate); blank -> ``missing``."""
     return colander.SchemaNode(parsing.BoundedDate(), title=title, description=description, missing=missing,
-                               widget=deform.widget.TextInputWidget(attributes={"type": "date"}))
+                               widget=parsing.DateTextWidget())
 
 
 def money_node(title: str, description: str = "", missing=""):
@@ -37,8 +39,9 @@ def month_rule(node, value):
     try:
         parsing.parse_month(value)
     except parsing.InputError as exc:
-        raise colander.Invalid(node, str(exc)) from None
+        raise colander.Invalid(node, exc.args[0]) from None
 
 
-def label(value) -> str:
-    return str(value or "").replace("_", " ")
+def label(value):
+    """A stored code as words: translated where shown, English in CSV exports (see plugins.collections.i18n)."""
+    return code(value)

@@ -10,6 +10,7 @@ from core.models.message import Message
 from core.models.user import User
 from core.security import restricted_query
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
+from plugins.collections.i18n import _
 from plugins.collections.models import (
     CHANNELS,
     MESSAGE_CHANNELS,
@@ -39,20 +40,21 @@ def promises(request):
     stmt = (_customer(restricted_query(request, Promise), Promise.case_id)
             .outerjoin(who, who.id == Promise.collector_id).add_columns(who.username))
     listing = Listing(request, stmt, columns=[
-        Column("case", "Case", Promise.case_id, value=lambda r: r[0].case_id, link=_case_link),
-        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
-        Column("amount", "Amount", Promise.amount, value=lambda r: f"{r[0].amount:,.2f}", css="money"),
-        Column("made_on", "Made", Promise.made_on, value=lambda r: r[0].made_on),
-        Column("due_on", "Pay by", Promise.due_on, value=lambda r: r[0].due_on),
-        Column("status", "Status", Promise.status, value=lambda r: r[0].status),
-        Column("paid", "Paid", Promise.paid_amount, value=lambda r: f"{r[0].paid_amount:,.2f}", css="money"),
-        Column("collector", "Collector", who.username, value=lambda r: r.username or "—"),
+        Column("case", _("Case"), Promise.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("customer", _("Customer"), Customer.name, value=lambda r: r.name),
+        Column("amount", _("Amount"), Promise.amount, value=lambda r: r[0].amount, css="money"),
+        Column("made_on", _("Made"), Promise.made_on, value=lambda r: r[0].made_on),
+        Column("due_on", _("Pay by"), Promise.due_on, value=lambda r: r[0].due_on),
+        Column("status", _("Status"), Promise.status, value=lambda r: label(r[0].status)),
+        Column("paid", _("Paid"), Promise.paid_amount, value=lambda r: r[0].paid_amount, css="money"),
+        Column("collector", _("Collector"), who.username, value=lambda r: r.username or "—"),
     ], filters=[
-        Filter("status", "Status", lambda s, v: s.where(Promise.status == v), tuple((x, x) for x in PROMISE_STATUSES)),
-        Filter("due", "Pay by (date)", lambda s, v: _on(s, Promise.due_on, v), kind="date"),
-        Filter("collector", "Collector", lambda s, v: s.where(who.username == v)),
+        Filter("status", _("Status"), lambda s, v: s.where(Promise.status == v),
+               tuple((x, label(x)) for x in PROMISE_STATUSES)),
+        Filter("due", _("Pay by (date)"), lambda s, v: _on(s, Promise.due_on, v), kind="date"),
+        Filter("collector", _("Collector"), lambda s, v: s.where(who.username == v)),
     ], default_sort="due_on", export_name="promises")
-    return render_listing(listing, title="Promises to pay")
+    return render_listing(listing, title=_("Promises to pay"))
 
 
 @view_config(route_name="collections.contacts", renderer=LIST_PAGE, permission="collections.case.view")
@@ -62,21 +64,23 @@ def contacts(request):
             .outerjoin(who, who.id == Contact.collector_id).add_columns(who.username))
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Contact.id, value=lambda r: r[0].id),
-        Column("case", "Case", Contact.case_id, value=lambda r: r[0].case_id, link=_case_link),
-        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
-        Column("contacted_on", "Date", Contact.contacted_on, value=lambda r: r[0].contacted_on),
-        Column("channel", "Channel", Contact.channel, value=lambda r: label(r[0].channel)),
-        Column("outcome", "Outcome", Contact.outcome, value=lambda r: label(r[0].outcome)),
-        Column("stage", "Stage", Contact.stage, value=lambda r: r[0].stage),
-        Column("note", "Note", None, value=lambda r: r[0].note[:80]),
-        Column("collector", "Collector", who.username, value=lambda r: r.username or "—"),
+        Column("case", _("Case"), Contact.case_id, value=lambda r: r[0].case_id, link=_case_link),
+        Column("customer", _("Customer"), Customer.name, value=lambda r: r.name),
+        Column("contacted_on", _("Date"), Contact.contacted_on, value=lambda r: r[0].contacted_on),
+        Column("channel", _("Channel"), Contact.channel, value=lambda r: label(r[0].channel)),
+        Column("outcome", _("Outcome"), Contact.outcome, value=lambda r: label(r[0].outcome)),
+        Column("stage", _("Stage"), Contact.stage, value=lambda r: label(r[0].stage)),
+        Column("note", _("Note"), None, value=lambda r: r[0].note[:80]),
+        Column("collector", _("Collector"), who.username, value=lambda r: r.username or "—"),
     ], filters=[
-        Filter("channel", "Channel", lambda s, v: s.where(Contact.channel == v), tuple((c, label(c)) for c in CHANNELS)),
-        Filter("outcome", "Outcome", lambda s, v: s.where(Contact.outcome == v), tuple((o, label(o)) for o in OUTCOMES)),
-        Filter("on", "Date", lambda s, v: _on(s, Contact.contacted_on, v), kind="date"),
-        Filter("collector", "Collector", lambda s, v: s.where(who.username == v)),
+        Filter("channel", _("Channel"), lambda s, v: s.where(Contact.channel == v),
+               tuple((c, label(c)) for c in CHANNELS)),
+        Filter("outcome", _("Outcome"), lambda s, v: s.where(Contact.outcome == v),
+               tuple((o, label(o)) for o in OUTCOMES)),
+        Filter("on", _("Date"), lambda s, v: _on(s, Contact.contacted_on, v), kind="date"),
+        Filter("collector", _("Collector"), lambda s, v: s.where(who.username == v)),
     ], default_sort="-id", export_name="contacts")
-    return render_listing(listing, title="Contact attempts")
+    return render_listing(listing, title=_("Contact attempts"))
 
 
 @view_config(route_name="collections.outbox", renderer=LIST_PAGE, permission="collections.outbox.view")
@@ -89,26 +93,28 @@ def outbox(request):
             .add_columns(Customer.name))
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Message.id, value=lambda r: r[0].id),
-        Column("case", "Case", Message.entity_id, value=lambda r: r[0].entity_id,
+        Column("case", _("Case"), Message.entity_id, value=lambda r: r[0].entity_id,
                link=lambda request, r: request.route_url("collections.case", id=r[0].entity_id)),
-        Column("customer", "Customer", Customer.name, value=lambda r: r.name),
-        Column("channel", "Channel", Message.channel, value=lambda r: r[0].channel),
-        Column("recipient", "To", Message.address, value=lambda r: r[0].address),
-        Column("body", "Text", None, value=lambda r: r[0].body[:80]),
-        Column("status", "Status", Message.status, value=lambda r: r[0].status),
-        Column("created_at", "Written", Message.created_at, value=lambda r: r[0].created_at),
-        Column("sent_at", "Sent", Message.sent_at, value=lambda r: r[0].sent_at or ""),
+        Column("customer", _("Customer"), Customer.name, value=lambda r: r.name),
+        Column("channel", _("Channel"), Message.channel, value=lambda r: label(r[0].channel)),
+        Column("recipient", _("To"), Message.address, value=lambda r: r[0].address),
+        Column("body", _("Text"), None, value=lambda r: r[0].body[:80]),
+        Column("status", _("Status"), Message.status, value=lambda r: label(r[0].status)),
+        Column("created_at", _("Written"), Message.created_at, value=lambda r: r[0].created_at),
+        Column("sent_at", _("Sent"), Message.sent_at, value=lambda r: r[0].sent_at or ""),
     ], filters=[
-        Filter("status", "Status", lambda s, v: s.where(Message.status == v), tuple((x, x) for x in MESSAGE_STATUSES)),
-        Filter("channel", "Channel", lambda s, v: s.where(Message.channel == v), tuple((c, c) for c in MESSAGE_CHANNELS)),
-        Filter("to", "To", lambda s, v: s.where(Message.address.ilike(f"%{v}%"))),
+        Filter("status", _("Status"), lambda s, v: s.where(Message.status == v),
+               tuple((x, label(x)) for x in MESSAGE_STATUSES)),
+        Filter("channel", _("Channel"), lambda s, v: s.where(Message.channel == v),
+               tuple((c, label(c)) for c in MESSAGE_CHANNELS)),
+        Filter("to", _("To"), lambda s, v: s.where(Message.address.ilike(f"%{v}%"))),
     ], default_sort="-id", export_name="collections-messages")
-    intro = ("SMS and email to debtors, composed by collections and kept by core's message service. 'outbox': no "
-             "gateway plugin is enabled, the outbox is the gateway; 'queued': waiting for the gateway (retried "
-             "after a failure); 'sent' / 'failed': the gateway's answer; 'suppressed': the address opted out.")
-    actions = ([("All messages and opt-outs", request.route_url("messages.list", _query={"sender": messages.SENDER}))]
+    intro = _("SMS and email to debtors, composed by collections and kept by core's message service. 'outbox': no "
+              "gateway plugin is enabled, the outbox is the gateway; 'queued': waiting for the gateway (retried "
+              "after a failure); 'sent' / 'failed': the gateway's answer; 'suppressed': the address opted out.")
+    actions = ([(_("All messages and opt-outs"), request.route_url("messages.list", _query={"sender": messages.SENDER}))]
                if request.has_permission("core.message.view") else [])
-    return render_listing(listing, title="Collections messages", intro=intro, actions=actions)
+    return render_listing(listing, title=_("Collections messages"), intro=intro, actions=actions)
 
 
 def _on(stmt, column, value):

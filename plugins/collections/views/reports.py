@@ -10,7 +10,9 @@ from pyramid.view import view_config
 
 from core.audit import record_event
 from core.errors import UserError
+from core.formatting import for_request
 from core.web.charts import bar_chart
+from plugins.collections.i18n import _, translated
 from plugins.collections.services import config, reports
 from plugins.collections.views.common import TEMPLATES
 
@@ -27,7 +29,7 @@ def _period(request) -> reports.Period:
              permission="collections.report.view")
 def report_index(request):
     period = _period(request)
-    return {"title": "Collections reports", "period": period,
+    return {"title": _("Collections reports"), "period": period,
             "reports": [(name, title) for name, (title, _fn) in reports.REPORTS.items()]}
 
 
@@ -41,9 +43,13 @@ def report_page(request):
     report = reports.build(request.dbsession, name, period, request.registry.settings or {})
     if request.params.get("format") == "csv":
         return csv_response(request, report, period)
-    chart = bar_chart(report.chart, title=report.chart_title, value_width=90) if report.chart else ""
+    fmt = for_request(request)
+    chart = bar_chart([(fmt.translate(label), value) for label, value in report.chart],
+                      title=fmt.translate(report.chart_title), value_width=90) if report.chart else ""
     return {"title": report.title, "report": report, "period": period, "chart": chart,
-            "reports": [(n, t) for n, (t, _fn) in reports.REPORTS.items()]}
+            "reports": [(n, t) for n, (t, _fn) in reports.REPORTS.items()],
+            "heading": lambda column: translated(column, fmt.localizer),
+            "cell": lambda value: fmt.percent(value, 1) if isinstance(value, reports.Percent) else fmt.cell(value)}
 
 
 def csv_response(request, report, period) -> Response:
@@ -51,7 +57,7 @@ def csv_response(request, report, period) -> Response:
                  {"list": f"collections-{report.name}", "filters": {"month": period.label}})
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(report.columns)
+    writer.writerow([_cell(c) for c in report.columns])
     for row in report.rows:
         writer.writerow([_cell(v) for v in row])
     response = Response(body=buf.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8")
@@ -60,7 +66,9 @@ def csv_response(request, report, period) -> Response:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
+    """A CSV cell: locale-independent (a message in English with its values, a date in ISO, a plain number)."""
+    interpolate = getattr(value, "interpolate", None)  # a TranslationString: its English text, values filled in
+    text = "" if value is None else interpolate() if callable(interpolate) else str(value)
     # Spreadsheets run cells starting with = + - @ as formulas: defuse them (names come from users).
     if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not text[1:].replace(".", "").isdigit()):
         return "'" + text

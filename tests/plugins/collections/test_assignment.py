@@ -45,7 +45,7 @@ def test_least_loaded_first_within_the_region_and_generalists_take_the_rest(sess
     assert holder_of(session, cases) == ["ana", "ben", "ben", "ana", "gus", "gus"]
     assert dict(run.assigned) == {"ana": 2, "ben": 2, "gus": 2}
     assert all(not session.get(Case, c.id).needs_assignment for c in cases)
-    assert "6 case(s) assigned" in run.summary
+    assert "6 cases assigned" in run.summary
     assert sum(assign_cases(session).assigned.values()) == 0  # nothing waits any more
 
 

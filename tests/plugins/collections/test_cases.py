@@ -105,13 +105,13 @@ def test_sync_opens_cases_for_loans_already_overdue(session, world, mutuo_db):
     assert cases_of(session, loan) == []
     bind(session, pm=mutuo_db.pm)
     summary = services.sync(session)
-    assert "1 case(s) opened" in summary
+    assert "1 case opened" in summary
     [case] = cases_of(session, loan)
     assert (case.stage, case.bucket, case.status) == ("mid", "31-60", "open")
     assert case.overdue_amount > 0 and case.overdue_since == date(2025, 2, 15)
     entry = session.scalars(select(StageEntry).where(StageEntry.case_id == case.id)).one()
     assert entry.overdue_at_entry == case.overdue_amount
-    assert "0 case(s) opened" in services.sync(session)  # idempotent
+    assert "0 cases opened" in services.sync(session)  # idempotent
 
 
 def test_only_one_open_case_per_loan(session, world):
