@@ -211,7 +211,11 @@ def untranslated_template_text(path: Path) -> list[str]:
             names = dict(attrs)
             replaced = any(k in names for k in ("tal:content", "tal:replace", "i18n:translate", "content", "replace"))
             covered = self.covered() or replaced or tag in ("script", "style")
-            listed = set(re.split(r"[\s;]+", names.get("i18n:attributes") or ""))
+            parts = [p.split() for p in (names.get("i18n:attributes") or "").split(";") if p.strip()]
+            listed = {p[0] for p in parts}
+            for part in parts:  # "title aria-label" makes "aria-label" the title's msgid: names go apart with ";"
+                if len(part) > 1 and part[1] in (*READ_ATTRIBUTES, "value"):
+                    found.append(f"{path.name}:{self.getpos()[0]}: separate i18n:attributes names with ';'")
             for name in READ_ATTRIBUTES:
                 value = names.get(name)
                 if value and readable(value) and name not in listed:

@@ -1,8 +1,6 @@
 """Product pages: list, record page, version page, create/edit forms, workflow buttons."""
 from __future__ import annotations
 
-import dataclasses
-
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_
@@ -21,19 +19,10 @@ from plugins.products.i18n import _, _n
 from plugins.products.models import STATUS_WORDS, STATUSES, TERM_FIELDS, LoanProduct, ProductVersion
 from plugins.products.schedule import METHOD_SHORT, METHOD_TITLES
 
-#: core.web.listing.Column learns ``kind`` (money, percent, … formatted in the page, plain in CSV); until it
-#: has it, the value function formats for the page itself.
-_COLUMN_KINDS = "kind" in {f.name for f in dataclasses.fields(Column)}
-
 
 def _column(key, title, sort=None, *, value, kind: str | None = None, request=None, **kw) -> Column:
-    if kind is None:
-        return Column(key, title, sort, value=value, **kw)
-    if _COLUMN_KINDS:
-        return Column(key, title, sort, value=value, kind=kind, **kw)
-    fmt = _listing_formatter(request)
-    show = {"money": fmt.money, "percent": fmt.percent, "date": fmt.date}[kind]
-    return Column(key, title, sort, value=lambda row: show(value(row)), **kw)
+    """A list column; ``kind`` (money, percent, date) is formatted on the page and kept plain in the CSV."""
+    return Column(key, title, sort, value=value, kind=kind, **kw)
 
 
 def _listing_formatter(request) -> Formatter:

@@ -65,7 +65,7 @@ def test_the_product_list_in_spanish(spanish, product_ids):
 def test_the_list_csv_keeps_plain_words_and_figures(spanish, product_ids):
     rows = list(csv.reader(io.StringIO(spanish().get("/products?format=csv&status=active").text)))
     cash = rows[1]
-    assert cash[:5] == ["CASH-12", "Cash loan", "active", "Annuity", "10.50%"]
+    assert cash[:5] == ["CASH-12", "Cash loan", "active", "Annuity", "0.105000"]  # the stored fraction, as the API
     assert cash[6] == "1,000.00 – 50,000.00"
 
 
