@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def mutuo_models():
     return ["core.models.user", "core.models.audit", "core.models.document", "core.models.job",
-            "core.models.state", "core.models.message"]
+            "core.models.state", "core.models.message", "core.models.api"]
 
 
 @hookimpl
