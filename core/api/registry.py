@@ -77,13 +77,9 @@ def build_api_registry(pm, known_permissions=None) -> ApiRegistry:
             seen[shape] = mounted.operation_id
             names.add(mounted.operation_id)
             reg.operations.append(mounted)
-    for owner, events in pm.call_per_plugin("mutuo_webhook_events"):
-        for event in events:
-            if not event.name.startswith(owner + "."):
-                raise StartupError(f"Webhook event {event.name!r} of plugin {owner!r} must start with '{owner}.'.")
-            if event.name in reg.events:
-                raise StartupError(f"Webhook event {event.name!r} is declared twice; rename one.")
-            reg.events[event.name] = (owner, event)
+    from core.webhooks import webhook_events
+
+    reg.events = dict(webhook_events(pm))
     return reg
 
 
