@@ -23,8 +23,10 @@ CURSOR_MAX = 500
 
 
 def _kind(column) -> type:
+    kind = column.type
+    kind = getattr(kind, "impl_instance", None) or getattr(kind, "impl", kind)  # a TypeDecorator: its impl
     try:
-        return column.type.python_type
+        return kind.python_type
     except (AttributeError, NotImplementedError):
         return str
 
