@@ -109,10 +109,10 @@ def mutuo_jobs():
 
 def core_jobs() -> list:
     """Core's own jobs; each runs a function of the feature it maintains."""
+    from core.api.idempotency import purge_job
     from core.audit_checkpoints import audit_checkpoint, audit_verify
     from core.documents.maintenance import documents_gc, documents_verify
     from core.jobs import JobSpec
-    from core.api.idempotency import purge_job
     from core.messages.delivery import deliver_messages
     from core.sessions import identity_cleanup
     from core.webhooks import deliver_webhooks

@@ -121,7 +121,7 @@ def run_operation(request, mounted):
     op = mounted.op
     path = check_params(op.path_params, dict(request.matchdict or {}), "path")
     schemas = {**list_params(op.listing), **op.params} if op.listing is not None else op.params
-    params = check_params(schemas, {k: v for k, v in request.GET.items()}, "query")
+    params = check_params(schemas, dict(request.GET.items()), "query")
     call = ApiCall(op, path, params)
     if op.body is not None:
         call.body = _json_body(request)

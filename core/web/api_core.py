@@ -384,7 +384,7 @@ def core_operations() -> list[Operation]:
         Operation("GET", "/documents/{id}/versions", "documents.versions", document_versions, "core.dashboard.view",
                   _("The versions of a document"), response=obj({"items": array(VERSION)})),
         Operation("GET", "/documents/{id}/versions/{number}/content", "documents.download", download,
-                  "core.dashboard.view", _("Download one version's file"), raw=True,
+                  "core.dashboard.view", _("Download one version's file"), raw=True, content_type="*/*",
                   path_params={"number": {"type": "integer", "minimum": 1, "maximum": 2147483647}}),
         Operation("GET", "/jobs", "jobs.list", jobs, "core.job.view", _("Scheduled jobs"),
                   response=obj({"items": array(JOB)})),
