@@ -109,25 +109,28 @@ def _api(request) -> bool:
 
 
 def _api_forbidden(exc, request):
+    from core.i18n import _
     from core.web.api import problem_response
 
     if request.user is None:
-        return problem_response(request, 401, detail="Send Authorization: Bearer <api key>, or log in.",
+        return problem_response(request, 401, detail=_("Send Authorization: Bearer <api key>, or log in."),
                                 kind="unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="mutuo"'})
     missing = _missing_permission(exc)
     _audit_denied(request, missing)
-    return problem_response(request, 403, detail=f"You need the permission {missing}." if missing else None,
+    return problem_response(request, 403, detail=_("You need the permission ${permission}.",
+                                                   mapping={"permission": missing}) if missing else None,
                             kind="forbidden", missing_permission=missing)
 
 
 def _api_http_error(exc, request):
     from pyramid.exceptions import BadCSRFToken
 
+    from core.i18n import _
     from core.web.api import problem_response
 
     if isinstance(exc, BadCSRFToken):
-        return problem_response(request, 403, detail="A logged-in session must send its CSRF token in the "
-                                "X-CSRF-Token header on POST, PUT, PATCH and DELETE.", kind="csrf")
+        return problem_response(request, 403, detail=_("A logged-in session must send its CSRF token in the "
+                                "X-CSRF-Token header on POST, PUT, PATCH and DELETE."), kind="csrf")
     return problem_response(request, exc.code, exc.title, exc.detail or None)
 
 
@@ -192,9 +195,10 @@ def access_denied_error(exc, request):
 def server_error(exc, request):
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _api(request):
+        from core.i18n import _
         from core.web.api import problem_response
 
-        return problem_response(request, 500, detail="The error is logged under this request id.")
+        return problem_response(request, 500, detail=_("The error is logged under this request id."))
     request.response.status = 500
     if wants_json(request):
         request.override_renderer = "json"
