@@ -315,12 +315,13 @@ def sender(mutuo_db):
     from core.services import IWebhookSender
 
     memory = MemoryWebhookSender()
-    mutuo_db.replace_service(IWebhookSender, memory)
+    restore = mutuo_db.replace_service(IWebhookSender, memory)
     hosts = "hooks.example.com *.partner.test"
     mutuo_db.app.registry.settings["mutuo.webhooks.allowed_hosts"] = mutuo_db.settings["mutuo.webhooks.allowed_hosts"] = hosts
     yield memory
     mutuo_db.app.registry.settings.pop("mutuo.webhooks.allowed_hosts", None)
     mutuo_db.settings.pop("mutuo.webhooks.allowed_hosts", None)
+    restore()
 
 
 def test_verify_signature():
