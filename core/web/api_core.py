@@ -334,9 +334,13 @@ def redeliver(request, call):
     from core import webhooks as hooks
     from core.models.api import WebhookDelivery
 
+    from core.web.webhook_views import deliver_soon
+
     delivery = get_visible_or_404(request, WebhookDelivery, call.path["id"])
     hooks.redeliver(request.dbsession, delivery)
-    return Reply(delivery_json(delivery), status=202)
+    body = delivery_json(delivery)
+    deliver_soon(request)
+    return Reply(body, status=202)
 
 
 # -- the declarations -----------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def webhook_ping(request):
     if "core.webhook.ping" not in endpoint.event_names:
         endpoint.events = " ".join(sorted({*endpoint.event_names, "core.webhook.ping"}))
     hooks.publish(request.dbsession, "core.webhook.ping", {"endpoint_id": endpoint.id, "message": "ping"})
-    _deliver_soon(request)
+    deliver_soon(request)
     flash(request, _("A test event is queued; it is sent within a minute."))
     return _back(request, endpoint.id)
 
@@ -128,12 +128,12 @@ def webhook_redeliver(request):
     if delivery is None:
         raise HTTPNotFound()
     hooks.redeliver(request.dbsession, delivery)
-    _deliver_soon(request)
+    deliver_soon(request)
     flash(request, _("Delivery ${id} is queued again.", mapping={"id": delivery.id}))
     return _back(request, delivery.endpoint_id)
 
 
-def _deliver_soon(request) -> None:
+def deliver_soon(request) -> None:
     """Run the delivery job once this request commits (the schedule would within a minute anyway)."""
     from core.celery_app import enqueue_job
 

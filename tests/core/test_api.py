@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import webtest
@@ -336,6 +337,20 @@ def test_verify_signature():
     assert verify_signature("whsec_x", sign("whsec_x", body), body)
 
 
+def test_the_receiver_snippet_in_the_docs_verifies_our_signatures():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    code = next(block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify_signature" in block)
+    namespace: dict = {}
+    exec(compile(code, "docs/api.md", "exec"), namespace)  # noqa: S102 (our own documentation)
+    body = b'{"id":"evt_1","event":"core.webhook.ping","data":{}}'
+    assert namespace["verify_signature"]("whsec_doc", sign("whsec_doc", body), body)
+    assert not namespace["verify_signature"]("whsec_doc", sign("whsec_other", body), body)
+    assert not namespace["verify_signature"]("whsec_doc", sign("whsec_doc", body, int(time.time()) - 3600), body)
+
+
 def test_publish_signs_and_delivers(mutuo_db, api, key_for, sender, run_job):
     _user, admin_key = key_for(("core.dashboard.view", "core.webhook.manage"))
     h = bearer(admin_key)
@@ -344,6 +359,8 @@ def test_publish_signs_and_delivers(mutuo_db, api, key_for, sender, run_job):
                                  headers=h, status=422), 422)
     assert_problem(api.post_json(f"{API_PREFIX}/core/webhooks", {"url": "https://hooks.example.com/x",
                                                                  "events": ["no.such.event"]}, headers=h, status=422), 422)
+    with pytest.raises(ValueError, match="not declared"):
+        mutuo_db.transaction(lambda s: __import__("core.webhooks").webhooks.publish(s, "sample.no_such", {}))
     created = api.post_json(f"{API_PREFIX}/core/webhooks", {"url": "https://hooks.example.com/mutuo",
                                                             "events": ["sample.note.created"]}, headers=h, status=201).json
     secret = created["secret"]
