@@ -333,7 +333,6 @@ def webhook_deliveries(request, call):
 def redeliver(request, call):
     from core import webhooks as hooks
     from core.models.api import WebhookDelivery
-
     from core.web.webhook_views import deliver_soon
 
     delivery = get_visible_or_404(request, WebhookDelivery, call.path["id"])
