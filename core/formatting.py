@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 from babel.numbers import format_decimal
 
 from core.i18n import SOURCE_LOCALE, TranslationString, localizer_for, pluralize
@@ -81,7 +81,14 @@ class Formatter:
             return ""
         if isinstance(value, datetime):
             moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-            return format_datetime(moment, format=format, tzinfo=self.tz, locale=self.locale)
+            if format != "medium":
+                return format_datetime(moment, format=format, tzinfo=self.tz, locale=self.locale)
+            # The day as in dates, minutes without seconds, and the zone: "4 mar 2026, 9:05 UTC".
+            local = moment.astimezone(self.tz)
+            pattern = str(self.locale.datetime_formats["medium"])
+            text = pattern.replace("{1}", format_date(local, "medium", locale=self.locale)).replace(
+                "{0}", format_time(local, "short", locale=self.locale))
+            return f"{text} {self.tz_name}"
         if isinstance(value, date):
             return self.date(value, format)
         return str(value)

@@ -7,9 +7,10 @@ distributed to investors pro rata, and the daily close of business
 into its events (``plugins/lending/hookspecs.py``). See docs/plugins/lending.md.
 """
 from core import PluginInfo, hookimpl
+from plugins.lending.i18n import _
 
-PLUGIN = PluginInfo(name="lending", title="Lending", version="1.0.0", depends=("products",),
-                    description="Customers, applications, investor funding, loans, repayments, close of business.")
+PLUGIN = PluginInfo(name="lending", title=_("Lending"), version="1.0.0", depends=("products",),
+                    description=_("Customers, applications, investor funding, loans, repayments, close of business."))
 
 ENTITIES = ("customer", "cash", "application", "investment", "loan", "repayment")
 
@@ -26,24 +27,27 @@ def mutuo_permissions():
     from core.security import Permission
 
     return [
-        Permission("lending.customer.view", "See customers", "Borrowers and investors, their KYC and records."),
-        Permission("lending.customer.manage", "Manage customers", "Open and edit customers, record KYC decisions."),
-        Permission("lending.cash.view", "See cash accounts", "Investors' cash entries, balances and statements."),
-        Permission("lending.cash.manage", "Record deposits and withdrawals", "Move money in and out of investors' "
-                   "cash accounts."),
-        Permission("lending.application.view", "See loan applications", "Applications and their status."),
-        Permission("lending.application.manage", "Handle loan applications", "Create, edit, submit, list for "
-                   "funding and cancel applications."),
-        Permission("lending.application.approve", "Approve loan applications", "Approve or reject submitted "
-                   "applications that no other department reviews."),
-        Permission("lending.investment.view", "See investments", "The funding board and reservations."),
-        Permission("lending.investment.manage", "Take investments", "Reserve an investor's money for a listed "
-                   "application."),
-        Permission("lending.loan.view", "See loans", "Loans, schedules, holdings, days past due."),
-        Permission("lending.loan.disburse", "Disburse loans", "Turn a funded application into a loan."),
-        Permission("lending.loan.manage", "Manage loans", "Write off loans."),
-        Permission("lending.repayment.view", "See repayments", "Repayments and how they were distributed."),
-        Permission("lending.repayment.post", "Post repayments", "Record money received from borrowers."),
+        Permission("lending.customer.view", _("See customers"),
+                   _("Borrowers and investors, their KYC and records.")),
+        Permission("lending.customer.manage", _("Manage customers"),
+                   _("Open and edit customers, record KYC decisions.")),
+        Permission("lending.cash.view", _("See cash accounts"),
+                   _("Investors' cash entries, balances and statements.")),
+        Permission("lending.cash.manage", _("Record deposits and withdrawals"),
+                   _("Move money in and out of investors' cash accounts.")),
+        Permission("lending.application.view", _("See loan applications"), _("Applications and their status.")),
+        Permission("lending.application.manage", _("Handle loan applications"),
+                   _("Create, edit, submit, list for funding and cancel applications.")),
+        Permission("lending.application.approve", _("Approve loan applications"),
+                   _("Approve or reject submitted applications that no other department reviews.")),
+        Permission("lending.investment.view", _("See investments"), _("The funding board and reservations.")),
+        Permission("lending.investment.manage", _("Take investments"),
+                   _("Reserve an investor's money for a listed application.")),
+        Permission("lending.loan.view", _("See loans"), _("Loans, schedules, holdings, days past due.")),
+        Permission("lending.loan.disburse", _("Disburse loans"), _("Turn a funded application into a loan.")),
+        Permission("lending.loan.manage", _("Manage loans"), _("Write off loans.")),
+        Permission("lending.repayment.view", _("See repayments"), _("Repayments and how they were distributed.")),
+        Permission("lending.repayment.post", _("Post repayments"), _("Record money received from borrowers.")),
     ]
 
 
@@ -53,21 +57,21 @@ def mutuo_roles():
 
     views = tuple(f"lending.{e}.view" for e in ENTITIES)
     return [
-        RoleSpec("loan_officer", "Loan officer",
+        RoleSpec("loan_officer", _("Loan officer"),
                  ("core.dashboard.view", "lending.customer.view", "lending.customer.manage",
                   "lending.application.view", "lending.application.manage", "lending.investment.view",
                   "lending.loan.view", "lending.repayment.view"),
-                 "Takes borrowers' applications, checks their documents and lists approved loans for funding."),
-        RoleSpec("customer_service", "Customer service",
+                 _("Takes borrowers' applications, checks their documents and lists approved loans for funding.")),
+        RoleSpec("customer_service", _("Customer service"),
                  ("core.dashboard.view", "lending.customer.view", "lending.customer.manage", "lending.cash.view",
                   "lending.cash.manage", "lending.application.view", "lending.investment.view",
                   "lending.investment.manage", "lending.loan.view", "lending.repayment.view"),
-                 "Opens accounts, records investors' deposits and withdrawals and takes their investments."),
-        RoleSpec("operations_manager", "Operations manager",
+                 _("Opens accounts, records investors' deposits and withdrawals and takes their investments.")),
+        RoleSpec("operations_manager", _("Operations manager"),
                  ("core.dashboard.view", *views, "lending.customer.manage", "lending.cash.manage",
                   "lending.application.manage", "lending.application.approve", "lending.investment.manage",
                   "lending.loan.disburse", "lending.loan.manage", "lending.repayment.post"),
-                 "Approves applications, disburses loans, posts repayments and watches delinquency."),
+                 _("Approves applications, disburses loans, posts repayments and watches delinquency.")),
     ]
 
 
@@ -77,12 +81,12 @@ def mutuo_entity_types():
     from plugins.lending.models import Application, Customer, Loan, Repayment
 
     return [
-        EntityType(Customer, "Customer", "lending.customer.view", "lending.customer.manage", "lending.customer",
+        EntityType(Customer, _("Customer"), "lending.customer.view", "lending.customer.manage", "lending.customer",
                    "{name}"),
-        EntityType(Application, "Loan application", "lending.application.view", "lending.application.manage",
+        EntityType(Application, _("Loan application"), "lending.application.view", "lending.application.manage",
                    "lending.application", "Application {id}"),
-        EntityType(Loan, "Loan", "lending.loan.view", "lending.loan.manage", "lending.loan", "Loan {id}"),
-        EntityType(Repayment, "Repayment", "lending.repayment.view", "lending.repayment.post", "lending.repayment",
+        EntityType(Loan, _("Loan"), "lending.loan.view", "lending.loan.manage", "lending.loan", "Loan {id}"),
+        EntityType(Repayment, _("Repayment"), "lending.repayment.view", "lending.repayment.post", "lending.repayment",
                    "{reference}"),
     ]
 
@@ -101,12 +105,12 @@ def mutuo_menu(request):
     from core.web.menu import MenuEntry
 
     return [
-        MenuEntry("Customers", "lending.customers", "lending.customer.view", "Lending", 200),
-        MenuEntry("Applications", "lending.applications", "lending.application.view", "Lending", 210),
-        MenuEntry("Funding board", "lending.funding", "lending.investment.view", "Lending", 220),
-        MenuEntry("Loans", "lending.loans", "lending.loan.view", "Lending", 230),
-        MenuEntry("Repayments", "lending.repayments", "lending.repayment.view", "Lending", 240),
-        MenuEntry("Post a repayment", "lending.repayment_new", "lending.repayment.post", "Lending", 250),
+        MenuEntry(_("Customers"), "lending.customers", "lending.customer.view", _("Lending"), 200),
+        MenuEntry(_("Applications"), "lending.applications", "lending.application.view", _("Lending"), 210),
+        MenuEntry(_("Funding board"), "lending.funding", "lending.investment.view", _("Lending"), 220),
+        MenuEntry(_("Loans"), "lending.loans", "lending.loan.view", _("Lending"), 230),
+        MenuEntry(_("Repayments"), "lending.repayments", "lending.repayment.view", _("Lending"), 240),
+        MenuEntry(_("Post a repayment"), "lending.repayment_new", "lending.repayment.post", _("Lending"), 250),
     ]
 
 
@@ -124,10 +128,10 @@ def mutuo_jobs():
 
     return [
         JobSpec("lending.close_of_business", jobs.close_of_business, "30 0 * * *",
-                "Closes every business date not yet closed up to yesterday: days past due, delinquency buckets, "
-                "late penalties.", time_limit=3600),
+                _("Closes every business date not yet closed up to yesterday: days past due, delinquency "
+                  "buckets, late penalties."), time_limit=3600),
         JobSpec("lending.expire_listings", jobs.expire_listings, "15 0 * * *",
-                "Expires listed applications whose funding window has passed and releases the reservations.",
+                _("Expires listed applications whose funding window has passed and releases the reservations."),
                 time_limit=600),
     ]
 

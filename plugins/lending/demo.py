@@ -27,6 +27,7 @@ from core.audit import record_event
 from core.errors import UserError
 from core.money import money
 from plugins.lending import services
+from plugins.lending.i18n import _, _n, text
 from plugins.lending.models import Customer
 from plugins.products import services as products
 
@@ -215,7 +216,7 @@ def load(session, scale: int = 1, *, progress: bool | None = None) -> str:
         session.info["audit_disabled"] = True
     demo.versions = [v.id for v in products.selectable_versions(session)]
     if not demo.versions:
-        return "no active loan product: nothing to lend (enable products demo data first)"
+        return text(_("no active loan product: nothing to lend (enable products demo data first)"))
     loans = 10 + scale // 2
     others = len(OTHER_STATUSES) + scale // 8
     demo.make_investors(10 + scale // 20)
@@ -236,5 +237,12 @@ def load(session, scale: int = 1, *, progress: bool | None = None) -> str:
     if large:
         session.info["audit_disabled"] = False
         record_event(session, "demo_loaded", "lending.customer", None, {"scale": scale, **demo.counts})
-    return (f"{demo.n} customers, {demo.counts['loans']} loans ({demo.counts['overdue']} stop paying), "
-            f"{demo.counts['repayments']} repayments, {others} applications in other statuses; {closing}")
+    customers, loans_made = demo.n, demo.counts["loans"]
+    overdue, repayments = demo.counts["overdue"], demo.counts["repayments"]
+    parts = {"customers": _n("${n} customer", "${n} customers", customers),
+             "loans": _n("${n} loan", "${n} loans", loans_made),
+             "overdue": _n("${n} stops paying", "${n} stop paying", overdue),
+             "repayments": _n("${n} repayment", "${n} repayments", repayments),
+             "others": _n("${n} application in other statuses", "${n} applications in other statuses", others),
+             "closing": closing}
+    return text(_("${customers}, ${loans} (${overdue}), ${repayments}, ${others}; ${closing}", mapping=parts))

@@ -1,6 +1,7 @@
 """Lending's scheduled jobs: thin wrappers over the services (one transaction per run)."""
 from __future__ import annotations
 
+from plugins.lending.i18n import _, _n, text
 from plugins.lending.services import applications, cob
 
 
@@ -12,4 +13,6 @@ def close_of_business(request) -> str:
 def expire_listings(request) -> str:
     """Expire listings whose funding window passed; their reservations are released."""
     count = applications.expire_listings(request.dbsession)
-    return f"{count} listing(s) expired" if count else "no listing past its funding window"
+    if not count:
+        return text(_("no listing past its funding window"))
+    return _n("${n} listing expired", "${n} listings expired", count)

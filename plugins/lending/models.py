@@ -97,6 +97,18 @@ class CashEntry(Base):
     repayment_id: Mapped[int | None] = mapped_column(ForeignKey("lending_repayment.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @property
+    def shown_memo(self):
+        """The memo as a person reads it: the texts the services write (stored in English, like every
+        stored value) in the user's language; a memo somebody typed, as typed."""
+        from plugins.lending.i18n import _
+
+        generated = {"Deposit": _("Deposit"), "Withdrawal": _("Withdrawal")}
+        if self.loan_id is not None:
+            generated[f"Invested in loan {self.loan_id}"] = _("Invested in loan ${id}", mapping={"id": self.loan_id})
+            generated[f"Loan {self.loan_id} repayment"] = _("Loan ${id} repayment", mapping={"id": self.loan_id})
+        return generated.get(self.memo, self.memo)
+
 
 class Application(Base):
     """A borrower's request for a loan, from draft to disbursed (see services)."""
@@ -130,7 +142,9 @@ class Application(Base):
     loan: Mapped[Loan | None] = relationship(back_populates="application", uselist=False)
 
     def __str__(self):
-        return f"Application {self.id}"
+        from plugins.lending.i18n import _, text
+
+        return text(_("Application ${id}", mapping={"id": self.id}))
 
 
 class Investment(Base):
@@ -198,7 +212,9 @@ class Loan(Base):
         return money(self.penalty_accrued or 0)
 
     def __str__(self):
-        return f"Loan {self.id}"
+        from plugins.lending.i18n import _, text
+
+        return text(_("Loan ${id}", mapping={"id": self.id}))
 
 
 class Installment(Base):

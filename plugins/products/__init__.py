@@ -4,10 +4,11 @@ Public modules for other plugins: ``plugins.products.schedule`` (pure engine),
 ``plugins.products.models`` and ``plugins.products.services``.
 """
 from core import PluginInfo, hookimpl
+from plugins.products.i18n import _
 
 PLUGIN = PluginInfo(
-    name="products", title="Products", version="1.0.0", depends=(),
-    description="Loan products with versioned terms, repayment methods and the schedule calculator.",
+    name="products", title=_("Products"), version="1.0.0", depends=(),
+    description=_("Loan products with versioned terms, repayment methods and the schedule calculator."),
 )
 
 
@@ -16,10 +17,10 @@ def mutuo_permissions():
     from core.security import Permission
 
     return [
-        Permission("products.view", "See loan products",
-                   "List products, read their terms and versions, use the schedule calculator."),
-        Permission("products.manage", "Manage loan products",
-                   "Create products, change their terms (new versions), activate and retire them."),
+        Permission("products.view", _("See loan products"),
+                   _("List products, read their terms and versions, use the schedule calculator.")),
+        Permission("products.manage", _("Manage loan products"),
+                   _("Create products, change their terms (new versions), activate and retire them.")),
     ]
 
 
@@ -27,9 +28,9 @@ def mutuo_permissions():
 def mutuo_roles():
     from core.security import RoleSpec
 
-    return [RoleSpec("product_manager", "Product manager",
+    return [RoleSpec("product_manager", _("Product manager"),
                      ("core.dashboard.view", "products.view", "products.manage"),
-                     "Product R&D: designs loan products and their repayment methods.")]
+                     _("Product R&D: designs loan products and their repayment methods."))]
 
 
 @hookimpl
@@ -38,10 +39,10 @@ def mutuo_entity_types():
     from plugins.products.models import LoanProduct, ProductVersion
 
     return [
-        EntityType(LoanProduct, "Loan product", "products.view", "products.manage", "products.product",
+        EntityType(LoanProduct, _("Loan product"), "products.view", "products.manage", "products.product",
                    "{code} {name}"),
-        EntityType(ProductVersion, "Product version", "products.view", "products.manage", "products.version",
-                   "version {number} of product {product_id}"),
+        EntityType(ProductVersion, _("Product version"), "products.view", "products.manage", "products.version",
+                   _("version {number} of product {product_id}")),
     ]
 
 
@@ -64,8 +65,8 @@ def mutuo_menu(request):
     from core.web.menu import MenuEntry
 
     return [
-        MenuEntry("Products", "products.list", "products.view", "Products", 200),
-        MenuEntry("Calculator", "products.calculator", "products.view", "Products", 201),
+        MenuEntry(_("Products"), "products.list", "products.view", _("Products"), 200),
+        MenuEntry(_("Calculator"), "products.calculator", "products.view", _("Products"), 201),
     ]
 
 
@@ -73,18 +74,21 @@ def mutuo_menu(request):
 def mutuo_dashboard(request):
     if not request.has_permission("products.view"):
         return []
+    from core.formatting import for_request
     from core.web.charts import bar_chart
     from core.web.menu import Widget
     from plugins.products.schedule import METHOD_SHORT
     from plugins.products.services import product_counts
 
+    fmt = for_request(request)
     counts = product_counts(request.dbsession)
     status = counts["status"]
-    chart = bar_chart([(METHOD_SHORT[m], n) for m, n in counts["method"].items()],
-                      title="Active products by repayment method")
-    return [Widget("Loan products", "products.view", chart=chart, link=request.route_url("products.list"),
-                   rows=[("Active", status.get("active", 0)), ("Drafts", status.get("draft", 0)),
-                         ("Retired", status.get("retired", 0))], order=50)]
+    # The chart is SVG text made here: its words are translated before they go in.
+    chart = bar_chart([(fmt.translate(METHOD_SHORT[m]), n) for m, n in counts["method"].items()],
+                      title=fmt.translate(_("Active products by repayment method")))
+    return [Widget(_("Loan products"), "products.view", chart=chart, link=request.route_url("products.list"),
+                   rows=[(_("Active"), status.get("active", 0)), (_("Drafts"), status.get("draft", 0)),
+                         (_("Retired"), status.get("retired", 0))], order=50)]
 
 
 @hookimpl

@@ -14,10 +14,17 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, Money, Rate, UTCDateTime, utcnow
+from plugins.products.i18n import _
 
 STATUSES = ("draft", "active", "retired")
 DAY_COUNTS = ("actual/365", "30/360")
 ALLOCATION_PARTS = ("penalty", "fee", "interest", "principal")
+
+#: The words of the stored codes, shown with ``h.label(code, "products")`` (the msgid is the code, "_" -> " ").
+STATUS_WORDS = {"draft": _("draft"), "active": _("active"), "retired": _("retired")}
+DAY_COUNT_WORDS = {"actual/365": _("actual/365"), "30/360": _("30/360")}
+ALLOCATION_WORDS = {"penalty": _("penalty"), "fee": _("fee"), "interest": _("interest"),
+                    "principal": _("principal")}
 DEFAULT_ALLOCATION = ",".join(ALLOCATION_PARTS)
 
 #: The version columns that are terms (copied into a new version, compared on edit).

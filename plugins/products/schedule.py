@@ -47,16 +47,20 @@ from decimal import (
 from functools import lru_cache
 
 from core.money import CENT
+from plugins.products.i18n import _
 
 METHODS = ("equal_installment", "equal_principal", "interest_first", "bullet")
+# Titles are translation strings (plain English text where used as text); pages show them translated.
 METHOD_TITLES = {
-    "equal_installment": "Equal installments (annuity)",
-    "equal_principal": "Equal principal",
-    "interest_first": "Interest first, principal at the end",
-    "bullet": "Bullet (everything at maturity)",
+    "equal_installment": _("Equal installments (annuity)"),
+    "equal_principal": _("Equal principal"),
+    "interest_first": _("Interest first, principal at the end"),
+    "bullet": _("Bullet (everything at maturity)"),
 }
-METHOD_SHORT = {"equal_installment": "Annuity", "equal_principal": "Equal principal",
-                "interest_first": "Interest first", "bullet": "Bullet"}
+METHOD_SHORT = {"equal_installment": _("Annuity"), "equal_principal": _("Equal principal"),
+                "interest_first": _("Interest first"), "bullet": _("Bullet")}
+#: The codes' own words, for ``h.label(loan.repayment_method, "products")`` elsewhere.
+METHOD_WORDS = (_("equal installment"), _("equal principal"), _("interest first"), _("bullet"))
 MAX_TERM_MONTHS = 600  # 50 years: beyond that a term is a typing mistake
 # Monotone modes only: a rounded payment must never fall below the rounded interest.
 ROUNDINGS = (ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_UP, ROUND_DOWN, ROUND_CEILING, ROUND_FLOOR)
@@ -298,7 +302,7 @@ def _irr(received: Decimal, flows: list[tuple[int, Decimal]]) -> Decimal:
     rate, so from the left the iterates climb straight to the root."""
     rate = Decimal(0)
     tolerance = Decimal("1e-15")
-    for _ in range(100):
+    for _step in range(100):
         discount = 1 / (1 + rate)
         value = -received
         slope = Decimal(0)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import format_decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import UserError
+from core.formatting import current
 from core.money import CENT
+from plugins.products.i18n import _, _n
 from plugins.products.models import (
     ALLOCATION_PARTS,
     DAY_COUNTS,
@@ -49,14 +52,16 @@ OPTIONAL_TERMS = {
     "service_fee_rate": Decimal("0"),
     "allocation_order": DEFAULT_ALLOCATION,
 }
+#: The terms as messages name them ("The ${field} is required."); translated when the message is made.
 LABELS = {
-    "min_amount": "minimum amount", "max_amount": "maximum amount",
-    "min_term_months": "minimum term", "max_term_months": "maximum term",
-    "default_rate": "default rate", "min_rate": "minimum rate", "max_rate": "maximum rate",
-    "origination_fee_rate": "origination fee rate", "penalty_daily_rate": "daily penalty rate",
-    "service_fee_rate": "investor service fee rate", "grace_days": "grace period",
-    "min_investment": "minimum investment", "investment_increment": "investment increment",
-    "funding_window_days": "funding window",
+    "min_amount": _("minimum amount"), "max_amount": _("maximum amount"),
+    "min_term_months": _("minimum term"), "max_term_months": _("maximum term"),
+    "default_rate": _("default rate"), "min_rate": _("minimum rate"), "max_rate": _("maximum rate"),
+    "origination_fee_rate": _("origination fee rate"), "penalty_daily_rate": _("daily penalty rate"),
+    "service_fee_rate": _("investor service fee rate"), "grace_days": _("grace period"),
+    "min_investment": _("minimum investment"), "investment_increment": _("investment increment"),
+    "funding_window_days": _("funding window"), "repayment_method": _("repayment method"),
+    "day_count": _("day-count convention"), "allocation_order": _("allocation order"),
 }
 
 
@@ -65,7 +70,7 @@ LABELS = {
 def get_product(session: Session, product_id) -> LoanProduct:
     product = session.get(LoanProduct, product_id)
     if product is None:
-        raise UserError("There is no such product; choose one from the list.", "product_id")
+        raise UserError(_("There is no such product; choose one from the list."), "product_id")
     return product
 
 
@@ -76,7 +81,7 @@ def get_version(session: Session, version_id) -> ProductVersion:
     except (TypeError, ValueError):
         version = None
     if version is None:
-        raise UserError("There is no such product version; choose a product from the list.", "product_version_id")
+        raise UserError(_("There is no such product version; choose a product from the list."), "product_version_id")
     return version
 
 
@@ -100,31 +105,39 @@ def ensure_selectable(session: Session, version: ProductVersion) -> None:
     """Refuse versions a new application may not use: retired, draft or superseded."""
     product = version.product
     if product.status == "retired":
-        raise UserError(f"Product {product.code} is retired; choose an active product.", "product_version_id")
+        raise UserError(_("Product ${code} is retired; choose an active product.", mapping={"code": product.code}),
+                        "product_version_id")
     if product.status != "active":
-        raise UserError(f"Product {product.code} is not active yet; choose an active product.", "product_version_id")
-    current = product.current_version
-    if current is not None and current.id != version.id:
-        raise UserError(f"Product {product.code} has new terms (version {current.number}); "
-                        f"choose it again to apply them.", "product_version_id")
+        raise UserError(_("Product ${code} is not active yet; choose an active product.",
+                          mapping={"code": product.code}), "product_version_id")
+    newest = product.current_version
+    if newest is not None and newest.id != version.id:
+        raise UserError(_("Product ${code} has new terms (version ${number}); choose it again to apply them.",
+                          mapping={"code": product.code, "number": newest.number}), "product_version_id")
 
 
 def check_terms(version: ProductVersion, amount: Decimal, term_months: int, rate: Decimal | None = None) -> Decimal:
     """Refuse an amount, term or rate outside the version's ranges; return the rate that applies."""
-    name = f"{version.product.code} (version {version.number})"
+    fmt = current()
+    which = {"code": version.product.code, "number": version.number}
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount != amount.quantize(CENT):
-        raise UserError("Write the amount in whole cents, like 1234.50.", "amount")
+        raise UserError(_("Write the amount in whole cents, like ${example}.",
+                          mapping={"example": format_decimal(Decimal("1234.50"), format="0.00",
+                                                             locale=fmt.locale)}), "amount")
     if not version.min_amount <= amount <= version.max_amount:
-        raise UserError(f"The amount must be between {_money(version.min_amount)} and "
-                        f"{_money(version.max_amount)} for {name}.", "amount")
+        raise UserError(_("The amount must be between ${minimum} and ${maximum} for ${code} (version ${number}).",
+                          mapping={"minimum": fmt.money(version.min_amount), "maximum": fmt.money(version.max_amount),
+                                   **which}), "amount")
     if not isinstance(term_months, int) or not version.min_term_months <= term_months <= version.max_term_months:
-        raise UserError(f"The term must be between {version.min_term_months} and {version.max_term_months} "
-                        f"months for {name}.", "term_months")
+        raise UserError(_("The term must be between ${minimum} and ${maximum} months for ${code} (version ${number}).",
+                          mapping={"minimum": fmt.number(version.min_term_months),
+                                   "maximum": fmt.number(version.max_term_months), **which}), "term_months")
     if rate is None:
         return version.default_rate
     if not isinstance(rate, Decimal) or not rate.is_finite() or not version.min_rate <= rate <= version.max_rate:
-        raise UserError(f"The rate must be between {_percent(version.min_rate)} and {_percent(version.max_rate)} "
-                        f"a year for {name}.", "rate")
+        raise UserError(_("The rate must be between ${minimum} and ${maximum} a year for ${code} (version ${number}).",
+                          mapping={"minimum": _percent(version.min_rate), "maximum": _percent(version.max_rate),
+                                   **which}), "rate")
     return rate
 
 
@@ -147,10 +160,10 @@ def update_product(session: Session, product: LoanProduct, **fields) -> LoanProd
     product gets a new version when its terms change; a retired one refuses."""
     _unknown(fields)
     if product.status == "retired":
-        raise UserError(f"Product {product.code} is retired; its terms can no longer change. "
-                        f"Create a new product instead.")
+        raise UserError(_("Product ${code} is retired; its terms can no longer change. Create a new product instead.",
+                          mapping={"code": product.code}))
     if "code" in fields and fields["code"] != product.code and product.status != "draft":
-        raise UserError("The code of an active product cannot change: loans and reports refer to it.", "code")
+        raise UserError(_("The code of an active product cannot change: loans and reports refer to it."), "code")
     info = _product_fields(session, {**_product_info(product), **fields}, product)
     current = product.current_version
     terms = validate_terms({**current.terms(), **{k: v for k, v in fields.items() if k in TERM_FIELDS}})
@@ -170,9 +183,10 @@ def update_product(session: Session, product: LoanProduct, **fields) -> LoanProd
 def activate(session: Session, product: LoanProduct) -> LoanProduct:
     """Offer a draft product to new applications."""
     if product.status == "active":
-        raise UserError(f"Product {product.code} is already active.")
+        raise UserError(_("Product ${code} is already active.", mapping={"code": product.code}))
     if product.status == "retired":
-        raise UserError(f"Product {product.code} is retired and stays retired; create a new product instead.")
+        raise UserError(_("Product ${code} is retired and stays retired; create a new product instead.",
+                          mapping={"code": product.code}))
     validate_terms(product.current_version.terms())
     product.status = "active"
     session.flush()
@@ -182,9 +196,10 @@ def activate(session: Session, product: LoanProduct) -> LoanProduct:
 def retire(session: Session, product: LoanProduct) -> LoanProduct:
     """Stop offering a product; loans made under it keep their version."""
     if product.status == "retired":
-        raise UserError(f"Product {product.code} is already retired.")
+        raise UserError(_("Product ${code} is already retired.", mapping={"code": product.code}))
     if product.status != "active":
-        raise UserError(f"Product {product.code} is a draft and was never offered; activate it or leave it as a draft.")
+        raise UserError(_("Product ${code} is a draft and was never offered; activate it or leave it as a draft.",
+                          mapping={"code": product.code}))
     product.status = "retired"
     session.flush()
     return product
@@ -203,18 +218,19 @@ def _product_info(product: LoanProduct) -> dict:
 def _product_fields(session: Session, fields: dict, product: LoanProduct | None) -> dict:
     code = str(fields.get("code") or "").strip()
     if not code:
-        raise UserError("Give the product a code, like CASH-12.", "code")
+        raise UserError(_("Give the product a code, like CASH-12."), "code")
     if not CODE_PATTERN.match(code):
-        raise UserError("A code has up to 32 letters, digits, dots, dashes or underscores, starting with a "
-                        "letter or digit.", "code")
+        raise UserError(_("A code has up to 32 letters, digits, dots, dashes or underscores, starting with a "
+                          "letter or digit."), "code")
     clash = session.scalars(select(LoanProduct).where(func.lower(LoanProduct.code) == code.lower())).first()
     if clash is not None and clash is not product:
-        raise UserError(f"Code {code} is taken by product “{clash.name}”; choose another.", "code")
+        raise UserError(_("Code ${code} is taken by product “${name}”; choose another.",
+                          mapping={"code": code, "name": clash.name}), "code")
     name = str(fields.get("name") or "").strip()
     if not name:
-        raise UserError("Give the product a name.", "name")
+        raise UserError(_("Give the product a name."), "name")
     if len(name) > 200:
-        raise UserError("A name has at most 200 characters.", "name")
+        raise UserError(_("A name has at most 200 characters."), "name")
     return {"code": code, "name": name, "description": str(fields.get("description") or "").strip()}
 
 
@@ -224,7 +240,7 @@ def validate_terms(terms: dict) -> dict:
     """Check every rule on a full set of terms; return them normalized. Raises UserError(field)."""
     missing = [name for name in TERM_FIELDS if terms.get(name) in (None, "")]
     if missing:
-        raise UserError(f"The {LABELS.get(missing[0], missing[0].replace('_', ' '))} is required.", missing[0])
+        raise UserError(_("The ${field} is required.", mapping={"field": _label(missing[0])}), missing[0])
     out = {}
     for name in ("min_amount", "max_amount", "min_investment", "investment_increment"):
         out[name] = _amount(terms[name], name)
@@ -233,54 +249,59 @@ def validate_terms(terms: dict) -> dict:
     for name in ("default_rate", "min_rate", "max_rate", "origination_fee_rate", "penalty_daily_rate",
                  "service_fee_rate"):
         out[name] = _rate(terms[name], name)
-    out["repayment_method"] = _choice(terms["repayment_method"], METHODS, "repayment_method", "repayment method")
-    out["day_count"] = _choice(terms["day_count"], DAY_COUNTS, "day_count", "day-count convention")
+    out["repayment_method"] = _choice(terms["repayment_method"], METHODS, "repayment_method")
+    out["day_count"] = _choice(terms["day_count"], DAY_COUNTS, "day_count")
     out["allocation_order"] = allocation_order(terms["allocation_order"])
     _check_ranges(out)
     return out
 
 
 def _check_ranges(t: dict) -> None:
+    fmt = current()
     if t["min_amount"] <= 0:
-        raise UserError("The minimum amount must be more than zero.", "min_amount")
+        raise UserError(_("The minimum amount must be more than zero."), "min_amount")
     if t["max_amount"] < t["min_amount"]:
-        raise UserError(f"The maximum amount must be at least the minimum amount ({_money(t['min_amount'])}).",
-                        "max_amount")
+        raise UserError(_("The maximum amount must be at least the minimum amount (${minimum}).",
+                          mapping={"minimum": fmt.money(t["min_amount"])}), "max_amount")
     if t["min_term_months"] < 1:
-        raise UserError("The minimum term is at least 1 month.", "min_term_months")
+        raise UserError(_("The minimum term is at least 1 month."), "min_term_months")
     if t["max_term_months"] > MAX_TERM_MONTHS:
-        raise UserError(f"The maximum term is at most {MAX_TERM_MONTHS} months.", "max_term_months")
+        raise UserError(_("The maximum term is at most ${maximum} months.",
+                          mapping={"maximum": fmt.number(MAX_TERM_MONTHS)}), "max_term_months")
     if t["max_term_months"] < t["min_term_months"]:
-        raise UserError(f"The maximum term must be at least the minimum term ({t['min_term_months']} months).",
-                        "max_term_months")
+        raise UserError(_("The maximum term must be at least the minimum term (${term}).",
+                          mapping={"term": months(t["min_term_months"])}), "max_term_months")
     if t["max_rate"] < t["min_rate"]:
-        raise UserError(f"The maximum rate must be at least the minimum rate ({_percent(t['min_rate'])}).",
-                        "max_rate")
+        raise UserError(_("The maximum rate must be at least the minimum rate (${minimum}).",
+                          mapping={"minimum": _percent(t["min_rate"])}), "max_rate")
     if not t["min_rate"] <= t["default_rate"] <= t["max_rate"]:
-        raise UserError(f"The default rate must lie between the minimum ({_percent(t['min_rate'])}) and the "
-                        f"maximum rate ({_percent(t['max_rate'])}).", "default_rate")
+        raise UserError(_("The default rate must lie between the minimum (${minimum}) and the maximum rate "
+                          "(${maximum}).", mapping={"minimum": _percent(t["min_rate"]),
+                                                    "maximum": _percent(t["max_rate"])}), "default_rate")
     for name in ("grace_days", "funding_window_days"):
         if t[name] > MAX_DAYS:
-            raise UserError(f"The {LABELS[name]} is at most {MAX_DAYS} days.", name)
+            raise UserError(_("The ${field} is at most ${maximum} days.",
+                              mapping={"field": _label(name), "maximum": fmt.number(MAX_DAYS)}), name)
     if t["funding_window_days"] < 1:
-        raise UserError("The funding window is at least 1 day.", "funding_window_days")
+        raise UserError(_("The funding window is at least 1 day."), "funding_window_days")
     if t["min_investment"] <= 0:
-        raise UserError("The minimum investment must be more than zero.", "min_investment")
+        raise UserError(_("The minimum investment must be more than zero."), "min_investment")
     if t["min_investment"] > t["max_amount"]:
-        raise UserError(f"The minimum investment cannot exceed the maximum amount ({_money(t['max_amount'])}).",
-                        "min_investment")
+        raise UserError(_("The minimum investment cannot exceed the maximum amount (${maximum}).",
+                          mapping={"maximum": fmt.money(t["max_amount"])}), "min_investment")
     if t["investment_increment"] <= 0:
-        raise UserError("The investment increment must be more than zero, like 1.00.", "investment_increment")
+        raise UserError(_("The investment increment must be more than zero, like ${example}.",
+                          mapping={"example": fmt.money(Decimal(1))}), "investment_increment")
     if t["investment_increment"] > t["max_amount"]:
-        raise UserError("The investment increment cannot exceed the maximum amount.", "investment_increment")
+        raise UserError(_("The investment increment cannot exceed the maximum amount."), "investment_increment")
 
 
 def allocation_order(value) -> str:
     """Normalize an allocation order (text "a,b,c,d" or a sequence); it must be a permutation."""
     parts = [p.strip().lower() for p in (value.split(",") if isinstance(value, str) else value)]
     if sorted(parts) != sorted(ALLOCATION_PARTS):
-        raise UserError(f"The allocation order must name each of {', '.join(ALLOCATION_PARTS)} exactly once, "
-                        f"separated by commas.", "allocation_order")
+        raise UserError(_("The allocation order must name each of ${parts} exactly once, separated by commas.",
+                          mapping={"parts": ", ".join(ALLOCATION_PARTS)}), "allocation_order")
     return ",".join(parts)
 
 
@@ -292,49 +313,67 @@ def _number(value, field: str) -> Decimal:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise UserError(f"The {LABELS.get(field, field)} must be a number.", field)
+        raise UserError(_("The ${field} must be a number.", mapping={"field": _label(field)}), field)
     if number < 0:
-        raise UserError(f"The {LABELS.get(field, field)} cannot be negative.", field)
+        raise UserError(_("The ${field} cannot be negative.", mapping={"field": _label(field)}), field)
     return number
 
 
 def _amount(value, field: str) -> Decimal:
     number = _number(value, field)
     if number != number.quantize(CENT):
-        raise UserError(f"The {LABELS[field]} has at most two decimal places.", field)
+        raise UserError(_("The ${field} has at most two decimal places.", mapping={"field": _label(field)}), field)
     if number > MAX_AMOUNT:
-        raise UserError(f"The {LABELS[field]} is at most {_money(MAX_AMOUNT)}.", field)
+        raise UserError(_("The ${field} is at most ${maximum}.",
+                          mapping={"field": _label(field), "maximum": current().money(MAX_AMOUNT)}), field)
     return number.quantize(CENT)
 
 
 def _rate(value, field: str) -> Decimal:
     number = _number(value, field)
     if number != number.quantize(RATE_PLACE):
-        raise UserError(f"The {LABELS[field]} has at most four decimals as a percentage (0.0001 %).", field)
+        raise UserError(_("The ${field} has at most four decimals as a percentage (${smallest}).",
+                          mapping={"field": _label(field), "smallest": _percent(RATE_PLACE)}), field)
     if number > MAX_RATE:
-        raise UserError(f"The {LABELS[field]} is at most 100 %.", field)
+        raise UserError(_("The ${field} is at most ${maximum}.",
+                          mapping={"field": _label(field), "maximum": _percent(MAX_RATE)}), field)
     return number.quantize(RATE_PLACE)
 
 
 def _whole(value, field: str) -> int:
     number = _number(value, field)
     if number != number.to_integral_value():
-        raise UserError(f"The {LABELS[field]} is a whole number.", field)
+        raise UserError(_("The ${field} is a whole number.", mapping={"field": _label(field)}), field)
     return int(number)
 
 
-def _choice(value, choices, field: str, label: str) -> str:
-    if value not in choices:
-        raise UserError(f"Unknown {label} “{value}”; choose one of {', '.join(choices)}.", field)
-    return value
+def _choice(value, choices, field: str) -> str:
+    if value in choices:
+        return value
+    values = {"value": value, "choices": ", ".join(choices)}
+    if field == "repayment_method":
+        raise UserError(_("Unknown repayment method “${value}”; choose one of ${choices}.", mapping=values), field)
+    raise UserError(_("Unknown day-count convention “${value}”; choose one of ${choices}.", mapping=values), field)
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+def _label(field: str) -> str:
+    """A term's name in the current language, to go inside a message."""
+    return current().translate(LABELS.get(field, field.replace("_", " ")))
+
+
+def months(n: int) -> str:
+    """``12 months`` / ``12 meses`` in the current language."""
+    return _n("${n} month", "${n} months", n)
+
+
+def days(n: int) -> str:
+    return _n("${n} day", "${n} days", n)
 
 
 def _percent(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f} %"
+    """A rate as a percentage in the current language, with the decimals it has (at most four): ``8%``, ``0,05 %``."""
+    places = max(0, min(4, -(rate * 100).normalize().as_tuple().exponent))
+    return current().percent(rate, places)
 
 
 # -- the calculator ----------------------------------------------------------------
@@ -354,20 +393,24 @@ class Quote:
 def quote(amount: Decimal, term_months: int, annual_rate: Decimal, method: str, first_due_date: date,
           fee_rate: Decimal = Decimal(0)) -> Quote:
     """A schedule with its totals and APR, for the calculator. Raises UserError on the field at fault."""
+    fmt = current()
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise UserError("The amount must be more than zero.", "amount")
+        raise UserError(_("The amount must be more than zero."), "amount")
     if amount != amount.quantize(CENT):
-        raise UserError("The amount has at most two decimal places.", "amount")
+        raise UserError(_("The amount has at most two decimal places."), "amount")
     if amount > MAX_AMOUNT:
-        raise UserError(f"The amount is at most {_money(MAX_AMOUNT)}.", "amount")
+        raise UserError(_("The amount is at most ${maximum}.", mapping={"maximum": fmt.money(MAX_AMOUNT)}), "amount")
     if not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise UserError(f"The term is from 1 to {MAX_TERM_MONTHS} months.", "term_months")
+        raise UserError(_("The term is from 1 to ${maximum} months.", mapping={"maximum": fmt.number(MAX_TERM_MONTHS)}),
+                        "term_months")
     if not Decimal(0) <= annual_rate <= MAX_RATE:
-        raise UserError("The rate is from 0 to 100 % a year.", "rate")
+        raise UserError(_("The rate is from 0 to ${maximum} a year.", mapping={"maximum": _percent(MAX_RATE)}), "rate")
     if method not in METHODS:
-        raise UserError(f"Choose a repayment method: {', '.join(METHOD_TITLES.values())}.", "method")
+        raise UserError(_("Choose a repayment method: ${methods}.",
+                          mapping={"methods": ", ".join(fmt.translate(t) for t in METHOD_TITLES.values())}), "method")
     if not Decimal(0) <= fee_rate < 1:
-        raise UserError("The origination fee is from 0 to less than 100 % of the amount.", "fee_rate")
+        raise UserError(_("The origination fee is from 0 to less than ${maximum} of the amount.",
+                          mapping={"maximum": _percent(MAX_RATE)}), "fee_rate")
     installments = build_schedule(amount, annual_rate, term_months, method, first_due_date)
     totals = schedule_totals(installments)
     fee = (amount * fee_rate).quantize(CENT)

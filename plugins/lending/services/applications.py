@@ -39,6 +39,9 @@ from core.db import lock
 from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money
+from plugins.lending.i18n import DOMAIN, _, _n, label, text
+from plugins.lending.i18n import amount as amount_text
+from plugins.lending.i18n import day as day_text
 from plugins.lending.models import Application, Customer, Investment
 from plugins.lending.services import cash, limits
 from plugins.lending.services.customers import require_verified
@@ -56,9 +59,18 @@ TRANSITIONS = {
     "expire": ("listed",),
     "cancel": ("draft", "submitted", "approved", "listed", "funded"),
 }
-VERBS = {"edit": "edited", "submit": "submitted", "approve": "approved", "reject": "rejected",
-         "list": "listed for funding", "invest": "invested in", "disburse": "disbursed", "expire": "expired",
-         "cancel": "cancelled"}
+#: action -> its refusal when the status does not allow it (one whole sentence per action, for translators)
+REFUSALS = {
+    "edit": _("Only ${statuses} applications can be edited; application ${id} is ${status}."),
+    "submit": _("Only ${statuses} applications can be submitted; application ${id} is ${status}."),
+    "approve": _("Only ${statuses} applications can be approved; application ${id} is ${status}."),
+    "reject": _("Only ${statuses} applications can be rejected; application ${id} is ${status}."),
+    "list": _("Only ${statuses} applications can be listed for funding; application ${id} is ${status}."),
+    "invest": _("Only ${statuses} applications can be invested in; application ${id} is ${status}."),
+    "disburse": _("Only ${statuses} applications can be disbursed; application ${id} is ${status}."),
+    "expire": _("Only ${statuses} applications can be expired; application ${id} is ${status}."),
+    "cancel": _("Only ${statuses} applications can be cancelled; application ${id} is ${status}."),
+}
 
 
 def allowed(application: Application, action: str) -> bool:
@@ -68,10 +80,14 @@ def allowed(application: Application, action: str) -> bool:
 def require(application: Application, action: str) -> None:
     """Refuse an action the application's status does not allow, saying which statuses do."""
     if not allowed(application, action):
-        starts = TRANSITIONS[action]
-        which = " or ".join(starts)
-        raise ConflictError(f"Only {which} applications can be {VERBS[action]}; application {application.id} "
-                            f"is {application.status}.", "status")
+        from pyramid.i18n import TranslationString
+
+        words = [label(s) for s in TRANSITIONS[action]]
+        which = words[0]
+        for word in words[1:]:
+            which = text(_("${first} or ${second}", mapping={"first": which, "second": word}))
+        raise ConflictError(TranslationString(REFUSALS[action], domain=DOMAIN, mapping={
+            "statuses": which, "id": application.id, "status": label(application.status)}), "status")
 
 
 def lock_application(session, application: Application) -> Application:
@@ -92,26 +108,29 @@ def _actor(session) -> str:
 def _terms(session, version_id, amount, term_months, annual_rate):
     """Check amount, term and rate against the product version; return them normalized."""
     if version_id in (None, ""):
-        raise UserError("Choose a loan product.", "product_version_id")
+        raise UserError(_("Choose a loan product."), "product_version_id")
     version = products.get_version(session, version_id)
     products.ensure_selectable(session, version)
     try:
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
-        raise UserError(f"'{amount}' is not an amount; write it like 5000.00.", "amount") from None
-    limits.check_amount(session, amount, "amount", "A loan amount")
+        raise UserError(_("'${value}' is not an amount; write it like ${example}.",
+                          mapping={"value": str(amount)[:40], "example": amount_text(Decimal("5000"))}),
+                        "amount") from None
+    limits.check_amount(session, amount, "amount", _("A loan amount"))
     try:
         term = int(term_months)
     except (TypeError, ValueError):
-        raise UserError("Enter the term as a whole number of months.", "term_months") from None
+        raise UserError(_("Enter the term as a whole number of months."), "term_months") from None
     try:
         rate = version.default_rate if annual_rate in (None, "") else Decimal(str(annual_rate))
     except ArithmeticError:
-        raise UserError(f"'{annual_rate}' is not a rate; write 0.12 for 12 %.", "annual_rate") from None
+        raise UserError(_("'${value}' is not a rate; write 0.12 for 12 %.", mapping={"value": str(annual_rate)[:40]}),
+                        "annual_rate") from None
     try:
         rate = products.check_terms(version, amount, term, rate)
     except UserError as exc:
-        raise UserError(str(exc), "annual_rate" if exc.field == "rate" else exc.field) from None
+        raise UserError(exc.message, "annual_rate" if exc.field == "rate" else exc.field) from None
     return version, amount, term, rate
 
 
@@ -119,10 +138,10 @@ def create_application(session, *, customer: Customer, product_version_id, amoun
                        purpose: str = "", region: str | None = None, industry: str | None = None) -> Application:
     """A draft application; amount, term and rate are checked against the product version."""
     if customer is None:
-        raise UserError("Choose the borrower.", "customer_id")
+        raise UserError(_("Choose the borrower."), "customer_id")
     if not customer.is_borrower:
-        raise UserError(f"{customer.name} is an investor only; make them a borrower (role 'both') first.",
-                        "customer_id")
+        raise UserError(_("${name} is an investor only; make them a borrower (role 'both') first.",
+                          mapping={"name": customer.name}), "customer_id")
     version, amount, term, rate = _terms(session, product_version_id, amount, term_months, annual_rate)
     application = Application(
         customer_id=customer.id, product_version_id=version.id, amount=amount, term_months=term, annual_rate=rate,
@@ -156,7 +175,7 @@ def submit(session, application: Application) -> Application:
     require(application, "submit")
     _terms(session, application.product_version_id, application.amount, application.term_months,
            application.annual_rate)
-    require_verified(application.customer, "submitting their application", "customer_id")
+    require_verified(application.customer, _("submitting their application"), "customer_id")
     application.status = "submitted"
     application.submitted_at = utcnow()
     session.flush()
@@ -189,22 +208,24 @@ def _decide(session, application: Application, status: str, reason: str, by: str
 def approve(session, application: Application, reason: str = "") -> Application:
     """submitted → approved, by a user holding ``lending.application.approve``."""
     require(application, "approve")
-    if application.review_pending:
-        raise UserError(f"Application {application.id} is being reviewed by {', '.join(reviewers(application))}; "
-                        f"their decision approves or rejects it.", "status")
+    _refuse_while_reviewed(application)
     return _decide(session, application, "approved", (reason or "").strip(), _actor(session))
 
 
 def reject(session, application: Application, reason: str) -> Application:
     """submitted → rejected, with the reason the borrower will be told."""
     require(application, "reject")
-    if application.review_pending:
-        raise UserError(f"Application {application.id} is being reviewed by {', '.join(reviewers(application))}; "
-                        f"their decision approves or rejects it.", "status")
+    _refuse_while_reviewed(application)
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Give the reason for rejecting; the borrower will be told.", "reason")
+        raise UserError(_("Give the reason for rejecting; the borrower will be told."), "reason")
     return _decide(session, application, "rejected", reason, _actor(session))
+
+
+def _refuse_while_reviewed(application: Application) -> None:
+    if application.review_pending:
+        raise UserError(_("Application ${id} is being reviewed by ${reviewers}; their decision approves or rejects it.",
+                          mapping={"id": application.id, "reviewers": ", ".join(reviewers(application))}), "status")
 
 
 def review_decision(session, application: Application, reviewer: str, approved: bool, reason: str = "") -> Application:
@@ -212,12 +233,13 @@ def review_decision(session, application: Application, reviewer: str, approved: 
     require(application, "approve")
     pending = reviewers(application)
     if reviewer not in pending:
-        raise UserError(f"{reviewer} is not reviewing application {application.id}"
-                        f"{' (waiting for ' + ', '.join(pending) + ')' if pending else ''}.", "status")
+        values = {"reviewer": reviewer, "id": application.id, "pending": ", ".join(pending)}
+        raise UserError(_("${reviewer} is not reviewing application ${id} (waiting for ${pending}).", mapping=values)
+                        if pending else _("${reviewer} is not reviewing application ${id}.", mapping=values), "status")
     reason = (reason or "").strip()
     if not approved:
         if not reason:
-            raise UserError("Give the reason for rejecting; the borrower will be told.", "reason")
+            raise UserError(_("Give the reason for rejecting; the borrower will be told."), "reason")
         return _decide(session, application, "rejected", reason, reviewer)
     pending.remove(reviewer)
     if pending:
@@ -233,7 +255,8 @@ def list_for_funding(session, application: Application, listed_on: date | None =
     """approved → listed: investors may invest until the product's funding window closes."""
     require(application, "list")
     version = products.get_version(session, application.product_version_id)
-    listed_on = limits.check_date(session, listed_on or context.today(session), "listed_on", "The listing date")
+    listed_on = limits.check_date(session, listed_on or context.today(session), "listed_on",
+                                  _("The listing date"))
     application.status = "listed"
     application.listed_on = listed_on
     application.funding_deadline = listed_on + timedelta(days=int(version.funding_window_days))
@@ -260,26 +283,29 @@ def invest(session, application: Application, investor: Customer, amount) -> Inv
     lock_application(session, application)
     require(application, "invest")
     if investor is None or not investor.is_investor:
-        raise UserError("Choose an investor (a customer with the role investor or both).", "investor_id")
+        raise UserError(_("Choose an investor (a customer with the role investor or both)."), "investor_id")
     if investor.id == application.customer_id:
-        raise UserError("Borrowers cannot invest in their own application.", "investor_id")
-    require_verified(investor, "they invest", "investor_id")
+        raise UserError(_("Borrowers cannot invest in their own application."), "investor_id")
+    require_verified(investor, _("they invest"), "investor_id")
     today = context.today(session)
     if application.funding_deadline and today > application.funding_deadline:
-        raise UserError(f"Funding of application {application.id} closed on {application.funding_deadline}.", "status")
+        raise UserError(_("Funding of application ${id} closed on ${day}.",
+                          mapping={"id": application.id, "day": day_text(application.funding_deadline)}), "status")
     try:
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
-        raise UserError(f"'{amount}' is not an amount; write it like 500.00.", "amount") from None
-    limits.check_amount(session, amount, "amount", "An investment")
+        raise UserError(_("'${value}' is not an amount; write it like ${example}.",
+                          mapping={"value": str(amount)[:40], "example": amount_text(Decimal("500"))}),
+                        "amount") from None
+    limits.check_amount(session, amount, "amount", _("An investment"))
     cash.lock_customer(session, investor.id)
     version = products.get_version(session, application.product_version_id)
     left = remaining(session, application)
     _check_investment(amount, left, version.min_investment, version.investment_increment)
     free = cash.available(session, investor.id)
     if amount > free:
-        raise ConflictError(f"{investor.name} has only {free:,.2f} available; deposit more or invest less.",
-                            "amount")
+        raise ConflictError(_("${name} has only ${amount} available; deposit more or invest less.",
+                              mapping={"name": investor.name, "amount": amount_text(free)}), "amount")
     investment = Investment(application_id=application.id, investor_id=investor.id, amount=amount, status="reserved")
     session.add(investment)
     if amount == left:
@@ -291,20 +317,22 @@ def invest(session, application: Application, investor: Customer, amount) -> Inv
 
 def _check_investment(amount: Decimal, left: Decimal, minimum: Decimal, step: Decimal) -> None:
     if amount <= ZERO:
-        raise UserError("Enter an amount greater than zero.", "amount")
+        raise UserError(_("Enter an amount greater than zero."), "amount")
     if left <= ZERO:
-        raise ConflictError("The application is already fully funded; nothing remains to invest.", "amount")
+        raise ConflictError(_("The application is already fully funded; nothing remains to invest."), "amount")
     if amount > left:
-        raise ConflictError(f"Only {left:,.2f} remains to be funded; invest at most that.", "amount")
+        raise ConflictError(_("Only ${amount} remains to be funded; invest at most that.",
+                              mapping={"amount": amount_text(left)}), "amount")
     if amount == left:
         return  # the last piece may be smaller than the minimum or off the increment
     if amount < minimum:
-        raise UserError(f"The minimum investment is {minimum:,.2f} (or exactly the {left:,.2f} that remains).",
-                        "amount")
+        raise UserError(_("The minimum investment is ${minimum} (or exactly the ${left} that remains).",
+                          mapping={"minimum": amount_text(minimum), "left": amount_text(left)}), "amount")
     if step and step > 0 and (amount - minimum) % step != 0:
         lower = minimum + ((amount - minimum) // step) * step
-        raise UserError(f"Invest {minimum:,.2f} plus steps of {step:,.2f}, e.g. {lower:,.2f} or {lower + step:,.2f}.",
-                        "amount")
+        raise UserError(_("Invest ${minimum} plus steps of ${step}, e.g. ${lower} or ${higher}.",
+                          mapping={"minimum": amount_text(minimum), "step": amount_text(step),
+                                   "lower": amount_text(lower), "higher": amount_text(lower + step)}), "amount")
 
 
 def _release(session, application: Application) -> int:
@@ -324,7 +352,7 @@ def cancel(session, application: Application, reason: str) -> Application:
     require(application, "cancel")
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Say why the application is cancelled.", "reason")
+        raise UserError(_("Say why the application is cancelled."), "reason")
     _release(session, application)
     application.status = "cancelled"
     application.closed_reason = reason
@@ -341,7 +369,10 @@ def expire_listings(session, as_of: date | None = None) -> int:
     for application in due:
         released = _release(session, application)
         application.status = "expired"
-        application.closed_reason = (f"Funding window closed on {application.funding_deadline} with "
-                                     f"{released} reservation(s) released.")
+        # Stored text, written in the language of whoever runs it (the job: the company's).
+        application.closed_reason = _n(
+            "Funding window closed on ${day} with ${n} reservation released.",
+            "Funding window closed on ${day} with ${n} reservations released.", released,
+            mapping={"day": day_text(application.funding_deadline)})
     session.flush()
     return len(due)

@@ -26,6 +26,8 @@ from core.audit import record_event
 from core.db import lock
 from core.errors import ConflictError, UserError
 from core.money import ZERO, money
+from plugins.lending.i18n import _
+from plugins.lending.i18n import amount as amount_text
 from plugins.lending.models import CashEntry, Customer, Investment
 from plugins.lending.services import limits
 
@@ -53,7 +55,7 @@ def lock_customer(session, customer_id: int) -> Customer:
     """
     customer = lock(session, Customer, customer_id)
     if customer is None:
-        raise UserError(f"There is no customer {customer_id}.", "investor_id")
+        raise UserError(_("There is no customer ${id}.", mapping={"id": customer_id}), "investor_id")
     return customer
 
 
@@ -61,9 +63,11 @@ def _positive(session, amount, field: str = "amount") -> Decimal:
     try:
         value = money(amount)
     except (TypeError, ArithmeticError, ValueError):
-        raise UserError(f"'{amount}' is not an amount; write it like 1234.50.", field) from None
+        raise UserError(_("'${value}' is not an amount; write it like ${example}.",
+                          mapping={"value": str(amount)[:40], "example": amount_text(Decimal("1234.50"))}),
+                        field) from None
     if value <= ZERO:
-        raise UserError("Enter an amount greater than zero.", field)
+        raise UserError(_("Enter an amount greater than zero."), field)
     return limits.check_amount(session, value, field)
 
 
@@ -71,13 +75,14 @@ def _entry_date(session, entry_date: date | None, what: str) -> date:
     """The entry's business date: today unless given; never in the future."""
     if entry_date is None:
         return context.today(session)
-    return limits.check_date(session, entry_date, "entry_date", f"The {what} date")
+    return limits.check_date(session, entry_date, "entry_date",
+                             _("The deposit date") if what == "deposit" else _("The withdrawal date"))
 
 
 def _require_investor(customer: Customer) -> None:
     if not customer.is_investor:
-        raise UserError(f"{customer.name} is a borrower only; make them an investor (role 'both') to give them "
-                        f"a cash account.", "customer_id")
+        raise UserError(_("${name} is a borrower only; make them an investor (role 'both') to give them a cash "
+                          "account.", mapping={"name": customer.name}), "customer_id")
 
 
 def add_entry(session, customer_id: int, kind: str, amount: Decimal, entry_date: date, *, reference: str = "",
@@ -117,8 +122,9 @@ def withdraw(session, customer: Customer, amount, *, entry_date: date | None = N
     lock_customer(session, customer.id)
     free = available(session, customer.id)
     if value > free:
-        raise ConflictError(f"{customer.name} has only {free:,.2f} available (balance minus reserved investments); "
-                            f"withdraw at most that.", "amount")
+        raise ConflictError(_("${name} has only ${amount} available (balance minus reserved investments); withdraw "
+                              "at most that.", mapping={"name": customer.name, "amount": amount_text(free)}),
+                            "amount")
     entry = add_entry(session, customer.id, "withdrawal", -value, day, reference=reference, memo=memo or "Withdrawal")
     session.flush()
     record_event(session, "cash_withdrawal", "lending.customer", customer.id,

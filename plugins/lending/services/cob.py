@@ -34,6 +34,9 @@ from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
+from plugins.lending.i18n import _, _n, text
+from plugins.lending.i18n import amount as amount_text
+from plugins.lending.i18n import day as day_text
 from plugins.lending.models import BusinessDate, Installment, Loan
 from plugins.lending.services.delinquency import bucket_case, buckets_from_settings, days_between
 
@@ -58,15 +61,22 @@ class CloseResult:
 
     @property
     def summary(self) -> str:
+        """What the run did, in the language being served (a job: the company's)."""
         if not self.days:
-            return "nothing to close: every business date up to the target is closed"
+            return text(_("nothing to close: every business date up to the target is closed"))
         first, last = self.days[0].business_date, self.days[-1].business_date
-        span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        span = day_text(first) if first == last else text(_("${first} to ${last}", mapping={
+            "first": day_text(first), "last": day_text(last)}))
         changes = sum(len(d.bucket_changes) for d in self.days)
+        updates = sum(d.loans_changed for d in self.days)
         penalty = sum((d.penalty for d in self.days), Decimal(0))
-        return (f"closed {len(self.days)} business date(s) {span}: "
-                f"{sum(d.loans_changed for d in self.days)} loan updates, {changes} bucket changes, "
-                f"penalties accrued {penalty.quantize(Decimal('0.01'))}")
+        updates_text = _n("${n} loan update", "${n} loan updates", updates)
+        changes_text = _n("${n} bucket change", "${n} bucket changes", changes)
+        days = len(self.days)
+        return _n("closed ${n} business date ${span}: ${updates}, ${changes}, penalties accrued ${penalty}",
+                  "closed ${n} business dates ${span}: ${updates}, ${changes}, penalties accrued ${penalty}",
+                  days, mapping={"span": span, "updates": updates_text, "changes": changes_text,
+                                 "penalty": amount_text(penalty.quantize(Decimal("0.01")))})
 
 
 def last_closed(session) -> date | None:
@@ -79,8 +89,9 @@ def dates_to_close(session, through: date, start: date | None = None) -> list[da
     first = last + timedelta(days=1) if last else (start or through)
     days = (through - first).days + 1
     if days > MAX_CATCH_UP_DAYS:
-        raise UserError(f"Close of business would have to catch up {days} days from {first}; "
-                        f"close fewer by passing an earlier 'through' date first.", "through")
+        raise UserError(_("Close of business would have to catch up ${days} days from ${day}; close fewer by "
+                          "passing an earlier 'through' date first.",
+                          mapping={"days": days, "day": day_text(first)}), "through")
     return [first + timedelta(days=n) for n in range(max(days, 0))]
 
 
@@ -100,8 +111,8 @@ def close_day(session, day: date, buckets) -> DayResult:
         with session.begin_nested():
             session.execute(insert(BusinessDate.__table__).values(business_date=day, closed_at=utcnow()))
     except IntegrityError:
-        raise UserError(f"Business date {day} is already closed (another run closed it); nothing was done twice.",
-                        "through") from None
+        raise UserError(_("Business date ${day} is already closed (another run closed it); nothing was done twice.",
+                          mapping={"day": day_text(day)}), "through") from None
     out = DayResult(day)
     out.penalty = _accrue_penalties(session, day)
     changes = _update_delinquency(session, day, buckets)

@@ -24,6 +24,7 @@ from core import context
 from core.config import ConfigError
 from core.errors import UserError
 from core.money import MAX_MONEY
+from plugins.lending.i18n import _, amount, day, text
 
 MAX_AMOUNT = "lending.max_amount"
 DEFAULT_MAX_AMOUNT = Decimal("1000000000.00")
@@ -44,29 +45,41 @@ def max_amount(values: dict) -> Decimal:
     return value
 
 
-def check_amount(session, value: Decimal, field: str = "amount", what: str = "An amount") -> Decimal:
-    """Refuse an amount above ``lending.max_amount`` (on ``field``); return it unchanged."""
+def check_amount(session, value: Decimal, field: str = "amount", what=None) -> Decimal:
+    """Refuse an amount above ``lending.max_amount`` (on ``field``); return it unchanged.
+
+    ``what`` names the amount at the start of the message (``_("A repayment")``, translated
+    where it is shown; plain text is shown as it is); default "An amount".
+    """
     limit = max_amount(context.settings(session))
     if value > limit:
-        raise UserError(f"{what} is at most {limit:,.2f}; {value:,.2f} is more than this platform accepts. "
-                        f"Check the figure, or split it.", field)
+        raise UserError(_("${what} is at most ${limit}; ${value} is more than this platform accepts. "
+                          "Check the figure, or split it.",
+                          mapping={"what": text(what if what is not None else _("An amount")),
+                                   "limit": amount(limit), "value": amount(value)}), field)
     return value
 
 
-def check_date(session, day: date | None, field: str, what: str, *, earliest: date | None = None,
-               earliest_why: str = "") -> date:
+def check_date(session, value: date | None, field: str, what, *, earliest: date | None = None,
+               earliest_why="") -> date:
     """Refuse a business date after today or before ``earliest`` (on ``field``); return it.
 
-    ``what`` names the date in the message ("The deposit date"); ``earliest_why``
-    says what happened on ``earliest`` ("the loan was disbursed").
+    ``what`` names the date in the message (``_("The deposit date")``); ``earliest_why``
+    says what happened on ``earliest`` (``_("the loan was disbursed")``). Translation strings
+    are shown in the user's language; plain text as it is.
     """
-    if day is None:
-        raise UserError(f"Enter {what.lower()}.", field)
-    if not isinstance(day, date):
-        raise UserError(f"{what} must be a date like 2026-03-31.", field)
+    name = text(what)
+    if value is None:
+        raise UserError(_("Enter ${what}.", mapping={"what": name[:1].lower() + name[1:]}), field)
+    if not isinstance(value, date):
+        raise UserError(_("${what} must be a date like ${example}.",
+                          mapping={"what": name, "example": day(date(2026, 3, 31))}), field)
     today = context.today(session)
-    if day > today:
-        raise UserError(f"{what} {day} is in the future; enter it on or before today ({today}).", field)
-    if earliest is not None and day < earliest:
-        raise UserError(f"{what} {day} is before {earliest_why} ({earliest}); enter {earliest} or later.", field)
-    return day
+    if value > today:
+        raise UserError(_("${what} ${day} is in the future; enter it on or before today (${today}).",
+                          mapping={"what": name, "day": day(value), "today": day(today)}), field)
+    if earliest is not None and value < earliest:
+        raise UserError(_("${what} ${day} is before ${why} (${earliest}); enter ${earliest} or later.",
+                          mapping={"what": name, "day": day(value), "why": text(earliest_why),
+                                   "earliest": day(earliest)}), field)
+    return value

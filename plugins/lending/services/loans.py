@@ -35,6 +35,9 @@ from core.db import lock
 from core.errors import ConflictError, UserError
 from core.models.meta import utcnow
 from core.money import ZERO, money, split_pro_rata
+from plugins.lending.i18n import _, label
+from plugins.lending.i18n import amount as amount_text
+from plugins.lending.i18n import day as day_text
 from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
 from plugins.lending.services import cash, limits
 from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
@@ -62,15 +65,16 @@ def disburse(session, application: Application, disbursed_on: date | None = None
     require(application, "disburse")
     version = products.get_version(session, application.product_version_id)
     disbursed_on = limits.check_date(session, disbursed_on or context.today(session), "disbursed_on",
-                                     "The disbursement date", earliest=_listed_on(session, application),
-                                     earliest_why="the application was listed for funding")
+                                     _("The disbursement date"), earliest=_listed_on(session, application),
+                                     earliest_why=_("the application was listed for funding"))
     principal = application.amount
     fee = money(principal * version.origination_fee_rate)
     investments = [i for i in application.investments if i.status == "reserved"]
     invested = sum((i.amount for i in investments), ZERO)
     if invested != principal:
-        raise ConflictError(f"Investments add up to {invested:,.2f}, not the {principal:,.2f} to disburse; "
-                            f"the application is not fully funded.", "status")
+        raise ConflictError(_("Investments add up to ${invested}, not the ${principal} to disburse; the application "
+                              "is not fully funded.", mapping={"invested": amount_text(invested),
+                                                               "principal": amount_text(principal)}), "status")
     schedule = build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
                               add_months(disbursed_on, 1))
     loan = Loan(
@@ -162,15 +166,17 @@ def outstanding_principal(loan: Loan) -> Decimal:
 def _check_reference(session, reference: str) -> str:
     reference = (reference or "").strip()
     if not reference:
-        raise UserError("Enter the payment's external reference (bank transfer id), so it is never posted twice.",
+        raise UserError(_("Enter the payment's external reference (bank transfer id), so it is never posted twice."),
                         "reference")
     if len(reference) > 100:
-        raise UserError("A reference has at most 100 characters.", "reference")
+        raise UserError(_("A reference has at most 100 characters."), "reference")
     earlier = session.scalars(select(Repayment).where(Repayment.reference == reference)).first()
     if earlier is not None:
-        raise DuplicateReference(f"Reference {reference} was already posted on {earlier.paid_on} to loan "
-                                 f"{earlier.loan_id} (repayment {earlier.id}, {earlier.amount:,.2f}); nothing was "
-                                 f"posted again.", earlier)
+        raise DuplicateReference(_("Reference ${reference} was already posted on ${day} to loan ${loan} (repayment "
+                                   "${repayment}, ${amount}); nothing was posted again.",
+                                   mapping={"reference": reference, "day": day_text(earlier.paid_on),
+                                            "loan": earlier.loan_id, "repayment": earlier.id,
+                                            "amount": amount_text(earlier.amount)}), earlier)
     return reference
 
 
@@ -179,27 +185,30 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
     try:
         amount = money(amount)
     except (TypeError, ArithmeticError, ValueError):
-        raise UserError(f"'{amount}' is not an amount; write it like 250.00.", "amount") from None
+        raise UserError(_("'${value}' is not an amount; write it like ${example}.",
+                          mapping={"value": str(amount)[:40], "example": amount_text(Decimal("250"))}),
+                        "amount") from None
     # Lock the loan first: two posts to one loan then queue, and the second sees what the first paid.
     loan = lock(session, Loan, loan.id)
     reference = _check_reference(session, reference)
     if amount <= ZERO:
-        raise UserError("Enter an amount greater than zero.", "amount")
-    limits.check_amount(session, amount, "amount", "A repayment")
+        raise UserError(_("Enter an amount greater than zero."), "amount")
+    limits.check_amount(session, amount, "amount", _("A repayment"))
     if loan.status != "active":
-        raise ConflictError(f"Loan {loan.id} is {loan.status}; repayments are posted to active loans only.",
-                            "loan_id")
+        raise ConflictError(_("Loan ${id} is ${status}; repayments are posted to active loans only.",
+                              mapping={"id": loan.id, "status": label(loan.status)}), "loan_id")
     if paid_on is None:
-        raise UserError("Enter the date the money arrived.", "paid_on")
-    limits.check_date(session, paid_on, "paid_on", "The payment date", earliest=loan.disbursed_on,
-                      earliest_why="the loan was disbursed")
+        raise UserError(_("Enter the date the money arrived."), "paid_on")
+    limits.check_date(session, paid_on, "paid_on", _("The payment date"), earliest=loan.disbursed_on,
+                      earliest_why=_("the loan was disbursed"))
     open_items = [i for i in loan.installments if i.paid_on is None]
     closed_through = _last_closed(session)
     due_by = max(paid_on, closed_through) if closed_through else paid_on
     limit = payoff([owed(i) for i in open_items], due_by)
     if amount > limit:
-        raise ConflictError(f"Loan {loan.id} can take at most {limit:,.2f} on {paid_on} (everything due plus the "
-                            f"remaining principal); post at most that.", "amount")
+        raise ConflictError(_("Loan ${id} can take at most ${limit} on ${day} (everything due plus the remaining "
+                              "principal); post at most that.",
+                              mapping={"id": loan.id, "limit": amount_text(limit), "day": day_text(paid_on)}), "amount")
     allocation = allocate([owed(i) for i in open_items], amount, due_by, loan.allocation_order)
     repayment = _record(session, loan, amount, paid_on, reference, allocation)
     by_number = {i.number: i for i in open_items}
@@ -232,8 +241,8 @@ def _record(session, loan, amount, paid_on, reference, allocation) -> Repayment:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # the same reference posted concurrently
-        raise DuplicateReference(f"Reference {reference} was just posted by someone else; nothing was posted "
-                                 f"again.") from None
+        raise DuplicateReference(_("Reference ${reference} was just posted by someone else; nothing was posted "
+                                   "again.", mapping={"reference": reference})) from None
     return repayment
 
 
@@ -295,13 +304,14 @@ def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:
     reason = (reason or "").strip()
     loan = lock(session, Loan, loan.id)
     if loan.status != "active":
-        raise ConflictError(f"Only active loans can be written off; loan {loan.id} is {loan.status}.", "status")
+        raise ConflictError(_("Only active loans can be written off; loan ${id} is ${status}.",
+                              mapping={"id": loan.id, "status": label(loan.status)}), "status")
     if not reason:
-        raise UserError("Say why the loan is written off.", "reason")
+        raise UserError(_("Say why the loan is written off."), "reason")
     from core.audit import record_event
 
-    on = limits.check_date(session, on or context.today(session), "closed_on", "The write-off date",
-                           earliest=loan.disbursed_on, earliest_why="the loan was disbursed")
+    on = limits.check_date(session, on or context.today(session), "closed_on", _("The write-off date"),
+                           earliest=loan.disbursed_on, earliest_why=_("the loan was disbursed"))
     loan.status = "written_off"
     loan.closed_on = on
     record_event(session, "loan_written_off", "lending.loan", loan.id,

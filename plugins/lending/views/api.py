@@ -22,14 +22,17 @@ from sqlalchemy import func, select
 
 from core import context
 from core.errors import UserError
+from core.i18n import translate
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import error_json
+from plugins.lending.i18n import _
 from plugins.lending.models import CashEntry, Loan, Repayment
 from plugins.lending.services import loans as service
 from plugins.lending.views.common import parse_amount, parse_date
 
 MAX_PER_PAGE = 100
+API_LOCALE = "en"  # how the API reads amounts and dates, whatever the caller's language
 
 
 def _money(value) -> str:
@@ -78,7 +81,7 @@ def _page(request, stmt, order, to_json) -> dict:
                                      maximum=MAX_PER_PAGE)
     except parsing.InputError as exc:
         request.response.status = 400
-        return {"error": str(exc), "field": exc.field}
+        return {"error": translate(exc), "field": exc.field}
     total = request.dbsession.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = request.dbsession.scalars(stmt.order_by(order).limit(per_page).offset((page - 1) * per_page)).all()
     return {"total": total, "page": page, "per_page": per_page, "items": [to_json(r) for r in rows]}
@@ -134,16 +137,20 @@ def api_post_repayment(request):
         body = None
     if not isinstance(body, dict):
         request.response.status = 400
-        return {"error": 'Send a JSON object like {"amount": "250.00", "paid_on": "2026-03-01", "reference": "..."}.',
+        return {"error": translate(_('Send a JSON object like ${example}.',
+                                     mapping={"example": '{"amount": "250.00", "paid_on": "2026-03-01", '
+                                                         '"reference": "..."}'})),
                 "field": None}
     from core.web.forms import Savepoint
 
     point = Savepoint(request)
     try:
-        paid_on = parse_date(body.get("paid_on"), "paid_on", context.today(request.dbsession))
+        # The API speaks one language for values, whatever the caller's: "1234.50" and ISO dates.
+        paid_on = parse_date(body.get("paid_on"), "paid_on", context.today(request.dbsession), locale=API_LOCALE)
         amount = body.get("amount", "")
         repayment = service.post_repayment(
-            request.dbsession, loan, parse_amount(str(amount) if isinstance(amount, (int, float)) else amount),
+            request.dbsession, loan, parse_amount(str(amount) if isinstance(amount, (int, float)) else amount,
+                                                  locale=API_LOCALE),
             paid_on, parsing.parse_text(body.get("reference") or "", "reference",
                                         max_length=parsing.column_length(Repayment.reference)))
     except service.DuplicateReference as exc:

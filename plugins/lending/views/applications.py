@@ -7,16 +7,27 @@ from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
 from core.errors import UserError
+from core.formatting import current
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from plugins.lending.i18n import _, choices
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
 from plugins.lending.services import applications as service
 from plugins.lending.services import loans
-from plugins.lending.views.common import TEMPLATES, money_node, parse_amount, parse_date, percent_to_rate
+from plugins.lending.views.common import (
+    TEMPLATES,
+    Cells,
+    buttons,
+    money_node,
+    parse_amount,
+    parse_date,
+    percent_to_rate,
+    rate_as_typed,
+)
 from plugins.products import services as products
 from plugins.products.models import LoanProduct, ProductVersion
 
@@ -28,36 +39,42 @@ def application_url(request, application) -> str:
 @colander.deferred
 def _version_widget(node, kw):
     versions = products.selectable_versions(kw["request"].dbsession)
-    return deform.widget.SelectWidget(values=[("", "— choose —")] + [
-        (str(v.id), f"{v.product.code} {v.product.name} (v{v.number}: {v.min_amount:,.0f}–{v.max_amount:,.0f}, "
-                    f"{v.min_term_months}–{v.max_term_months} months)") for v in versions])
+    fmt = current()
+    return deform.widget.SelectWidget(values=[("", _("— choose —"))] + [
+        (str(v.id), _("${code} ${name} (v${version}: ${min_amount}–${max_amount}, ${min_term}–${max_term} months)",
+                      mapping={"code": v.product.code, "name": v.product.name, "version": v.number,
+                               "min_amount": fmt.money(v.min_amount, 0), "max_amount": fmt.money(v.max_amount, 0),
+                               "min_term": fmt.number(v.min_term_months), "max_term": fmt.number(v.max_term_months)}))
+        for v in versions])
 
 
 class ApplicationSchema(CSRFSchema):
-    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Borrower (customer number)")
-    product_version_id = colander.SchemaNode(colander.String(), title="Product", widget=_version_widget)
-    amount = money_node("Amount")
-    term_months = colander.SchemaNode(parsing.WholeNumber(1, 1200), title="Term (months)")
-    annual_rate = colander.SchemaNode(colander.String(), title="Annual rate (%)", missing="",
-                                      description="Blank: the product's default rate.")
-    purpose = colander.SchemaNode(colander.String(), title="Purpose", missing="",
+    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Borrower (customer number)"))
+    product_version_id = colander.SchemaNode(colander.String(), title=_("Product"), widget=_version_widget)
+    amount = money_node(_("Amount"))
+    term_months = colander.SchemaNode(parsing.WholeNumber(1, 1200), title=_("Term (months)"))
+    annual_rate = colander.SchemaNode(colander.String(), title=_("Annual rate (%)"), missing="",
+                                      description=_("Blank: the product's default rate."))
+    purpose = colander.SchemaNode(colander.String(), title=_("Purpose"), missing="",
                                   widget=deform.widget.TextAreaWidget(rows=2))
-    region = colander.SchemaNode(colander.String(), title="Region", missing="", description="Blank: the borrower's.",
+    region = colander.SchemaNode(colander.String(), title=_("Region"), missing="",
+                                 description=_("Blank: the borrower's."),
                                  validator=parsing.column_text(Application.region))
-    industry = colander.SchemaNode(colander.String(), title="Industry", missing="",
-                                   description="Blank: the borrower's.", validator=parsing.column_text(Application.industry))
+    industry = colander.SchemaNode(colander.String(), title=_("Industry"), missing="",
+                                   description=_("Blank: the borrower's."),
+                                   validator=parsing.column_text(Application.industry))
 
 
 class InvestSchema(CSRFSchema):
-    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title="Investor (customer number)")
-    amount = money_node("Amount")
+    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Investor (customer number)"))
+    amount = money_node(_("Amount"))
 
 
 def _borrower(session, customer_id) -> Customer:
     customer = session.get(Customer, customer_id) if customer_id else None
     if customer is None:
-        raise UserError(f"There is no customer {customer_id}; open the borrower's page and start from there.",
-                        "customer_id")
+        raise UserError(_("There is no customer ${id}; open the borrower's page and start from there.",
+                          mapping={"id": customer_id}), "customer_id")
     return customer
 
 
@@ -69,31 +86,31 @@ def _fields(data) -> dict:
 
 @view_config(route_name="lending.applications", renderer=LIST_PAGE, permission="lending.application.view")
 def applications(request):
+    cells = Cells(request)
     listing = Listing(request, restricted_query(request, Application).join(Customer).join(
         ProductVersion, ProductVersion.id == Application.product_version_id).join(LoanProduct), columns=[
         Column("id", "#", Application.id, link=application_url),
-        Column("borrower", "Borrower", Customer.name, value=lambda a: a.customer.name,
+        Column("borrower", _("Borrower"), Customer.name, value=lambda a: a.customer.name,
                link=lambda r, a: r.route_url("lending.customer", id=a.customer_id)),
-        Column("product", "Product", LoanProduct.code, value=lambda a: _product_label(request, a)),
-        Column("amount", "Amount", Application.amount, css="money"),
-        Column("term_months", "Term", Application.term_months),
-        Column("annual_rate", "Rate", Application.annual_rate, value=lambda a: f"{a.annual_rate * 100:.2f} %"),
-        Column("status", "Status", Application.status),
-        Column("region", "Region", Application.region),
-        Column("industry", "Industry", Application.industry),
-        Column("created_at", "Created", Application.created_at, value=lambda a: a.created_at.strftime("%Y-%m-%d")),
+        Column("product", _("Product"), LoanProduct.code, value=lambda a: _product_label(request, a)),
+        Column("amount", _("Amount"), Application.amount, value=lambda a: cells.money(a.amount), css="money"),
+        Column("term_months", _("Term"), Application.term_months, value=lambda a: cells.months(a.term_months)),
+        Column("annual_rate", _("Rate"), Application.annual_rate, value=lambda a: cells.percent(a.annual_rate)),
+        Column("status", _("Status"), Application.status, value=lambda a: cells.code(a.status)),
+        Column("region", _("Region"), Application.region),
+        Column("industry", _("Industry"), Application.industry),
+        Column("created_at", _("Created"), Application.created_at, value=lambda a: cells.date(a.created_at)),
     ], filters=[
-        Filter("q", "Borrower", lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
-                                                         Customer.id_number.ilike(f"%{v}%")))),
-        Filter("status", "Status", lambda s, v: s.where(Application.status == v),
-               tuple((x, x) for x in APPLICATION_STATUSES)),
-        Filter("product", "Product code", lambda s, v: s.where(LoanProduct.code == v)),
-        Filter("region", "Region", lambda s, v: s.where(Application.region == v)),
-        Filter("industry", "Industry", lambda s, v: s.where(Application.industry == v)),
+        Filter("q", _("Borrower"), lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
+                                                            Customer.id_number.ilike(f"%{v}%")))),
+        Filter("status", _("Status"), lambda s, v: s.where(Application.status == v), choices(APPLICATION_STATUSES)),
+        Filter("product", _("Product code"), lambda s, v: s.where(LoanProduct.code == v)),
+        Filter("region", _("Region"), lambda s, v: s.where(Application.region == v)),
+        Filter("industry", _("Industry"), lambda s, v: s.where(Application.industry == v)),
     ], default_sort="-id", export_name="applications")
-    actions = [("New application", request.route_url("lending.application_new"))] \
+    actions = [(_("New application"), request.route_url("lending.application_new"))] \
         if request.has_permission("lending.application.manage") else []
-    return render_listing(listing, title="Loan applications", actions=actions)
+    return render_listing(listing, title=_("Loan applications"), actions=actions)
 
 
 def _product_label(request, application) -> str:
@@ -104,12 +121,13 @@ def _product_label(request, application) -> str:
 @view_config(route_name="lending.application_new", renderer="core:web/templates/form_page.pt",
              permission="lending.application.manage")
 def application_new(request):
-    form = make_form(request, ApplicationSchema(), buttons=("create",))
+    form = make_form(request, ApplicationSchema(), buttons=buttons("create"))
 
     def create(data):
         borrower = _borrower(request.dbsession, data["customer_id"])
         application = service.create_application(request.dbsession, customer=borrower, **_fields(data))
-        flash(request, f"Application {application.id} saved as a draft; submit it when it is complete.")
+        flash(request, _("Application ${id} saved as a draft; submit it when it is complete.",
+                         mapping={"id": application.id}))
         return application_url(request, application)
 
     start = {}
@@ -118,7 +136,7 @@ def application_new(request):
             start["customer_id"] = parsing.parse_id(request.params["customer_id"], "customer_id")
         except parsing.InputError:
             pass  # a prefill only: the form shows the field empty
-    return page("New loan application", process(request, form, create, start))
+    return page(_("New loan application"), process(request, form, create, start))
 
 
 @view_config(route_name="lending.application_edit", renderer="core:web/templates/form_page.pt",
@@ -127,21 +145,22 @@ def application_edit(request):
     application = get_visible_or_404(request, Application, request.matchdict["id"])
     schema = ApplicationSchema()
     del schema["customer_id"]
-    form = make_form(request, schema, buttons=("save",))
+    form = make_form(request, schema, buttons=buttons("save"))
 
     def save(data):
         service.update_application(request.dbsession, application, **_fields(data))
-        flash(request, f"Application {application.id} saved.")
+        flash(request, _("Application ${id} saved.", mapping={"id": application.id}))
         return application_url(request, application)
 
-    appstruct = {"product_version_id": str(application.product_version_id), "amount": f"{application.amount:.2f}",
+    appstruct = {"product_version_id": str(application.product_version_id), "amount": application.amount,
                  "term_months": str(application.term_months),
-                 "annual_rate": f"{(application.annual_rate * 100).normalize():f}", "purpose": application.purpose,
+                 "annual_rate": rate_as_typed(application.annual_rate), "purpose": application.purpose,
                  "region": application.region, "industry": application.industry}
     if not service.allowed(application, "edit"):
-        flash(request, f"Only draft applications can be edited; application {application.id} is "
-                       f"{application.status}.", "warning")
-    return page(f"Edit application {application.id}", process(request, form, save, appstruct))
+        flash(request, _("Only draft applications can be edited; application ${id} is ${status}.",
+                         mapping={"id": application.id, "status": current().label(application.status, "lending")}),
+              "warning")
+    return page(_("Edit application ${id}", mapping={"id": application.id}), process(request, form, save, appstruct))
 
 
 @view_config(route_name="lending.application", renderer=TEMPLATES + "application.pt",
@@ -151,7 +170,7 @@ def application_page(request):
     session = request.dbsession
     funded = service.funded_amount(session, application.id)
     version = session.get(ProductVersion, application.product_version_id)
-    return {"title": f"Application {application.id}", "a": application, "version": version, "funded": funded,
+    return {"title": _("Application ${id}", mapping={"id": application.id}), "a": application, "version": version, "funded": funded,
             "remaining": application.amount - funded, "can": lambda action: _can(request, application, action),
             "investments": session.scalars(select(Investment).where(Investment.application_id == application.id)
                                            .order_by(Investment.id)).all(),
@@ -182,8 +201,10 @@ def application_action(request):
         def disburse():
             when = parse_date(request.POST.get("disbursed_on"), "disbursed_on")
             loan = loans.disburse(session, application, when)
-            flash(request, f"Loan {loan.id} disbursed: {loan.payout:,.2f} paid out after an origination fee of "
-                           f"{loan.origination_fee:,.2f}.")
+            fmt = current()
+            flash(request, _("Loan ${id} disbursed: ${payout} paid out after an origination fee of ${fee}.",
+                             mapping={"id": loan.id, "payout": fmt.money(loan.payout),
+                                      "fee": fmt.money(loan.origination_fee)}))
             return request.route_url("lending.loan", id=loan.id)
         return run_action(request, disburse, None, back)
     calls = {
@@ -196,8 +217,10 @@ def application_action(request):
 
     def message(_result):
         if action == "submit" and application.review_pending:
-            return f"Application {application.id} submitted; waiting for review by {application.review_pending}."
-        return f"Application {application.id} is now {application.status}."
+            return _("Application ${id} submitted; waiting for review by ${reviewers}.",
+                     mapping={"id": application.id, "reviewers": application.review_pending})
+        return _("Application ${id} is now ${status}.",
+                 mapping={"id": application.id, "status": current().label(application.status, "lending")})
 
     return run_action(request, calls[action], message, back)
 
@@ -212,22 +235,26 @@ def add_action_views(config) -> None:
              permission="lending.investment.manage")
 def application_invest(request):
     application = get_visible_or_404(request, Application, request.matchdict["id"])
-    form = make_form(request, InvestSchema(), buttons=("invest",))
+    form = make_form(request, InvestSchema(), buttons=buttons("invest"))
 
     def invest(data):
         investor = request.dbsession.get(Customer, data["investor_id"])
         if investor is None:
-            raise UserError(f"There is no customer {data['investor_id']}.", "investor_id")
+            raise UserError(_("There is no customer ${id}.", mapping={"id": data["investor_id"]}), "investor_id")
         investment = service.invest(request.dbsession, application, investor, parse_amount(data["amount"]))
-        flash(request, f"{investment.amount:,.2f} of {investor.name} reserved for application {application.id}"
-                       + (" — fully funded." if application.status == "funded" else "."))
+        values = {"amount": current().money(investment.amount), "name": investor.name, "id": application.id}
+        flash(request, _("${amount} of ${name} reserved for application ${id} — fully funded.", mapping=values)
+              if application.status == "funded"
+              else _("${amount} of ${name} reserved for application ${id}.", mapping=values))
         return application_url(request, application)
 
     left = service.remaining(request.dbsession, application)
     version = request.dbsession.get(ProductVersion, application.product_version_id)
-    intro = (f"Application {application.id}: {left:,.2f} of {application.amount:,.2f} remains. Minimum "
-             f"{version.min_investment:,.2f}, in steps of {version.investment_increment:,.2f}.")
-    return page(f"Invest in application {application.id}", process(request, form, invest), intro=intro)
+    fmt = current()
+    intro = _("Application ${id}: ${left} of ${amount} remains. Minimum ${minimum}, in steps of ${step}.",
+              mapping={"id": application.id, "left": fmt.money(left), "amount": fmt.money(application.amount),
+                       "minimum": fmt.money(version.min_investment), "step": fmt.money(version.investment_increment)})
+    return page(_("Invest in application ${id}", mapping={"id": application.id}), process(request, form, invest), intro=intro)
 
 
 @view_config(route_name="lending.funding", renderer=LIST_PAGE, permission="lending.investment.view")
@@ -236,25 +263,26 @@ def funding_board(request):
               .where(Investment.application_id == Application.id, Investment.status.in_(("reserved", "spent")))
               .correlate(Application).scalar_subquery().label("funded"))
     stmt = restricted_query(request, Application, Application.status == "listed").join(Customer).add_columns(funded)
+    cells = Cells(request)
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Application.id, value=lambda r: r[0].id,
                link=lambda req, r: application_url(req, r[0])),
-        Column("borrower", "Borrower", Customer.name, value=lambda r: r[0].customer.name),
-        Column("amount", "Amount", Application.amount, value=lambda r: f"{r[0].amount:,.2f}", css="money"),
-        Column("funded", "Funded", funded, value=lambda r: f"{r[1]:,.2f}", css="money"),
-        Column("remaining", "Remaining", Application.amount - funded, value=lambda r: f"{r[0].amount - r[1]:,.2f}",
+        Column("borrower", _("Borrower"), Customer.name, value=lambda r: r[0].customer.name),
+        Column("amount", _("Amount"), Application.amount, value=lambda r: cells.money(r[0].amount), css="money"),
+        Column("funded", _("Funded"), funded, value=lambda r: cells.money(r[1]), css="money"),
+        Column("remaining", _("Remaining"), Application.amount - funded, value=lambda r: cells.money(r[0].amount - r[1]),
                css="money"),
-        Column("progress", "Progress", None, value=lambda r: f"{(r[1] * 100 / r[0].amount):.0f} %"),
-        Column("rate", "Rate", Application.annual_rate, value=lambda r: f"{r[0].annual_rate * 100:.2f} %"),
-        Column("term", "Term", Application.term_months, value=lambda r: f"{r[0].term_months} months"),
-        Column("deadline", "Funding closes", Application.funding_deadline, value=lambda r: r[0].funding_deadline),
-        Column("region", "Region", Application.region, value=lambda r: r[0].region),
-        Column("industry", "Industry", Application.industry, value=lambda r: r[0].industry),
-    ] + ([Column("invest", "", None, value=lambda r: "Invest",
+        Column("progress", _("Progress"), None, value=lambda r: cells.percent(r[1] / r[0].amount, 0)),
+        Column("rate", _("Rate"), Application.annual_rate, value=lambda r: cells.percent(r[0].annual_rate)),
+        Column("term", _("Term"), Application.term_months, value=lambda r: cells.months(r[0].term_months)),
+        Column("deadline", _("Funding closes"), Application.funding_deadline, value=lambda r: cells.date(r[0].funding_deadline)),
+        Column("region", _("Region"), Application.region, value=lambda r: r[0].region),
+        Column("industry", _("Industry"), Application.industry, value=lambda r: r[0].industry),
+    ] + ([Column("invest", "", None, value=lambda r: _("Invest"),
                  link=lambda req, r: req.route_url("lending.application_invest", id=r[0].id))]
          if request.has_permission("lending.investment.manage") else []), filters=[
-        Filter("region", "Region", lambda s, v: s.where(Application.region == v)),
-        Filter("industry", "Industry", lambda s, v: s.where(Application.industry == v)),
+        Filter("region", _("Region"), lambda s, v: s.where(Application.region == v)),
+        Filter("industry", _("Industry"), lambda s, v: s.where(Application.industry == v)),
     ], default_sort="deadline", export_name="funding-board")
-    return render_listing(listing, title="Funding board",
-                          intro="Listed applications open for investment, the soonest to close first.")
+    return render_listing(listing, title=_("Funding board"),
+                          intro=_("Listed applications open for investment, the soonest to close first."))

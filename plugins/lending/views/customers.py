@@ -6,6 +6,7 @@ import deform
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
+from core.formatting import current
 from core.money import money
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
@@ -13,6 +14,7 @@ from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from plugins.lending.i18n import _, choices
 from plugins.lending.models import (
     CUSTOMER_KINDS,
     CUSTOMER_ROLES,
@@ -26,7 +28,15 @@ from plugins.lending.models import (
 from plugins.lending.services import cash
 from plugins.lending.services import customers as service
 from plugins.lending.services.loans import outstanding_principal
-from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
+from plugins.lending.views.common import (
+    TEMPLATES,
+    Cells,
+    buttons,
+    date_node,
+    money_node,
+    parse_amount,
+    parse_date,
+)
 
 
 def customer_url(request, customer) -> str:
@@ -34,31 +44,32 @@ def customer_url(request, customer) -> str:
 
 
 class CustomerSchema(CSRFSchema):
-    name = colander.SchemaNode(colander.String(), title="Name",
+    name = colander.SchemaNode(colander.String(), title=_("Name"),
                                validator=parsing.column_text(Customer.name, extra=colander.Length(1)))
-    role = colander.SchemaNode(colander.String(), title="Role", widget=deform.widget.SelectWidget(
-        values=[(r, r) for r in CUSTOMER_ROLES]))
-    kind = colander.SchemaNode(colander.String(), title="Person or company", widget=deform.widget.SelectWidget(
-        values=[(k, k) for k in CUSTOMER_KINDS]))
-    id_number = colander.SchemaNode(colander.String(), title="ID number",
-                                    description="National ID, passport or company registration number; unique.",
+    role = colander.SchemaNode(colander.String(), title=_("Role"), widget=deform.widget.SelectWidget(
+        values=choices(CUSTOMER_ROLES)))
+    kind = colander.SchemaNode(colander.String(), title=_("Person or company"), widget=deform.widget.SelectWidget(
+        values=choices(CUSTOMER_KINDS)))
+    id_number = colander.SchemaNode(colander.String(), title=_("ID number"),
+                                    description=_("National ID, passport or company registration number; unique."),
                                     validator=parsing.column_text(Customer.id_number))
-    phone = colander.SchemaNode(colander.String(), title="Phone", missing="",
+    phone = colander.SchemaNode(colander.String(), title=_("Phone"), missing="",
                                 validator=parsing.column_text(Customer.phone))
-    email = colander.SchemaNode(colander.String(), title="Email", missing="",
+    email = colander.SchemaNode(colander.String(), title=_("Email"), missing="",
                                 validator=parsing.column_text(Customer.email))
-    region = colander.SchemaNode(colander.String(), title="Region", missing="",
+    region = colander.SchemaNode(colander.String(), title=_("Region"), missing="",
                                  validator=parsing.column_text(Customer.region))
-    industry = colander.SchemaNode(colander.String(), title="Industry", missing="",
+    industry = colander.SchemaNode(colander.String(), title=_("Industry"), missing="",
                                    validator=parsing.column_text(Customer.industry))
 
 
 class CashSchema(CSRFSchema):
-    amount = money_node("Amount")
-    entry_date = date_node("Date", "Blank: today.", missing="")
-    reference = colander.SchemaNode(colander.String(), title="Bank reference", missing="",
+    amount = money_node(_("Amount"))
+    entry_date = date_node(_("Date"), _("Blank: today."), missing="")
+    reference = colander.SchemaNode(colander.String(), title=_("Bank reference"), missing="",
                                     validator=parsing.column_text(CashEntry.reference))
-    memo = colander.SchemaNode(colander.String(), title="Memo", missing="", validator=parsing.column_text(CashEntry.memo))
+    memo = colander.SchemaNode(colander.String(), title=_("Memo"), missing="",
+                               validator=parsing.column_text(CashEntry.memo))
 
 
 @view_config(route_name="lending.customers", renderer=LIST_PAGE, permission="lending.customer.view")
@@ -67,52 +78,54 @@ def customers(request):
         like = f"%{q}%"
         return stmt.where(or_(Customer.name.ilike(like), Customer.id_number.ilike(like), Customer.email.ilike(like)))
 
+    cells = Cells(request)
     listing = Listing(request, restricted_query(request, Customer), columns=[
         Column("id", "#", Customer.id, link=customer_url),
-        Column("name", "Name", Customer.name, link=customer_url),
-        Column("role", "Role", Customer.role),
-        Column("kind", "Kind", Customer.kind),
-        Column("id_number", "ID number", Customer.id_number),
-        Column("region", "Region", Customer.region),
-        Column("industry", "Industry", Customer.industry),
-        Column("kyc_status", "KYC", Customer.kyc_status),
+        Column("name", _("Name"), Customer.name, link=customer_url),
+        Column("role", _("Role"), Customer.role, value=lambda c: cells.code(c.role)),
+        Column("kind", _("Kind"), Customer.kind, value=lambda c: cells.code(c.kind)),
+        Column("id_number", _("ID number"), Customer.id_number),
+        Column("region", _("Region"), Customer.region),
+        Column("industry", _("Industry"), Customer.industry),
+        Column("kyc_status", _("KYC"), Customer.kyc_status, value=lambda c: cells.code(c.kyc_status)),
     ], filters=[
-        Filter("q", "Search", search),
-        Filter("role", "Role", lambda s, v: s.where(Customer.role == v), tuple((r, r) for r in CUSTOMER_ROLES)),
-        Filter("kyc_status", "KYC", lambda s, v: s.where(Customer.kyc_status == v), tuple((k, k) for k in KYC_STATUSES)),
-        Filter("region", "Region", lambda s, v: s.where(Customer.region == v)),
+        Filter("q", _("Search"), search),
+        Filter("role", _("Role"), lambda s, v: s.where(Customer.role == v), choices(CUSTOMER_ROLES)),
+        Filter("kyc_status", _("KYC"), lambda s, v: s.where(Customer.kyc_status == v), choices(KYC_STATUSES)),
+        Filter("region", _("Region"), lambda s, v: s.where(Customer.region == v)),
     ], default_sort="-id", export_name="customers")
-    actions = [("New customer", request.route_url("lending.customer_new"))] \
+    actions = [(_("New customer"), request.route_url("lending.customer_new"))] \
         if request.has_permission("lending.customer.manage") else []
-    return render_listing(listing, title="Customers", actions=actions)
+    return render_listing(listing, title=_("Customers"), actions=actions)
 
 
 @view_config(route_name="lending.customer_new", renderer="core:web/templates/form_page.pt",
              permission="lending.customer.manage")
 def customer_new(request):
-    form = make_form(request, CustomerSchema(), buttons=("create",))
+    form = make_form(request, CustomerSchema(), buttons=buttons("create"))
 
     def create(data):
         customer = service.create_customer(request.dbsession, **data)
-        flash(request, f"Customer {customer.name} created; upload their identity documents to verify KYC.")
+        flash(request, _("Customer ${name} created; upload their identity documents to verify KYC.",
+                         mapping={"name": customer.name}))
         return customer_url(request, customer)
 
-    return page("New customer", process(request, form, create, {"role": "borrower", "kind": "person"}))
+    return page(_("New customer"), process(request, form, create, {"role": "borrower", "kind": "person"}))
 
 
 @view_config(route_name="lending.customer_edit", renderer="core:web/templates/form_page.pt",
              permission="lending.customer.manage")
 def customer_edit(request):
     customer = get_visible_or_404(request, Customer, request.matchdict["id"])
-    form = make_form(request, CustomerSchema(), buttons=("save",))
+    form = make_form(request, CustomerSchema(), buttons=buttons("save"))
 
     def save(data):
         service.update_customer(request.dbsession, customer, **data)
-        flash(request, f"Customer {customer.name} saved.")
+        flash(request, _("Customer ${name} saved.", mapping={"name": customer.name}))
         return customer_url(request, customer)
 
     appstruct = {k: getattr(customer, k) for k in service.EDITABLE}
-    return page(f"Edit {customer.name}", process(request, form, save, appstruct))
+    return page(_("Edit ${name}", mapping={"name": customer.name}), process(request, form, save, appstruct))
 
 
 @view_config(route_name="lending.customer_kyc", request_method="POST", permission="lending.customer.manage")
@@ -121,7 +134,9 @@ def customer_kyc(request):
     status = request.POST.get("kyc_status", "")
     return run_action(request, lambda: service.set_kyc(request.dbsession, customer, status,
                                                        request.POST.get("kyc_note", "")),
-                      f"KYC of {customer.name} is now {status}.", customer_url(request, customer))
+                      lambda _result: _("KYC of ${name} is now ${status}.",
+                                        mapping={"name": customer.name, "status": current().label(status, "lending")}),
+                      customer_url(request, customer))
 
 
 @view_config(route_name="lending.customer_cash", renderer="core:web/templates/form_page.pt",
@@ -129,19 +144,23 @@ def customer_kyc(request):
 def customer_cash(request):
     customer = get_visible_or_404(request, Customer, request.matchdict["id"])
     kind = request.matchdict["kind"]
-    form = make_form(request, CashSchema(), buttons=(kind,))
+    form = make_form(request, CashSchema(), buttons=buttons(kind))
 
     def record(data):
         amount = parse_amount(data["amount"])
         when = parse_date(data["entry_date"], "entry_date")
         move = cash.deposit if kind == "deposit" else cash.withdraw
         move(request.dbsession, customer, amount, entry_date=when, reference=data["reference"], memo=data["memo"])
-        flash(request, f"{kind.title()} of {amount:,.2f} recorded for {customer.name}.")
+        values = {"amount": current().money(amount), "name": customer.name}
+        flash(request, _("Deposit of ${amount} recorded for ${name}.", mapping=values) if kind == "deposit"
+              else _("Withdrawal of ${amount} recorded for ${name}.", mapping=values))
         return customer_url(request, customer)
 
     free = cash.available(request.dbsession, customer.id)
-    return page(f"{kind.title()} for {customer.name}", process(request, form, record),
-                intro=f"Available now: {free:,.2f}.")
+    title = _("Deposit for ${name}", mapping={"name": customer.name}) if kind == "deposit" \
+        else _("Withdrawal for ${name}", mapping={"name": customer.name})
+    return page(title, process(request, form, record),
+                intro=_("Available now: ${amount}.", mapping={"amount": current().money(free)}))
 
 
 @view_config(route_name="lending.customer", renderer=TEMPLATES + "customer.pt", permission="lending.customer.view")
@@ -184,7 +203,7 @@ def customer_statement(request):
         start = parse_date(request.params.get("start"), "start")
         end = parse_date(request.params.get("end"), "end")
     except UserError as exc:
-        error, start, end = str(exc), None, None
+        error, start, end = exc.message, None, None
     data = cash.statement(request.dbsession, customer.id, start, end)
     holdings = request.dbsession.scalars(select(Holding).where(Holding.investor_id == customer.id)
                                          .order_by(Holding.loan_id)).all()
@@ -193,7 +212,9 @@ def customer_statement(request):
         loan = holding.loan
         left = outstanding_principal(loan)
         rows.append({"holding": holding, "loan": loan, "outstanding": money(left * holding.share)})
-    return {"title": f"Statement of {customer.name}", "customer": customer, "start": start, "end": end,
+    return {"title": _("Statement of ${name}", mapping={"name": customer.name}), "customer": customer,
+            "start": start, "end": end, "raw_start": request.params.get("start", "")[:40],
+            "raw_end": request.params.get("end", "")[:40],
             "statement": data, "holdings": rows, "error": error,
             "available": cash.available(request.dbsession, customer.id),
             "reserved": cash.reserved(request.dbsession, customer.id)}

@@ -2,34 +2,48 @@
 from __future__ import annotations
 
 from core import context
+from core.formatting import current
 from core.web.charts import bar_chart
 from core.web.menu import Widget
+from plugins.lending.i18n import _, _n
+from plugins.lending.models import CURRENT
 from plugins.lending.services import stats
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 
 
+def _bucket_title(fmt, name: str) -> str:
+    return fmt.label(name, "lending") if name == CURRENT else fmt.translate(_("${bucket} days", mapping={"bucket": name}))
+
+
 def widgets(request) -> list[Widget]:
     session = request.dbsession
+    fmt = current()
     out = []
     if request.has_permission("lending.loan.view"):
         today = context.today(session)
         count, total = stats.disbursed_between(session, today.replace(day=1), today)
-        out.append(Widget("Loan book", "lending.loan.view", rows=[
-            ("Principal outstanding", f"{stats.outstanding_principal(session):,.2f}"),
-            (f"Disbursed in {today:%B %Y}", f"{total:,.2f}"),
-            ("Loans disbursed this month", count),
+        month = fmt.date(today, "LLLL y")
+        out.append(Widget(_("Loan book"), "lending.loan.view", rows=[
+            (_("Principal outstanding"), fmt.money(stats.outstanding_principal(session))),
+            (_("Disbursed in ${month}", mapping={"month": month}), fmt.money(total)),
+            (_("Loans disbursed this month"), fmt.number(count)),
         ], link=request.route_url("lending.loans"), order=200))
         buckets = stats.by_bucket(session, bucket_names(buckets_from_settings(request.registry.settings or {})))
-        out.append(Widget("Delinquency by bucket", "lending.loan.view",
-                          chart=bar_chart([(name, int(left.to_integral_value())) for name, _n, left in buckets],
-                                          value_width=80, title="Principal outstanding by delinquency bucket"),
-                          rows=[(f"{name} days" if name != "current" else name, f"{n:,} loans") for name, n, _left in buckets],
+        out.append(Widget(_("Delinquency by bucket"), "lending.loan.view",
+                          chart=bar_chart([(_bucket_title(fmt, name), int(left.to_integral_value()))
+                                           for name, _count, left in buckets],
+                                          value_width=80,
+                                          title=fmt.translate(_("Principal outstanding by delinquency bucket"))),
+                          rows=[(_bucket_title(fmt, name), _n("${n} loan", "${n} loans", count))
+                                for name, count, _left in buckets],
                           link=request.route_url("lending.loans", _query={"status": "active"}), order=201))
     if request.has_permission("lending.application.view"):
         funnel = stats.pipeline(session)
-        out.append(Widget("Funding pipeline (applications; amount asked / invested)", "lending.application.view",
-                          chart=bar_chart([(status, n) for status, n, _asked, _got in funnel],
-                                          title="Applications by status"),
-                          rows=[(status, f"{asked:,.0f} / {got:,.0f}") for status, _n, asked, got in funnel],
+        out.append(Widget(_("Funding pipeline (applications; amount asked / invested)"), "lending.application.view",
+                          chart=bar_chart([(fmt.label(status, "lending"), n) for status, n, _asked, _got in funnel],
+                                          title=fmt.translate(_("Applications by status"))),
+                          rows=[(fmt.label(status, "lending"),
+                                 " / ".join((fmt.money(asked, 0), fmt.money(got, 0))))
+                                for status, _count, asked, got in funnel],
                           link=request.route_url("lending.funding"), order=202))
     return out

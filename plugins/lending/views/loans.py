@@ -7,17 +7,27 @@ from sqlalchemy import func, or_, select
 
 from core import context
 from core.errors import UserError
+from core.formatting import current
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
+from plugins.lending.i18n import _, _n, choices
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
 from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
-from plugins.lending.views.common import TEMPLATES, date_node, money_node, parse_amount, parse_date
+from plugins.lending.views.common import (
+    TEMPLATES,
+    Cells,
+    buttons,
+    date_node,
+    money_node,
+    parse_amount,
+    parse_date,
+)
 from plugins.products.models import LoanProduct, ProductVersion
 
 
@@ -32,15 +42,16 @@ def outstanding_column():
 
 
 class RepaymentSchema(CSRFSchema):
-    amount = money_node("Amount received")
-    paid_on = date_node("Date received", "Blank: today.", missing="")
-    reference = colander.SchemaNode(colander.String(), title="External reference",
-                                    description="The bank transfer id; a reference is posted only once.",
+    amount = money_node(_("Amount received"))
+    paid_on = date_node(_("Date received"), _("Blank: today."), missing="")
+    reference = colander.SchemaNode(colander.String(), title=_("External reference"),
+                                    description=_("The bank transfer id; a reference is posted only once."),
                                     validator=parsing.column_text(Repayment.reference))
 
 
 class NewRepaymentSchema(RepaymentSchema):
-    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title="Loan number", insert_before="amount")
+    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title=_("Loan number"),
+                                  insert_before="amount")
 
 
 @view_config(route_name="lending.loans", renderer=LIST_PAGE, permission="lending.loan.view")
@@ -65,28 +76,29 @@ def loans(request):
         versions = select(ProductVersion.id).join(LoanProduct).where(LoanProduct.code == value)
         return stmt.where(Loan.product_version_id.in_(versions))
 
+    cells = Cells(request)
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Loan.id, value=lambda r: r[0].id, link=lambda req, r: loan_url(req, r[0])),
-        Column("borrower", "Borrower", borrower, value=lambda r: r[3]),
-        Column("product", "Product", product_code, value=lambda r: r[2]),
-        Column("principal", "Principal", Loan.principal, value=lambda r: f"{r[0].principal:,.2f}", css="money"),
-        Column("outstanding", "Outstanding", outstanding, value=lambda r: f"{r[1]:,.2f}", css="money"),
-        Column("rate", "Rate", Loan.annual_rate, value=lambda r: f"{r[0].annual_rate * 100:.2f} %"),
-        Column("disbursed_on", "Disbursed", Loan.disbursed_on, value=lambda r: r[0].disbursed_on),
-        Column("days_past_due", "Days past due", Loan.days_past_due, value=lambda r: r[0].days_past_due),
-        Column("bucket", "Bucket", Loan.bucket, value=lambda r: r[0].bucket),
-        Column("status", "Status", Loan.status, value=lambda r: r[0].status),
-        Column("region", "Region", Loan.region, value=lambda r: r[0].region),
-        Column("industry", "Industry", Loan.industry, value=lambda r: r[0].industry),
+        Column("borrower", _("Borrower"), borrower, value=lambda r: r[3]),
+        Column("product", _("Product"), product_code, value=lambda r: r[2]),
+        Column("principal", _("Principal"), Loan.principal, value=lambda r: cells.money(r[0].principal), css="money"),
+        Column("outstanding", _("Outstanding"), outstanding, value=lambda r: cells.money(r[1]), css="money"),
+        Column("rate", _("Rate"), Loan.annual_rate, value=lambda r: cells.percent(r[0].annual_rate)),
+        Column("disbursed_on", _("Disbursed"), Loan.disbursed_on, value=lambda r: cells.date(r[0].disbursed_on)),
+        Column("days_past_due", _("Days past due"), Loan.days_past_due, value=lambda r: r[0].days_past_due),
+        Column("bucket", _("Bucket"), Loan.bucket, value=lambda r: cells.code(r[0].bucket)),
+        Column("status", _("Status"), Loan.status, value=lambda r: cells.code(r[0].status)),
+        Column("region", _("Region"), Loan.region, value=lambda r: r[0].region),
+        Column("industry", _("Industry"), Loan.industry, value=lambda r: r[0].industry),
     ], filters=[
-        Filter("q", "Borrower", by_borrower),
-        Filter("status", "Status", lambda s, v: s.where(Loan.status == v), tuple((x, x) for x in LOAN_STATUSES)),
-        Filter("bucket", "Bucket", lambda s, v: s.where(Loan.bucket == v), tuple((b, b) for b in buckets)),
-        Filter("product", "Product code", by_product),
-        Filter("region", "Region", lambda s, v: s.where(Loan.region == v)),
-        Filter("industry", "Industry", lambda s, v: s.where(Loan.industry == v)),
+        Filter("q", _("Borrower"), by_borrower),
+        Filter("status", _("Status"), lambda s, v: s.where(Loan.status == v), choices(LOAN_STATUSES)),
+        Filter("bucket", _("Bucket"), lambda s, v: s.where(Loan.bucket == v), choices(buckets)),
+        Filter("product", _("Product code"), by_product),
+        Filter("region", _("Region"), lambda s, v: s.where(Loan.region == v)),
+        Filter("industry", _("Industry"), lambda s, v: s.where(Loan.industry == v)),
     ], default_sort="-id", export_name="loans")
-    return render_listing(listing, title="Loans")
+    return render_listing(listing, title=_("Loans"))
 
 
 @view_config(route_name="lending.loan", renderer=TEMPLATES + "loan.pt", permission="lending.loan.view")
@@ -95,7 +107,7 @@ def loan_page(request):
     today = context.today(request.dbsession)
     schedule = [(i, service.installment_state(i, today)) for i in loan.installments]
     version = request.dbsession.get(ProductVersion, loan.product_version_id)
-    return {"title": f"Loan {loan.id}", "loan": loan, "version": version, "schedule": schedule, "today": today,
+    return {"title": _("Loan ${id}", mapping={"id": loan.id}), "loan": loan, "version": version, "schedule": schedule, "today": today,
             "outstanding": service.outstanding_principal(loan),
             "payoff": service.payoff_amount(request.dbsession, loan, today) if loan.status == "active" else None,
             "last_closed": last_closed(request.dbsession),
@@ -106,9 +118,14 @@ def _post(request, loan, data) -> str:
     paid_on = parse_date(data["paid_on"], "paid_on", context.today(request.dbsession))
     repayment = service.post_repayment(request.dbsession, loan, parse_amount(data["amount"]), paid_on,
                                        data["reference"])
-    closed = " The loan is repaid and closed." if loan.status == "closed" else ""
-    flash(request, f"Repayment {repayment.reference} of {repayment.amount:,.2f} posted to loan {loan.id}; "
-                   f"{repayment.distributed:,.2f} distributed to {len(loan.holdings)} investor(s).{closed}")
+    fmt = current()
+    values = {"reference": repayment.reference, "amount": fmt.money(repayment.amount), "loan": loan.id,
+              "distributed": fmt.money(repayment.distributed)}
+    flash(request, _n("Repayment ${reference} of ${amount} posted to loan ${loan}; ${distributed} distributed to "
+                      "${n} investor.", "Repayment ${reference} of ${amount} posted to loan ${loan}; ${distributed} "
+                      "distributed to ${n} investors.", len(loan.holdings), mapping=values))
+    if loan.status == "closed":
+        flash(request, _("Loan ${id} is repaid and closed.", mapping={"id": loan.id}))
     return loan_url(request, loan)
 
 
@@ -116,33 +133,36 @@ def _post(request, loan, data) -> str:
              permission="lending.repayment.post")
 def loan_repay(request):
     loan = get_visible_or_404(request, Loan, request.matchdict["id"])
-    form = make_form(request, RepaymentSchema(), buttons=("post",))
-    intro = f"Loan {loan.id} of {loan.customer.name}."
+    form = make_form(request, RepaymentSchema(), buttons=buttons("post"))
     if loan.status == "active":
-        intro += f" Payoff today: {service.payoff_amount(request.dbsession, loan):,.2f}."
-    return page(f"Post a repayment to loan {loan.id}", process(request, form, lambda data: _post(request, loan, data)),
-                intro=intro)
+        intro = _("Loan ${id} of ${name}. Payoff today: ${amount}.",
+                  mapping={"id": loan.id, "name": loan.customer.name,
+                           "amount": current().money(service.payoff_amount(request.dbsession, loan))})
+    else:
+        intro = _("Loan ${id} of ${name}.", mapping={"id": loan.id, "name": loan.customer.name})
+    return page(_("Post a repayment to loan ${id}", mapping={"id": loan.id}),
+                process(request, form, lambda data: _post(request, loan, data)), intro=intro)
 
 
 @view_config(route_name="lending.repayment_new", renderer="core:web/templates/form_page.pt",
              permission="lending.repayment.post")
 def repayment_new(request):
-    form = make_form(request, NewRepaymentSchema(), buttons=("post",))
+    form = make_form(request, NewRepaymentSchema(), buttons=buttons("post"))
 
     def post(data):
         loan = request.dbsession.get(Loan, data["loan_id"])
         if loan is None:
-            raise UserError(f"There is no loan {data['loan_id']}.", "loan_id")
+            raise UserError(_("There is no loan ${id}.", mapping={"id": data["loan_id"]}), "loan_id")
         return _post(request, loan, data)
 
-    return page("Post a repayment", process(request, form, post))
+    return page(_("Post a repayment"), process(request, form, post))
 
 
 @view_config(route_name="lending.loan_write_off", request_method="POST", permission="lending.loan.manage")
 def loan_write_off(request):
     loan = get_visible_or_404(request, Loan, request.matchdict["id"])
     return run_action(request, lambda: service.write_off(request.dbsession, loan, request.POST.get("reason", "")),
-                      f"Loan {loan.id} written off.", loan_url(request, loan))
+                      _("Loan ${id} written off.", mapping={"id": loan.id}), loan_url(request, loan))
 
 
 @view_config(route_name="lending.repayments", renderer=LIST_PAGE, permission="lending.repayment.view")
@@ -156,26 +176,28 @@ def repayments(request):
             return stmt.where(op(Repayment.paid_on, day)) if day else stmt
         return apply
 
+    cells = Cells(request)
     listing = Listing(request, restricted_query(request, Repayment), columns=[
         Column("id", "#", Repayment.id, link=repayment_url),
-        Column("reference", "Reference", Repayment.reference, link=repayment_url),
-        Column("loan_id", "Loan", Repayment.loan_id, link=lambda req, r: req.route_url("lending.loan", id=r.loan_id)),
-        Column("paid_on", "Date", Repayment.paid_on),
-        Column("amount", "Amount", Repayment.amount, css="money"),
-        Column("principal", "Principal", Repayment.principal, css="money"),
-        Column("interest", "Interest", Repayment.interest, css="money"),
-        Column("penalty", "Penalty", Repayment.penalty, css="money"),
-        Column("service_fee", "Service fee", Repayment.service_fee, css="money"),
-        Column("distributed", "To investors", Repayment.distributed, css="money"),
+        Column("reference", _("Reference"), Repayment.reference, link=repayment_url),
+        Column("loan_id", _("Loan"), Repayment.loan_id,
+               link=lambda req, r: req.route_url("lending.loan", id=r.loan_id)),
+        Column("paid_on", _("Date"), Repayment.paid_on, value=lambda r: cells.date(r.paid_on)),
+        Column("amount", _("Amount"), Repayment.amount, value=lambda r: cells.money(r.amount), css="money"),
+        Column("principal", _("Principal"), Repayment.principal, value=lambda r: cells.money(r.principal), css="money"),
+        Column("interest", _("Interest"), Repayment.interest, value=lambda r: cells.money(r.interest), css="money"),
+        Column("penalty", _("Penalty"), Repayment.penalty, value=lambda r: cells.money(r.penalty), css="money"),
+        Column("service_fee", _("Service fee"), Repayment.service_fee, value=lambda r: cells.money(r.service_fee), css="money"),
+        Column("distributed", _("To investors"), Repayment.distributed, value=lambda r: cells.money(r.distributed), css="money"),
     ], filters=[
-        Filter("loan", "Loan #", lambda s, v: s.where(Repayment.loan_id == v), kind="id"),
-        Filter("reference", "Reference", lambda s, v: s.where(Repayment.reference.ilike(f"%{v}%"))),
-        Filter("from", "From", _safe(date_filter(lambda c, d: c >= d)), kind="date"),
-        Filter("to", "To", _safe(date_filter(lambda c, d: c <= d)), kind="date"),
+        Filter("loan", _("Loan #"), lambda s, v: s.where(Repayment.loan_id == v), kind="id"),
+        Filter("reference", _("Reference"), lambda s, v: s.where(Repayment.reference.ilike(f"%{v}%"))),
+        Filter("from", _("From"), _safe(date_filter(lambda c, d: c >= d)), kind="date"),
+        Filter("to", _("To"), _safe(date_filter(lambda c, d: c <= d)), kind="date"),
     ], default_sort="-id", export_name="repayments")
-    actions = [("Post a repayment", request.route_url("lending.repayment_new"))] \
+    actions = [(_("Post a repayment"), request.route_url("lending.repayment_new"))] \
         if request.has_permission("lending.repayment.post") else []
-    return render_listing(listing, title="Repayments", actions=actions)
+    return render_listing(listing, title=_("Repayments"), actions=actions)
 
 
 def _safe(apply):
@@ -193,5 +215,5 @@ def repayment_page(request):
     shares = request.dbsession.execute(
         select(CashEntry, Customer.name).join(Customer, Customer.id == CashEntry.customer_id)
         .where(CashEntry.repayment_id == repayment.id).order_by(CashEntry.id)).all()
-    return {"title": f"Repayment {repayment.reference}", "r": repayment, "shares": shares,
+    return {"title": _("Repayment ${reference}", mapping={"reference": repayment.reference}), "r": repayment, "shares": shares,
             "panels": record_panels(request, repayment, can_edit=False)}

@@ -68,7 +68,7 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     page.click("#btn-disburse")
     assert page.locator("text=paid out after an origination fee of 120.00").count() == 1
     assert page.locator("#schedule tr.installment").count() == 12
-    assert page.locator("#investors >> text=58.3333 %").count() == 1
+    assert page.locator("#investors >> text=58.3333%").count() == 1  # h.percent: CLDR "#,##0%" in English
 
     # Post the first installment (due 2025-06-01): 6,000.00 at 12 % over 12 months is 533.09 a month.
     assert page.locator("#schedule tr.installment").first.locator("td.money").last.inner_text() == "533.09"
@@ -85,3 +85,34 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     assert page.locator("#statement-entries td.money >> text=307.86").count() == 1
     page.goto(f"/lending/customers/{second_id}/statement")
     assert page.locator("#statement-entries td.money >> text=219.90").count() == 1
+
+
+def test_a_spanish_user_disburses_and_posts_a_repayment_in_the_browser(page, mutuo_db, make_user, clock):
+    clock.day = date(2025, 6, 2)
+
+    def prepare(session):
+        context.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
+        world = World(session, mutuo_db.documents, clock)
+        with clock.at(date(2025, 4, 28)):
+            return world.funded(amount=D("6000.00")).id
+
+    application_id = mutuo_db.transaction(prepare)
+    username, password = make_user(roles=("operations_manager",), locale="es")
+    page.on("dialog", lambda dialog: dialog.accept())
+    browser_login(page, username, password)
+
+    page.goto(f"/lending/applications/{application_id}")
+    assert page.locator("#application-status").text_content() == "financiada"
+    assert page.locator("#disbursed_on").get_attribute("placeholder") == "dd/mm/aaaa"
+    page.fill("#disbursed_on", "01/05/2025")
+    page.click("#btn-disburse")
+    assert page.locator("text=se pagaron 5.880,00 tras una comisión de apertura de 120,00").count() == 1
+    assert page.locator("#schedule tr.installment").first.locator("td").nth(1).inner_text() == "1 jun 2025"
+
+    page.click("#btn-repay")
+    page.fill("input[name=amount]", "533,09")
+    page.fill("input[name=paid_on]", "01/06/2025")
+    page.fill("input[name=reference]", "TRANSFERENCIA-1")
+    page.click("button[name=post]")
+    assert page.locator("text=Pago TRANSFERENCIA-1 de 533,09 registrado").count() == 1
+    assert page.locator("#schedule td.installment-state").first.inner_text() == "pagada"

@@ -12,7 +12,7 @@ def test_demo_data_covers_every_status(session, mutuo_db):
 
     load_products(session, 1)
     summary = load(session, 1)
-    assert "loans" in summary and "closed 90 business date(s)" in summary
+    assert "loans" in summary and "closed 90 business dates" in summary
     statuses = set(session.scalars(select(Application.status).distinct()))
     assert statuses == set(APPLICATION_STATUSES), set(APPLICATION_STATUSES) - statuses
     assert session.scalar(select(func.count()).select_from(Loan)) >= 10
@@ -56,11 +56,11 @@ def test_jobs_run_as_the_scheduler_runs_them(mutuo_db, world, session, clock):
     clock.day = date(2025, 3, 6)  # the job closes up to yesterday: 2 to 5 March
     first = execute_job(registry, "lending.close_of_business", manual_slot(), "manual", "test")
     assert first.status == "succeeded", first.error
-    assert first.summary.startswith("closed 4 business date(s) 2025-03-02 to 2025-03-05")
+    assert first.summary.startswith("closed 4 business dates 2025-03-02 to 2025-03-05")
     again = execute_job(registry, "lending.close_of_business", manual_slot(), "manual", "test")
     assert again.status == "succeeded" and again.summary.startswith("nothing to close")
     expired = execute_job(registry, "lending.expire_listings", manual_slot(), "manual", "test")
-    assert expired.summary == "1 listing(s) expired"
+    assert expired.summary == "1 listing expired"
     session.expire_all()
     assert session.get(type(stale), stale.id).status == "expired"
     assert session.get(type(loan), loan.id).days_past_due == 18  # 2025-03-05 - 2025-02-15

@@ -128,7 +128,7 @@ def test_repayment_refusals(session, world, today_is):
     today_is(date(2025, 3, 1))
     refused(post, session, loan, D("10"), date(2025, 3, 2), "R1", field="paid_on", match="in the future")
     services.write_off(session, loan, "borrower disappeared")
-    refused(post, session, loan, D("10"), date(2025, 2, 15), "R1", field="loan_id", match="written_off")
+    refused(post, session, loan, D("10"), date(2025, 2, 15), "R1", field="loan_id", match="is written off")
 
 
 def test_distribution_after_service_fee_sums_to_the_cent(session, world):

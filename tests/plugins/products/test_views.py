@@ -93,7 +93,7 @@ def test_list_filters_sorts_and_shows_current_terms(logged_in, product_ids):
     page = app.get("/products")
     codes = [a.text for a in page.html.select("table.listing tbody td:first-child a")]
     assert codes == ["CASH-12", "DRAFT-1"]
-    assert "10.00 %" in page.text  # the active product's current version (v2)
+    assert "10.00%" in page.text  # the active product's current version (v2)
     assert [a.text for a in app.get("/products?sort=-code").html.select("table.listing tbody td:first-child a")] == [
         "DRAFT-1", "CASH-12"]
     assert "1 found" in app.get("/products?status=draft").text
@@ -118,9 +118,9 @@ def test_product_page(logged_in, product_ids):
     page = app.get(f"/products/{product_ids['active']}")
     assert page.html.select_one(".product-status").text == "active"
     assert page.html.select_one("#retire-product") and not page.html.select_one("#activate-product")
-    assert page.html.select_one(".term-default_rate").text == "10.00 %"
+    assert page.html.select_one(".term-default_rate").text == "10.00%"
     assert [a.text for a in page.html.select("#versions td:first-child a")] == ["v2", "v1"]
-    assert "Default rate: 12.00 % → 10.00 %" in page.html.select_one("#versions").text
+    assert "Default rate: 12.00% → 10.00%" in page.html.select_one("#versions").text
     assert page.html.select_one("#history") is not None
     link = page.html.select_one("#open-calculator")["href"]
     assert "rate=10" in link and "method=equal_installment" in link and "amount=1000.00" in link
@@ -134,7 +134,7 @@ def test_viewers_see_no_workflow_buttons(logged_in, product_ids):
 
 def test_version_page(logged_in, product_ids):
     page = logged_in(permissions=VIEW).get(f"/products/versions/{product_ids['version']}")
-    assert "superseded" in page.text and page.html.select_one(".term-default_rate").text == "12.00 %"
+    assert "superseded" in page.text and page.html.select_one(".term-default_rate").text == "12.00%"
 
 
 def test_missing_records_are_404(logged_in, product_ids):
@@ -174,8 +174,8 @@ def test_create_form(logged_in, mutuo_db):
 
 @pytest.mark.parametrize("values, field, message", [
     ({"max_amount": "500"}, "max_amount", "The maximum amount must be at least the minimum amount (1,000.00)."),
-    ({"default_rate": "25"}, "default_rate", "The default rate must lie between the minimum (8 %) and the maximum rate (20 %)."),
-    ({"max_rate": "120"}, "max_rate", "The maximum rate is at most 100 %."),
+    ({"default_rate": "25"}, "default_rate", "The default rate must lie between the minimum (8%) and the maximum rate (20%)."),
+    ({"max_rate": "120"}, "max_rate", "The maximum rate is at most 100%."),
     ({"code": "a b"}, "code", "A code has up to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."),
     ({"investment_increment": "0"}, "investment_increment", "The investment increment must be more than zero, like 1.00."),
     ({"min_amount": "abc"}, "min_amount", "'abc' is not an amount; write it like 1,234.50."),
@@ -215,8 +215,8 @@ def test_calculator_shows_the_schedule(logged_in):
     page = logged_in(permissions=VIEW).get(CALC)
     rows = page.html.select("#schedule tbody tr")
     assert len(rows) == 12
-    assert [td.text for td in rows[0].select("td")] == ["1", "2025-01-31", "788.49", "100.00", "888.49", "9,211.51"]
-    assert [td.text for td in rows[-1].select("td")] == ["12", "2025-12-31", "879.67", "8.80", "888.47", "0.00"]
+    assert [td.text for td in rows[0].select("td")] == ["1", "Jan 31, 2025", "788.49", "100.00", "888.49", "9,211.51"]
+    assert [td.text for td in rows[-1].select("td")] == ["12", "Dec 31, 2025", "879.67", "8.80", "888.47", "0.00"]
     assert page.html.select_one("#total-interest").text == "661.86"
     assert page.html.select_one("#total-repaid").text == "10,661.86"
     assert page.html.select_one("#apr").text.startswith("12.0")
@@ -231,13 +231,13 @@ def test_calculator_empty_form_has_defaults(logged_in):
     ("amount=abc", "amount", "'abc' is not an amount; write it like 1,234.50."),
     ("amount=0", "amount", "The amount must be more than zero."),
     ("term_months=601", "term_months", "The term is from 1 to 600 months."),
-    ("rate=150", "rate", "The rate is from 0 to 100 % a year."),
+    ("rate=150", "rate", "The rate is from 0 to 100% a year."),
     ("method=balloon", "method", "\"balloon\" is not one of equal_installment, equal_principal, interest_first, bullet"),
     ("first_due_date=31/01/2025", "first_due_date", "'31/01/2025' is not a date; write it like 2026-03-31."),
     ("first_due_date=9999-12-31", "first_due_date", "Use a date between 1900-01-01 and 2199-12-31."),
     ("rate=NaN", "rate", "'NaN' is not a percentage; write it like 12.5."),
     ("amount=1e30", "amount", "'1e30' is not an amount; write it like 1,234.50."),
-    ("fee_rate=100", "fee_rate", "The origination fee is from 0 to less than 100 % of the amount."),
+    ("fee_rate=100", "fee_rate", "The origination fee is from 0 to less than 100% of the amount."),
 ])
 def test_calculator_errors_are_on_the_field(logged_in, query, field, message):
     base = dict(p.split("=") for p in CALC.split("?")[1].split("&"))
