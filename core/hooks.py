@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def mutuo_models():
     return ["core.models.user", "core.models.audit", "core.models.document", "core.models.job",
-            "core.models.state", "core.models.message"]
+            "core.models.state", "core.models.message", "core.models.api"]
 
 
 @hookimpl
@@ -46,6 +46,8 @@ def mutuo_permissions():
         Permission("core.job.manage", "Control jobs", "Pause, resume and reschedule jobs."),
         Permission("core.message.view", "See messages", "Every SMS and e-mail the departments composed, its "
                    "delivery status, and who opted out."),
+        Permission("core.webhook.manage", "Manage webhooks", "Register webhook endpoints for the plugins' events, "
+                   "see their delivery log and send deliveries again."),
         Permission("core.message.consent", "Record opt-outs", "Opt an address out of a channel, or back in."),
     ]
 
@@ -95,6 +97,8 @@ def mutuo_menu(request):
         MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
         MenuEntry("Messages", "messages.list", "core.message.view", "Admin", 915),
         MenuEntry("Jobs", "jobs.list", "core.job.view", "Admin", 920),
+        MenuEntry("Webhooks", "webhooks.list", "core.webhook.manage", "Admin", 925),
+        MenuEntry("API reference", "api.docs", "core.webhook.manage", "Admin", 930),  # the page: any user
     ]
 
 
@@ -105,11 +109,13 @@ def mutuo_jobs():
 
 def core_jobs() -> list:
     """Core's own jobs; each runs a function of the feature it maintains."""
+    from core.api.idempotency import purge_job
     from core.audit_checkpoints import audit_checkpoint, audit_verify
     from core.documents.maintenance import documents_gc, documents_verify
     from core.jobs import JobSpec
     from core.messages.delivery import deliver_messages
     from core.sessions import identity_cleanup
+    from core.webhooks import deliver_webhooks
 
     return [
         JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
@@ -127,4 +133,23 @@ def core_jobs() -> list:
         JobSpec("core.deliver_messages", deliver_messages, "every 1 minute",
                 "Hands queued SMS and e-mail to the gateway plugins, within each gateway's rate limit, "
                 "and retries failures with backoff.", time_limit=300),
+        JobSpec("core.deliver_webhooks", deliver_webhooks, "every 1 minute",
+                "Sends the plugins' events to the registered webhook endpoints, signed, and retries failures "
+                "with exponential back-off.", time_limit=300),
+        JobSpec("core.api_idempotency_purge", purge_job, "20 * * * *",
+                "Deletes API idempotency keys older than mutuo.api.idempotency_hours.", time_limit=600),
     ]
+
+
+@hookimpl
+def mutuo_api():
+    from core.web.api_core import core_operations
+
+    return core_operations()
+
+
+@hookimpl
+def mutuo_webhook_events():
+    from core.web.api_core import core_webhook_events
+
+    return core_webhook_events()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyramid.request import Request
     from sqlalchemy.orm import Session
 
+    from core.api import Operation, WebhookEvent
     from core.entities import EntityType
     from core.jobs import JobSpec
     from core.messages import Gateway
@@ -162,6 +163,29 @@ def mutuo_message_gateways(settings: dict) -> list[Gateway]:
     ``channels``, ``rate_per_minute``, ``send(message) -> provider reference``).
     For each channel the first gateway in plugin order is used; with none, messages
     stay in the outbox. See docs/messages.md.
+    """
+
+
+@hookspec
+def mutuo_api() -> list[Operation]:
+    """Return the JSON API operations this plugin adds under ``/api/v1/<plugin>``.
+
+    Called once while the WSGI app is built (core mounts each operation as a route
+    ``api.<plugin>.<name>`` and writes it into the OpenAPI 3.1 document). Returns a list
+    of :class:`core.api.Operation` (method, path relative to ``/api/v1/<plugin>``, name,
+    handler, permission, summary, JSON Schemas). A missing or unknown permission, or two
+    operations on the same method and path, stop start-up. See docs/api.md.
+    """
+
+
+@hookspec
+def mutuo_webhook_events() -> list[WebhookEvent]:
+    """Return the webhook events this plugin publishes.
+
+    Called at start-up (the names appear in the webhook screens and the OpenAPI document).
+    Returns a list of :class:`core.api.WebhookEvent` (name ``<plugin>.<entity>.<what>``,
+    description, optional JSON Schema of ``data``). Publish one with
+    ``core.webhooks.publish(session, name, data)`` in the transaction that made it happen.
     """
 
 

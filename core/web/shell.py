@@ -83,6 +83,8 @@ def flashes(request) -> list[tuple[str, str]]:
 def forbidden(exc, request):
     from pyramid.httpexceptions import HTTPFound
 
+    if _api(request):
+        return _api_forbidden(exc, request)
     if request.user is None:
         if wants_json(request):
             request.response.status = 401
@@ -99,6 +101,37 @@ def forbidden(exc, request):
             "message": _("You need the permission “${permission}” for this page. Ask an administrator to give one "
                          "of your roles that permission.", mapping={"permission": missing}) if missing
             else _("You are not allowed to do this.")}
+
+
+def _api(request) -> bool:
+    """Under /api/ every error is an RFC 9457 problem document (core.web.api), never HTML."""
+    return request.path_info.startswith("/api/")
+
+
+def _api_forbidden(exc, request):
+    from core.i18n import _
+    from core.web.api import problem_response
+
+    if request.user is None:
+        return problem_response(request, 401, detail=_("Send Authorization: Bearer <api key>, or log in."),
+                                kind="unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="mutuo"'})
+    missing = _missing_permission(exc)
+    _audit_denied(request, missing)
+    return problem_response(request, 403, detail=_("You need the permission ${permission}.",
+                                                   mapping={"permission": missing}) if missing else None,
+                            kind="forbidden", missing_permission=missing)
+
+
+def _api_http_error(exc, request):
+    from pyramid.exceptions import BadCSRFToken
+
+    from core.i18n import _
+    from core.web.api import problem_response
+
+    if isinstance(exc, BadCSRFToken):
+        return problem_response(request, 403, detail=_("A logged-in session must send its CSRF token in the "
+                                "X-CSRF-Token header on POST, PUT, PATCH and DELETE."), kind="csrf")
+    return problem_response(request, exc.code, exc.title, exc.detail or None)
 
 
 def _missing_permission(exc) -> str | None:
@@ -136,6 +169,10 @@ def _audit_denied(request, permission) -> None:
 
 @notfound_view_config(renderer="core:web/templates/error.pt", append_slash=True)
 def notfound(request):
+    if _api(request):
+        from core.web.api import problem_response
+
+        return problem_response(request, 404)
     request.response.status = 404
     if wants_json(request):
         request.override_renderer = "json"
@@ -157,6 +194,11 @@ def access_denied_error(exc, request):
 @exception_view_config(Exception, renderer="core:web/templates/error.pt")
 def server_error(exc, request):
     log.exception("unhandled error on %s %s", request.method, request.path)
+    if _api(request):
+        from core.i18n import _
+        from core.web.api import problem_response
+
+        return problem_response(request, 500, detail=_("The error is logged under this request id."))
     request.response.status = 500
     if wants_json(request):
         request.override_renderer = "json"
@@ -171,6 +213,8 @@ def http_error(exc, request):
     # 4xx raised deliberately (400, 409, 413, 415...): a page that says why.
     if exc.code < 400 or exc.code in (401,):
         return exc
+    if _api(request):
+        return _api_http_error(exc, request)
     request.response.status = exc.code
     if wants_json(request):
         request.override_renderer = "json"

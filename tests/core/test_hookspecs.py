@@ -35,6 +35,8 @@ TESTED_BY = {
     "mutuo_jobs": "test_disabled_plugin_leaves_no_trace",
     "mutuo_demo_data": "test_demo_load_runs_once",
     "mutuo_message_gateways": "test_a_gateway_plugin_receives_queued_messages_after_commit",
+    "mutuo_api": "test_a_third_party_plugin_adds_operations",
+    "mutuo_webhook_events": "test_publish_signs_and_delivers",
 }
 
 

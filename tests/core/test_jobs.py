@@ -437,7 +437,8 @@ def test_beat_plans_every_enabled_job(scheduler):
     scheduler.clock.value = at("2024-05-01 10:01:00.2")
     wait = scheduler.tick()
     assert scheduler.sent == [("sample.count_notes", "2024-05-01T10:01:00Z")]
-    assert scheduler.sent_core == [("core.deliver_messages", "2024-05-01T10:01:00Z")]
+    assert scheduler.sent_core == [("core.deliver_messages", "2024-05-01T10:01:00Z"),
+                                   ("core.deliver_webhooks", "2024-05-01T10:01:00Z")]
     assert 0 < wait <= 5
     scheduler.tick()  # the same slot is not sent twice by one beat
     assert len(scheduler.sent) == 1

@@ -93,3 +93,17 @@ def mutuo_demo_data(session, scale):
     for i in range(3 * scale):
         session.add(Note(title=f"Demo note {i + 1}", body="Written by the demo loader."))
     return f"{3 * scale} notes"
+
+
+@hookimpl
+def mutuo_api():
+    from mutuo_sample.api import operations
+
+    return operations()
+
+
+@hookimpl
+def mutuo_webhook_events():
+    from mutuo_sample.api import events
+
+    return events()
