@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from core.db import is_retryable  # the one rule, shared with requests
 from core.errors import JobFailed
+from core.formatting import current
+from core.i18n import _, translate
 from core.jobs.runs import RunOutcome, sweep_stale_runs, utcnow
 from core.jobs.spec import RETRY_ATTEMPTS
 
@@ -171,7 +173,8 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
                                                            JobRun.status != "skipped"))
             run = JobRun(job=name, slot=slot, trigger=trigger, status="skipped", started=utcnow(),
                          finished=utcnow(), triggered_by=triggered_by, task_id=task_id,
-                         time_limit=spec.time_limit, summary=f"Skipped as duplicate: run #{first} has this slot.")
+                         time_limit=spec.time_limit, summary=translate(_("Skipped as duplicate: run #${run} has this slot.",
+                                                           mapping={"run": first})))
             session.add(run)
             session.flush()
             record_event(session, "job_run", "core.job", name,
@@ -192,17 +195,19 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
-        summary = "" if result is None else str(result)
+        summary = "" if result is None else translate(result)  # stored in the company's language
     except JobFailed as exc:
-        status, summary, error = "failed", str(exc), traceback.format_exc()
+        status, summary, error = "failed", translate(exc), traceback.format_exc()
     except Exception as exc:
         timed_out = type(exc).__name__ == "SoftTimeLimitExceeded"
         status = "timed_out" if timed_out else "failed"
-        summary = (f"Stopped after its time limit of {spec.time_limit} s." if timed_out
+        summary = (translate(_("Stopped after its time limit of ${seconds} s.",
+                                 mapping={"seconds": current().number(spec.time_limit)})) if timed_out
                    else f"{type(exc).__name__}: {_first_line(exc)}")
         error = traceback.format_exc()
     except BaseException as exc:  # worker shutdown: record it, then let it go on
-        status, summary, error, interrupt = "failed", f"Interrupted ({type(exc).__name__}).", traceback.format_exc(), exc
+        summary = translate(_("Interrupted (${reason}).", mapping={"reason": type(exc).__name__}))
+        status, error, interrupt = "failed", traceback.format_exc(), exc
     finally:
         heartbeat.stop()
     if status != "succeeded":
