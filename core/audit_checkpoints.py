@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.audit import KEY_INFO, _audit_table, canonical, connection_key, lock_chain
+from core.i18n import _
 from core.models.meta import utcnow
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def audit_verify(request) -> str:
     result = verify_with_checkpoints(connection, request.registry.settings)
     if not result.intact:
         log.error("AUDIT CHAIN BROKEN: %s", result.describe())
-        raise JobFailed(f"Audit chain broken: {result.describe()}")
+        raise JobFailed(_("Audit chain broken: ${problem}", mapping={"problem": result.describe()}))
     return result.describe()
 
 
