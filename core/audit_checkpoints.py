@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.audit import KEY_INFO, _audit_table, canonical, connection_key, lock_chain
-from core.i18n import _
+from core.i18n import _, _n
 from core.models.meta import utcnow
 
 log = logging.getLogger(__name__)
@@ -163,5 +163,7 @@ def audit_checkpoint(request) -> str:
     checkpoint = write_checkpoint(request.dbsession.connection(), request.registry.settings)
     if checkpoint is None:
         return "The audit log is empty; no checkpoint written."
-    return (f"Checkpoint of entry {checkpoint.last_id} ({checkpoint.count:,} entries, head {checkpoint.head}) "
-            f"appended to {checkpoint_path(request.registry.settings)}")
+    return _n("Checkpoint of entry ${last} (${n} entry, head ${head}) appended to ${path}",
+              "Checkpoint of entry ${last} (${n} entries, head ${head}) appended to ${path}", checkpoint.count,
+              mapping={"last": checkpoint.last_id, "head": checkpoint.head,
+                       "path": str(checkpoint_path(request.registry.settings))})
