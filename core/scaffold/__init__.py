@@ -39,6 +39,7 @@ class Scaffold:
             "name": self.name,
             "package": self.package,
             "title": self.title,
+            "title_po": self.title.replace("\\", "\\\\").replace('"', '\\"'),  # inside a .po file's quotes
             "depends_tuple": quoted + ("," if len(self.depends) == 1 else ""),
             "depends_text": ", ".join(f"`{d}`" for d in self.depends) or "core only",
             "plugins_tuple": ", ".join(f'"{p}"' for p in (*self._closure(), self.name)) + ",",
