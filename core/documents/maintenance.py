@@ -156,8 +156,13 @@ def documents_gc(request) -> str:
     """Remove stored files no document version refers to (older than the grace period)."""
     hours = int(request.registry.settings.get("mutuo.documents.gc_grace_hours") or 24)
     report = gc(request.dbsession, blob_store(request), timedelta(hours=hours))
-    return (f"{len(report.removed):,} unreferenced files removed ({human_size(report.freed)} freed), "
-            f"{report.kept_recent:,} kept within the {hours} h grace period, {report.referenced:,} referenced")
+    number = current().number
+    return _n("${n} unreferenced file removed (${size} freed), ${kept} kept within the ${hours} h grace period, "
+              "${referenced} referenced",
+              "${n} unreferenced files removed (${size} freed), ${kept} kept within the ${hours} h grace period, "
+              "${referenced} referenced", len(report.removed),
+              mapping={"size": human_size(report.freed), "kept": number(report.kept_recent), "hours": number(hours),
+                       "referenced": number(report.referenced)})
 
 
 def documents_verify(request) -> str:
