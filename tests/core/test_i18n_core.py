@@ -249,3 +249,11 @@ def test_money_in_a_spanish_message_uses_spanish_numbers():
 
     with in_locale("es"):
         assert current().money(D("10625")) == "10.625,00"
+
+
+def test_a_bad_schedule_is_explained_in_spanish():
+    from core.jobs.schedule import ScheduleError, parse_schedule
+
+    with in_locale("es"), pytest.raises(ScheduleError) as caught:
+        parse_schedule("60 * * * *")
+    assert translate(caught.value, ES).startswith("El campo minuto '60' está fuera de rango (permitido 0-59). Use un ")
