@@ -258,3 +258,24 @@ def test_a_bad_schedule_is_explained_in_spanish():
     with in_locale("es"), pytest.raises(ScheduleError) as caught:
         parse_schedule("60 * * * *")
     assert translate(caught.value, ES).startswith("El campo minuto '60' está fuera de rango (permitido 0-59). Use un ")
+
+
+def test_an_operator_error_in_spanish(tmp_path, process_language):
+    from core.cli import main
+
+    result = CliRunner(env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": "es_ES.UTF-8"}).invoke(
+        main, ["-c", str(tmp_path / "nowhere.ini"), "users", "list"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"Error: El archivo de configuración {tmp_path / 'nowhere.ini'} no existe; "
+                                     "pase -c RUTA o defina MUTUO_CONFIG.")
+
+
+def test_a_language_babel_does_not_know_is_refused_at_start():
+    from core.config import check_settings
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="mutuo.locales or mutuo.default_locale names 'xx_YY_zz'"):
+        check_settings({"sqlalchemy.url": "sqlite://", "mutuo.environment": "development",
+                        "mutuo.locales": "en es xx_YY_zz"})
+    assert check_settings({"sqlalchemy.url": "sqlite://", "mutuo.environment": "development",
+                           "mutuo.locales": "en, es, pt", "mutuo.default_locale": "es"})
