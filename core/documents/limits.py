@@ -117,12 +117,18 @@ def limits_from_settings(settings) -> Limits:
 
 
 def human_size(size: int) -> str:
+    """``1.5 MB`` in the language being served (``1,5 MB`` in Spanish)."""
+    from core.formatting import current
+    from core.i18n import _n
+
     if size < 1024:
-        return f"{size} bytes"
+        return _n("${n} byte", "${n} bytes", size)
     value = Decimal(size)
     for unit in ("KB", "MB", "GB", "TB"):
         value /= 1024
         if value < 1024 or unit == "TB":
-            text = f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}".removesuffix(".0")
-            return f"{text} {unit}"
+            shown = value.quantize(Decimal("0.1"), ROUND_HALF_UP)
+            if shown == shown.to_integral_value():
+                shown = shown.quantize(Decimal(1))
+            return f"{current().number(shown)} {unit}"
     raise AssertionError("unreachable")
