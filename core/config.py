@@ -8,7 +8,8 @@ from pyramid.i18n import TranslationStringFactory
 
 from core.errors import ConfigError, PluginError
 
-# core's domain (core.i18n.DOMAIN), without importing core.i18n: it sits above this module.
+# core's domain (core.i18n.DOMAIN) for the settings' errors of this module and of the modules below
+# core.i18n (core.services, core.webhooks, core.documents.limits): core.i18n sits above them.
 _ = TranslationStringFactory("mutuo")
 
 DEFAULT_SECRET = "change-me"
