@@ -17,6 +17,7 @@ from core import throttle
 from core.audit import record_event
 from core.context import settings as service_settings
 from core.errors import AccountError, UserError  # noqa: F401  (AccountError: the old name)
+from core.i18n import _, _n
 from core.models.meta import utcnow
 from core.models.user import ApiKey, Role, RolePermission, SeededPermission, User
 from core.passwords import burn_password_time, hash_password, verify_password
@@ -24,7 +25,7 @@ from core.security import ADMIN_ROLE
 from core.sessions import revoke_user_sessions
 
 MIN_PASSWORD_LENGTH = 10
-WRONG_CREDENTIALS = "Wrong username or password."
+WRONG_CREDENTIALS = _("Wrong username or password.")
 USERNAME_RULE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 #: The ~20,000 most common passwords (from Django's password validation, BSD licence; see core/data/README.md).
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
@@ -48,8 +49,10 @@ def authenticate(session, username: str, password: str, settings: dict, client_a
     wait = throttle.claim_attempt(session, username, client_addr, settings, now)
     if wait is not None:
         record_event(session, "login_throttled", "core.user", None, {"username": username[:64], "wait": wait})
-        return LoginResult(None, f"Too many failed logins for this username from your address; "
-                                 f"wait {wait} seconds and try again.")
+        return LoginResult(None, _n("Too many failed logins for this username from your address; "
+                                    "wait ${n} second and try again.",
+                                    "Too many failed logins for this username from your address; "
+                                    "wait ${n} seconds and try again.", wait))
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         burn_password_time(password, settings)
@@ -73,23 +76,24 @@ def common_passwords() -> frozenset[str]:
 def check_new_password(user_or_name, password: str, field: str = "new_password") -> None:
     username = getattr(user_or_name, "username", user_or_name) or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise AccountError(_("Use at least ${n} characters.", mapping={"n": MIN_PASSWORD_LENGTH}), field)
     if password.strip().lower() == username.strip().lower():
-        raise AccountError("The password must not be the username.", field)
+        raise AccountError(_("The password must not be the username."), field)
     if password.strip().lower() in common_passwords():
-        raise AccountError("This password is on a list of commonly used passwords; choose another.", field)
+        raise AccountError(_("This password is on a list of commonly used passwords; choose another."), field)
 
 
 def check_username(session, username: str, user: User | None = None) -> str:
     """The username, stripped, if it follows the rules and no other user has it in any letter case."""
     username = (username or "").strip()
     if not USERNAME_RULE.fullmatch(username):
-        raise AccountError("Use 1–64 letters, digits, dots, dashes or underscores.", "username")
+        raise AccountError(_("Use 1–64 letters, digits, dots, dashes or underscores."), "username")
     same = select(User.id).where(func.lower(User.username) == username.lower())
     if user is not None and user.id is not None:
         same = same.where(User.id != user.id)
     if session.scalars(same).first() is not None:
-        raise AccountError(f"User '{username}' already exists (usernames ignore letter case).", "username")
+        raise AccountError(_("User '${username}' already exists (usernames ignore letter case).",
+                             mapping={"username": username}), "username")
     return username
 
 
@@ -109,13 +113,13 @@ def set_password(session, user: User, password: str, *, keep_session: str | None
 
 def change_own_password(session, user: User, old: str, new: str, *, current_session: str | None = None) -> None:
     if not verify_password(user.password_hash, old, service_settings(session)):
-        raise AccountError("The current password is wrong.", "old_password")
+        raise AccountError(_("The current password is wrong."), "old_password")
     set_password(session, user, new, keep_session=current_session)
 
 
 def set_language(session, user: User, locale: str | None) -> None:
     """The user's language (None: follow the browser, then the company default); one of ``mutuo.locales``."""
-    from core.i18n import _, available_locales
+    from core.i18n import available_locales
 
     locale = (locale or "").strip() or None
     if locale is not None and locale not in available_locales(service_settings(session)):
@@ -141,14 +145,15 @@ def create_user(session, username: str, password: str | None, *, full_name="", e
 def get_role(session, name: str) -> Role:
     role = session.scalars(select(Role).where(Role.name == name)).first()
     if role is None:
-        raise AccountError(f"Role '{name}' does not exist; `mutuo roles list` shows the roles.", "roles")
+        raise AccountError(_("Role '${name}' does not exist; `mutuo roles list` shows the roles.",
+                             mapping={"name": name}), "roles")
     return role
 
 
 def get_user(session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise AccountError(f"User '{username}' does not exist.", "username")
+        raise AccountError(_("User '${username}' does not exist.", mapping={"username": username}), "username")
     return user
 
 
@@ -185,7 +190,8 @@ def set_user_roles(session, user: User, role_names) -> None:
 def set_role_permissions(session, role: Role, permissions, known: dict) -> None:
     unknown = sorted(set(permissions) - set(known))
     if unknown:
-        raise AccountError(f"Unknown permission(s): {', '.join(unknown)}.", "permissions")
+        raise AccountError(_("Unknown permission(s): ${names}.", mapping={"names": ", ".join(unknown)}),
+                           "permissions")
     before = role.permissions
     after = set(permissions)
     role.grants = [g for g in role.grants if g.permission in after] + [
@@ -204,16 +210,16 @@ def sync_default_roles(session, registry) -> list[str]:
     changes = []
     admin = session.scalars(select(Role).where(Role.name == ADMIN_ROLE)).first()
     if admin is None:
-        session.add(Role(name=ADMIN_ROLE, title="Administrator", builtin=True, plugin="core",
-                         description="Holds every permission, including those of plugins enabled later."))
-        changes.append("created role admin")
+        session.add(Role(name=ADMIN_ROLE, title=_("Administrator"), builtin=True, plugin="core",
+                         description=_("Holds every permission, including those of plugins enabled later.")))
+        changes.append(_("created role admin"))
     seeded = {(s.role_name, s.permission) for s in session.scalars(select(SeededPermission))}
     for name, (plugin, spec) in registry.roles.items():
         role = session.scalars(select(Role).where(Role.name == name)).first()
         if role is None:
             role = Role(name=name, title=spec.title, description=spec.description, builtin=True, plugin=plugin)
             session.add(role)
-            changes.append(f"created role {name}")
+            changes.append(_("created role ${name}", mapping={"name": name}))
         granted = []
         for perm in spec.permissions:
             if (name, perm) in seeded:
@@ -223,6 +229,6 @@ def sync_default_roles(session, registry) -> list[str]:
                 granted.append(perm)
             session.add(SeededPermission(role_name=name, permission=perm))
         if granted:
-            changes.append(f"granted {name}: {', '.join(granted)}")
+            changes.append(_("granted ${name}: ${permissions}", mapping={"name": name, "permissions": ", ".join(granted)}))
     session.flush()
     return changes

@@ -20,11 +20,16 @@ from sqlalchemy.orm import joinedload
 
 from core.audit import record_event
 from core.errors import UserError
+from core.i18n import _
 from core.models.meta import utcnow
 from core.models.user import ApiKey, User
 from core.security import SESSION_ONLY, effective_permissions, hash_api_key, new_api_key
 
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+#: The words of a key's states (shown with ``current().label(state)``).
+KEY_STATE_WORDS = (_("active"), _("expired"), _("revoked"))
 
 
 def is_read_only(permission: str) -> bool:
@@ -53,17 +58,18 @@ def create_api_key(session, user: User, name: str, registry, *, scope=None,
     """A new key for ``user``; ``scope`` None means read-only. Returns the row and the plain key."""
     name = (name or "").strip()
     if not name:
-        raise UserError("Give the key a name that says where it is used.", "name")
+        raise UserError(_("Give the key a name that says where it is used."), "name")
     allowed = set(grantable_permissions(user, registry))
     chosen = sorted(set(default_scope(user, registry) if scope is None else scope))
     refused = [p for p in chosen if p not in allowed]
     if refused:
-        raise UserError(f"A key of {user.username} cannot hold {', '.join(refused)}: the user lacks it, "
-                        f"or it is for logged-in sessions only.", "scope")
+        raise UserError(_("A key of ${username} cannot hold ${permissions}: the user lacks it, "
+                          "or it is for logged-in sessions only.",
+                          mapping={"username": user.username, "permissions": ", ".join(refused)}), "scope")
     if not chosen:
-        raise UserError("Choose at least one permission for the key.", "scope")
+        raise UserError(_("Choose at least one permission for the key."), "scope")
     if expires_at is not None and expires_at <= utcnow():
-        raise UserError("The expiry date must be in the future.", "expires")
+        raise UserError(_("The expiry date must be in the future."), "expires")
     plain = new_api_key()
     key = ApiKey(user_id=user.id, name=name[:100], prefix=plain[:12], key_hash=hash_api_key(plain),
                  scope=" ".join(chosen), expires_at=expires_at)

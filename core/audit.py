@@ -362,11 +362,22 @@ class VerifyResult:
         return not self.problem
 
     def describe(self) -> str:
+        """One sentence in the language being served (the problem itself stays in English)."""
+        from core.i18n import _n
+
+        n = self.checked
         if self.intact:
-            against = f"; agrees with {self.checkpoints} checkpoint(s)" if self.checkpoints else ""
-            return f"{self.checked:,} entries checked: chain intact{against}"
-        where = f"entry {self.broken_id} does not match: " if self.broken_id is not None else ""
-        return f"{self.checked:,} entries checked; {where}{self.problem}"
+            if self.checkpoints:
+                return _n("${n} entry checked: chain intact; agrees with ${checkpoints} checkpoint(s)",
+                          "${n} entries checked: chain intact; agrees with ${checkpoints} checkpoint(s)", n,
+                          mapping={"checkpoints": self.checkpoints})
+            return _n("${n} entry checked: chain intact", "${n} entries checked: chain intact", n)
+        if self.broken_id is not None:
+            return _n("${n} entry checked; entry ${id} does not match: ${problem}",
+                      "${n} entries checked; entry ${id} does not match: ${problem}", n,
+                      mapping={"id": self.broken_id, "problem": self.problem})
+        return _n("${n} entry checked; ${problem}", "${n} entries checked; ${problem}", n,
+                  mapping={"problem": self.problem})
 
 
 def verify_chain(connection, batch: int = 2000, progress=None, checkpoints=(), key: bytes | None = None) -> VerifyResult:

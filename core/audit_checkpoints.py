@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.audit import KEY_INFO, _audit_table, canonical, connection_key, lock_chain
+from core.i18n import _, _n
 from core.models.meta import utcnow
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def audit_verify(request) -> str:
     result = verify_with_checkpoints(connection, request.registry.settings)
     if not result.intact:
         log.error("AUDIT CHAIN BROKEN: %s", result.describe())
-        raise JobFailed(f"Audit chain broken: {result.describe()}")
+        raise JobFailed(_("Audit chain broken: ${problem}", mapping={"problem": result.describe()}))
     return result.describe()
 
 
@@ -162,5 +163,7 @@ def audit_checkpoint(request) -> str:
     checkpoint = write_checkpoint(request.dbsession.connection(), request.registry.settings)
     if checkpoint is None:
         return "The audit log is empty; no checkpoint written."
-    return (f"Checkpoint of entry {checkpoint.last_id} ({checkpoint.count:,} entries, head {checkpoint.head}) "
-            f"appended to {checkpoint_path(request.registry.settings)}")
+    return _n("Checkpoint of entry ${last} (${n} entry, head ${head}) appended to ${path}",
+              "Checkpoint of entry ${last} (${n} entries, head ${head}) appended to ${path}", checkpoint.count,
+              mapping={"last": checkpoint.last_id, "head": checkpoint.head,
+                       "path": str(checkpoint_path(request.registry.settings))})

@@ -170,7 +170,15 @@ def _start_platform(sender=None, **_kw):
     # Fail start-up now (a duplicate job name, a bad config), not at the first job.
     app = _app_of(sender)
     if app is not None:
-        get_registry(app)
+        registry = get_registry(app)
+        _speak_company_language(registry)
+
+
+def _speak_company_language(registry) -> None:
+    """Messages of this worker (job summaries, errors) in the company's language, ``mutuo.default_locale``."""
+    from core.i18n import default_locale, use_locale
+
+    use_locale(default_locale(registry.settings), registry.get("mutuo.pm"))
 
 
 @signals.worker_ready.connect

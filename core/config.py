@@ -4,7 +4,13 @@ from __future__ import annotations
 import os
 import re
 
+from pyramid.i18n import TranslationStringFactory
+
 from core.errors import ConfigError, PluginError
+
+# core's domain (core.i18n.DOMAIN) for the settings' errors of this module and of the modules below
+# core.i18n (core.services, core.webhooks, core.documents.limits): core.i18n sits above them.
+_ = TranslationStringFactory("mutuo")
 
 DEFAULT_SECRET = "change-me"
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
@@ -37,19 +43,19 @@ def as_bool(value) -> bool:
 def check_settings(settings: dict) -> dict:
     """Validate the settings every process needs; raise ConfigError with the fix."""
     if not settings.get("sqlalchemy.url"):
-        raise ConfigError("Setting sqlalchemy.url is missing; set it in the [app:main] section of your config file.")
+        raise ConfigError(_("Setting sqlalchemy.url is missing; set it in the [app:main] section of your config file."))
     secret = settings.get("mutuo.secret", "")
     if not is_development(settings) and (not secret or secret == DEFAULT_SECRET or len(secret) < 32):
-        raise ConfigError(
+        raise ConfigError(_(
             "Setting mutuo.secret is unset, the default, or shorter than 32 characters; "
             "set MUTUO_SECRET to a long random value (python -c 'import secrets; print(secrets.token_hex(32))')."
-        )
+        ))
     if not is_development(settings) and len(settings.get("mutuo.audit_key", "")) < 32:
-        raise ConfigError(
+        raise ConfigError(_(
             "Setting mutuo.audit_key is unset or shorter than 32 characters; set MUTUO_AUDIT_KEY to a long random "
             "value kept outside the database (python -c 'import secrets; print(secrets.token_hex(32))'). "
             "It keys the audit log's hash chain; keep it, or the existing entries can no longer be verified."
-        )
+        ))
     for key in ("mutuo.login.max_failures", "mutuo.login.max_delay_seconds", "mutuo.documents.max_size",
                 "mutuo.session_idle_minutes", "mutuo.session_max_hours", "mutuo.password_hash.time_cost",
                 "mutuo.password_hash.memory_cost", "mutuo.password_hash.parallelism"):
@@ -57,8 +63,23 @@ def check_settings(settings: dict) -> dict:
             try:
                 int(settings[key])
             except (TypeError, ValueError):
-                raise ConfigError(f"Setting {key} must be a whole number, not {settings[key]!r}.") from None
+                raise ConfigError(_("Setting ${key} must be a whole number, not ${value}.",
+                                    mapping={"key": key, "value": repr(settings[key])})) from None
+    check_locales(settings)
     return settings
+
+
+def check_locales(settings: dict) -> None:
+    """``mutuo.locales`` and ``mutuo.default_locale`` name languages Babel knows (docs/i18n.md)."""
+    from babel import Locale, UnknownLocaleError
+
+    names = f"{settings.get('mutuo.locales') or ''} {settings.get('mutuo.default_locale') or ''}"
+    for name in names.replace(",", " ").split():
+        try:
+            Locale.parse(name)
+        except (ValueError, UnknownLocaleError):
+            raise ConfigError(_("Setting mutuo.locales or mutuo.default_locale names '${name}', which is not a "
+                                "language code such as en, es or pt.", mapping={"name": name})) from None
 
 
 def audit_key(settings: dict) -> bytes | None:
@@ -85,11 +106,13 @@ def load_settings(config_uri: str) -> dict:
     from pyramid.paster import get_appsettings
 
     if not os.path.isfile(config_uri):
-        raise ConfigError(f"Config file {config_uri} does not exist; pass -c PATH or set MUTUO_CONFIG.")
+        raise ConfigError(_("Config file ${path} does not exist; pass -c PATH or set MUTUO_CONFIG.",
+                            mapping={"path": config_uri}))
     try:
         settings = dict(get_appsettings(config_uri, name="main"))
     except Exception as exc:  # configparser/plaster raise many kinds
-        raise ConfigError(f"Config file {config_uri} cannot be read ({exc}); fix its syntax.") from None
+        raise ConfigError(_("Config file ${path} cannot be read (${problem}); fix its syntax.",
+                            mapping={"path": config_uri, "problem": str(exc)})) from None
     return check_settings(expand_env(settings))
 
 

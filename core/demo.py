@@ -40,6 +40,8 @@ def demo_users(session, registry) -> list[tuple[str, str]]:
 
 def load_demo(env, scale: int = 1, echo=print) -> bool:
     """Load demo data unless already loaded. Returns True when something was loaded."""
+    from core.i18n import translate
+
     if env.transaction("demo load", lambda s: get_state(s, "demo_loaded")):
         return False
     if env.settings.get("mutuo.demo_users", "false").lower() == "true":
@@ -48,7 +50,7 @@ def load_demo(env, scale: int = 1, echo=print) -> bool:
             echo(f"  user {username:<20} password {password}")
     for owner in env.pm.implementers("mutuo_demo_data"):
         summary = env.transaction("demo load", lambda s, o=owner: _load_plugin(s, env.pm, o, scale))
-        echo(f"  {owner}: {summary}")
+        echo(f"  {owner}: {translate(summary)}")
     env.transaction("demo load", lambda s: set_state(s, "demo_loaded", str(scale)))
     return True
 
@@ -57,7 +59,9 @@ def _load_plugin(session, pm, owner: str, scale: int) -> str:
     """One plugin's demo records and its marker, in the caller's one transaction."""
     marker = f"demo_loaded:{owner}"
     if get_state(session, marker):
-        return "already loaded by an earlier, interrupted run"
+        from core.i18n import _
+
+        return _("already loaded by an earlier, interrupted run")
     summary = pm.call_plugin(owner, "mutuo_demo_data", session=session, scale=scale)
     set_state(session, marker, str(scale))
     return summary or "loaded"

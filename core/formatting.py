@@ -132,6 +132,12 @@ class Formatter:
                 return translated
         return text
 
+    def declared(self, text, plugin: str | None = None) -> str:
+        """A role's or permission's stored title/description in this language: ``h.declared(role.title, role.plugin)``."""
+        from core.i18n import translate_declared
+
+        return translate_declared(text, plugin, self.localizer)
+
     def plural(self, singular: str, plural: str, n, domain: str = "mutuo", **mapping) -> str:
         """``h.plural('${n} loan', '${n} loans', count, 'lending')`` -> ``1 préstamo``, ``2 préstamos``."""
         return pluralize(singular, plural, int(n or 0), domain=domain, mapping=mapping, localizer=self.localizer)

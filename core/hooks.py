@@ -27,54 +27,63 @@ def mutuo_migrations():
 
 @hookimpl
 def mutuo_permissions():
+    from core.i18n import _
     from core.security import Permission
 
+    # Titles and descriptions are stored as written here (English msgids) and translated where shown.
     return [
-        Permission("core.dashboard.view", "See the dashboard", "The start page with the widgets of one's roles."),
-        Permission("core.account.manage", "Manage one's own account",
-                   "Change one's password, end one's sessions, make and revoke one's API keys. Every login "
-                   "session holds it; no API key ever does."),
-        Permission("core.user.view", "See users", "List users and see their roles and effective permissions."),
-        Permission("core.user.manage", "Manage users", "Create, edit, deactivate users and reset passwords."),
-        Permission("core.role.view", "See roles", "List roles and the permissions they hold."),
-        Permission("core.role.manage", "Manage roles", "Create, copy and edit roles and their permissions."),
-        Permission("core.audit.view", "Read the audit log", "Browse and export every recorded change and event."),
-        Permission("core.document.view", "See documents", "See and download documents not linked to a record."),
-        Permission("core.document.manage", "Manage documents", "Upload and delete documents not linked to a record."),
-        Permission("core.job.view", "See scheduled jobs", "See jobs, their schedules and run history."),
-        Permission("core.job.run", "Run jobs now", "Start a scheduled job by hand."),
-        Permission("core.job.manage", "Control jobs", "Pause, resume and reschedule jobs."),
-        Permission("core.message.view", "See messages", "Every SMS and e-mail the departments composed, its "
-                   "delivery status, and who opted out."),
-        Permission("core.webhook.manage", "Manage webhooks", "Register webhook endpoints for the plugins' events, "
-                   "see their delivery log and send deliveries again."),
-        Permission("core.message.consent", "Record opt-outs", "Opt an address out of a channel, or back in."),
+        Permission("core.dashboard.view", _("See the dashboard"), _("The start page with the widgets of one's roles.")),
+        Permission("core.account.manage", _("Manage one's own account"),
+                   _("Change one's password, end one's sessions, make and revoke one's API keys. Every login "
+                     "session holds it; no API key ever does.")),
+        Permission("core.user.view", _("See users"), _("List users and see their roles and effective permissions.")),
+        Permission("core.user.manage", _("Manage users"), _("Create, edit, deactivate users and reset passwords.")),
+        Permission("core.role.view", _("See roles"), _("List roles and the permissions they hold.")),
+        Permission("core.role.manage", _("Manage roles"), _("Create, copy and edit roles and their permissions.")),
+        Permission("core.audit.view", _("Read the audit log"),
+                   _("Browse and export every recorded change and event.")),
+        Permission("core.document.view", _("See documents"),
+                   _("See and download documents not linked to a record.")),
+        Permission("core.document.manage", _("Manage documents"),
+                   _("Upload and delete documents not linked to a record.")),
+        Permission("core.job.view", _("See scheduled jobs"), _("See jobs, their schedules and run history.")),
+        Permission("core.job.run", _("Run jobs now"), _("Start a scheduled job by hand.")),
+        Permission("core.job.manage", _("Control jobs"), _("Pause, resume and reschedule jobs.")),
+        Permission("core.message.view", _("See messages"), _("Every SMS and e-mail the departments composed, its "
+                                                             "delivery status, and who opted out.")),
+        Permission("core.message.consent", _("Record opt-outs"), _("Opt an address out of a channel, or back in.")),
+        Permission("core.webhook.manage", _("Manage webhooks"), _("Register webhook endpoints for the plugins' "
+                                                                  "events, see their delivery log and send "
+                                                                  "deliveries again.")),
     ]
 
 
 @hookimpl
 def mutuo_roles():
+    from core.i18n import _
     from core.security import RoleSpec
 
     return [
-        RoleSpec("staff", "Staff", ("core.dashboard.view",), "Every employee: the dashboard and nothing else."),
-        RoleSpec("auditor", "Auditor", ("core.dashboard.view", "core.audit.view", "core.user.view",
-                                         "core.role.view", "core.document.view", "core.job.view",
-                                         "core.message.view"),
-                 "Internal audit and compliance: reads everything core records, changes nothing."),
+        RoleSpec("staff", _("Staff"), ("core.dashboard.view",), _("Every employee: the dashboard and nothing else.")),
+        RoleSpec("auditor", _("Auditor"), ("core.dashboard.view", "core.audit.view", "core.user.view",
+                                            "core.role.view", "core.document.view", "core.job.view",
+                                            "core.message.view"),
+                 _("Internal audit and compliance: reads everything core records, changes nothing.")),
     ]
 
 
 @hookimpl
 def mutuo_entity_types():
     from core.entities import EntityType
+    from core.i18n import _
     from core.models.document import Document
     from core.models.user import Role, User
 
     return [
-        EntityType(User, "User", "core.user.view", "core.user.manage", "admin.user", "{username}"),
-        EntityType(Role, "Role", "core.role.view", "core.role.manage", "admin.role", "{name}"),
-        EntityType(Document, "Document", "core.document.view", "core.document.manage", "documents.document", "{title}"),
+        EntityType(User, _("User"), "core.user.view", "core.user.manage", "admin.user", "{username}"),
+        EntityType(Role, _("Role"), "core.role.view", "core.role.manage", "admin.role", "{name}"),
+        EntityType(Document, _("Document"), "core.document.view", "core.document.manage", "documents.document",
+                   "{title}"),
     ]
 
 
@@ -86,19 +95,21 @@ def mutuo_configure(config):
 
 @hookimpl
 def mutuo_menu(request):
+    from core.i18n import _
     from core.web.menu import MenuEntry
 
+    admin = _("Admin")
     return [
-        MenuEntry("Dashboard", "home", "core.dashboard.view", order=0),
-        MenuEntry("Users", "admin.users", "core.user.view", "Admin", 900),
-        MenuEntry("Roles", "admin.roles", "core.role.view", "Admin", 901),
-        MenuEntry("Permissions", "admin.permissions", "core.role.view", "Admin", 902),
-        MenuEntry("Documents", "documents.list", "core.document.view", "Admin", 905),
-        MenuEntry("Audit log", "audit.log", "core.audit.view", "Admin", 910),
-        MenuEntry("Messages", "messages.list", "core.message.view", "Admin", 915),
-        MenuEntry("Jobs", "jobs.list", "core.job.view", "Admin", 920),
-        MenuEntry("Webhooks", "webhooks.list", "core.webhook.manage", "Admin", 925),
-        MenuEntry("API reference", "api.docs", "core.webhook.manage", "Admin", 930),  # the page: any user
+        MenuEntry(_("Dashboard"), "home", "core.dashboard.view", order=0),
+        MenuEntry(_("Users"), "admin.users", "core.user.view", admin, 900),
+        MenuEntry(_("Roles"), "admin.roles", "core.role.view", admin, 901),
+        MenuEntry(_("Permissions"), "admin.permissions", "core.role.view", admin, 902),
+        MenuEntry(_("Documents"), "documents.list", "core.document.view", admin, 905),
+        MenuEntry(_("Audit log"), "audit.log", "core.audit.view", admin, 910),
+        MenuEntry(_("Messages"), "messages.list", "core.message.view", admin, 915),
+        MenuEntry(_("Jobs"), "jobs.list", "core.job.view", admin, 920),
+        MenuEntry(_("Webhooks"), "webhooks.list", "core.webhook.manage", admin, 925),
+        MenuEntry(_("API reference"), "api.docs", "core.webhook.manage", admin, 930),  # the page: any user
     ]
 
 
@@ -112,6 +123,7 @@ def core_jobs() -> list:
     from core.api.idempotency import purge_job
     from core.audit_checkpoints import audit_checkpoint, audit_verify
     from core.documents.maintenance import documents_gc, documents_verify
+    from core.i18n import _
     from core.jobs import JobSpec
     from core.messages.delivery import deliver_messages
     from core.sessions import identity_cleanup
@@ -119,25 +131,25 @@ def core_jobs() -> list:
 
     return [
         JobSpec("core.audit_verify", audit_verify, "15 2 * * *",
-                "Recomputes the audit log's hash chain and compares it with the checkpoints; "
-                "a broken chain or a missing tail fails the run.", time_limit=3600),
+                _("Recomputes the audit log's hash chain and compares it with the checkpoints; "
+                  "a broken chain or a missing tail fails the run."), time_limit=3600),
         JobSpec("core.audit_checkpoint", audit_checkpoint, "5 * * * *",
-                "Writes the audit chain's head to an append-only file outside the database, "
-                "so deleted or rewritten entries are detected.", time_limit=600),
+                _("Writes the audit chain's head to an append-only file outside the database, "
+                  "so deleted or rewritten entries are detected."), time_limit=600),
         JobSpec("core.documents_gc", documents_gc, "45 2 * * *",
-                "Removes stored files no document refers to any more.", time_limit=3600),
+                _("Removes stored files no document refers to any more."), time_limit=3600),
         JobSpec("core.documents_verify", documents_verify, "30 3 * * 0",
-                "Re-reads every stored file and checks its SHA-256.", time_limit=4 * 3600),
+                _("Re-reads every stored file and checks its SHA-256."), time_limit=4 * 3600),
         JobSpec("core.identity_cleanup", identity_cleanup, "50 3 * * *",
-                "Deletes login sessions ended over a week ago and login counters idle for a day."),
+                _("Deletes login sessions ended over a week ago and login counters idle for a day.")),
         JobSpec("core.deliver_messages", deliver_messages, "every 1 minute",
-                "Hands queued SMS and e-mail to the gateway plugins, within each gateway's rate limit, "
-                "and retries failures with backoff.", time_limit=300),
+                _("Hands queued SMS and e-mail to the gateway plugins, within each gateway's rate limit, "
+                  "and retries failures with backoff."), time_limit=300),
         JobSpec("core.deliver_webhooks", deliver_webhooks, "every 1 minute",
-                "Sends the plugins' events to the registered webhook endpoints, signed, and retries failures "
-                "with exponential back-off.", time_limit=300),
+                _("Sends the plugins' events to the registered webhook endpoints, signed, and retries failures "
+                  "with exponential back-off."), time_limit=300),
         JobSpec("core.api_idempotency_purge", purge_job, "20 * * * *",
-                "Deletes API idempotency keys older than mutuo.api.idempotency_hours.", time_limit=600),
+                _("Deletes API idempotency keys older than mutuo.api.idempotency_hours."), time_limit=600),
     ]
 
 

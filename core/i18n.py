@@ -206,6 +206,29 @@ def translate(message, localizer: Localizer | None = None) -> str:
     return "" if message is None else str(message)
 
 
+def declared_domain(plugin: str | None) -> str:
+    """The catalogue of what ``plugin`` declared: core's (``mutuo``) for core and admin-made things."""
+    return DOMAIN if plugin in (None, "", "core", DOMAIN) else plugin
+
+
+def translate_declared(text, plugin: str | None = None, localizer: Localizer | None = None) -> str:
+    """A title or description stored from the declarations (a role's, a permission's) in the current language.
+
+    ``plugin`` names the declaring plugin (its catalogue is tried first, then core's);
+    text an admin typed has no translation and is shown as written.
+    """
+    if text is None or text == "":
+        return ""
+    if isinstance(text, TranslationString):
+        return translate(text, localizer)
+    localizer = localizer or current_localizer()
+    for domain in dict.fromkeys((declared_domain(plugin), DOMAIN)):
+        found = localizer.translate(TranslationString(str(text), domain=domain))
+        if found != text:
+            return found
+    return str(text)
+
+
 def pluralize(singular: str, plural: str, n: int, *, domain: str = DOMAIN, mapping: dict | None = None,
               localizer: Localizer | None = None) -> str:
     localizer = localizer or current_localizer()

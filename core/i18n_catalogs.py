@@ -21,8 +21,8 @@ from pathlib import Path
 
 #: Keywords lingua looks for besides ``_``: plurals (``_n``, ``h.plural``), their two messages.
 KEYWORDS = ("_n:1,2", "plural:1,2")
-#: Never extracted: generated code, the scaffold's own templates (they hold ``{{markers}}``), catalogues.
-SKIP_PARTS = {"migrations", "scaffold", "locale", "__pycache__", "static"}
+#: Never extracted: generated code and catalogues (the scaffold's templates end in .tmpl: never read).
+SKIP_PARTS = {"migrations", "locale", "__pycache__", "static"}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
+from core.i18n import _
 from core.migrate_state import (
     RevisionGraph,
     heads_of,
@@ -92,6 +93,10 @@ def alembic_config(settings: dict, pm, connection=None) -> Config:
 
 # -- status --------------------------------------------------------------------------
 
+#: The words of the branch states (shown with ``current().label(state)``).
+STATE_WORDS = (_("enabled"), _("disabled"), _("not installed"))
+
+
 @dataclass
 class BranchStatus:
     branch: str
@@ -109,11 +114,16 @@ class BranchStatus:
         return self.state == "enabled" and not self.at_head
 
     def describe(self) -> str:
+        from core.formatting import current
+        from core.i18n import translate
+
         if self.state != "enabled":
-            return f"{self.state}, data kept at revision {self.current}"
+            return translate(_("${state}, data kept at revision ${revision}",
+                               mapping={"state": current().label(self.state), "revision": self.current}))
         if self.at_head:
-            return f"at head {self.head}"
-        return f"{self.current or 'none'} → head {self.head}"
+            return translate(_("at head ${head}", mapping={"head": self.head}))
+        return translate(_("${current} → head ${head}", mapping={"current": self.current or translate(_("none")),
+                                                                  "head": self.head}))
 
 
 def _branch_current(script: ScriptDirectory, branch: str, applied: set[str]) -> tuple[str | None, str]:
@@ -243,8 +253,9 @@ def new_revision(settings: dict, pm, connection, owner: str, message: str, autog
 
     enabled = migration_locations(pm)
     if owner not in enabled:
-        raise UserError(f"'{owner}' is not an enabled plugin with migrations; add it to mutuo.plugins "
-                        f"(with a migrations/versions/ folder in its package), then run again.")
+        raise UserError(_("'${owner}' is not an enabled plugin with migrations; add it to mutuo.plugins "
+                          "(with a migrations/versions/ folder in its package), then run again.",
+                          mapping={"owner": owner}))
     cfg = alembic_config(settings, pm, connection)
     cfg.attributes["autogenerate_owner"] = owner
     script = ScriptDirectory.from_config(cfg)
@@ -260,4 +271,5 @@ def new_revision(settings: dict, pm, connection, owner: str, message: str, autog
         return command.revision(cfg, message=message, autogenerate=autogenerate,
                                 rev_id=next_revision_id(owner, ours), version_path=str(folder), **placement)
     except CommandError as exc:
-        raise UserError(f"{str(exc).rstrip('.')}; run `mutuo db upgrade` first if the database is behind.") from None
+        raise UserError(_("${problem}; run `mutuo db upgrade` first if the database is behind.",
+                          mapping={"problem": str(exc).rstrip(".")})) from None

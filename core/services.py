@@ -14,6 +14,7 @@ goes through the registry the session factory put in the session's context
 """
 from __future__ import annotations
 
+from core.config import _
 from core.context import find_in_registry, has_service
 from core.errors import ConfigError
 from core.interfaces import IBlobStore, IClock, IMessageGateways, IWebhookSender
@@ -69,9 +70,10 @@ def choose_backend(settings, key: str, backends: dict, default: str):
         try:
             return DottedNameResolver().resolve(name)
         except (ImportError, AttributeError, ValueError):
-            raise ConfigError(f"Setting {key} names {name!r}, which cannot be imported.") from None
-    raise ConfigError(f"Setting {key} must be one of {', '.join(sorted(backends))} "
-                      f"(or a dotted module:factory), not {name!r}.")
+            raise ConfigError(_("Setting ${key} names ${name}, which cannot be imported.",
+                                mapping={"key": key, "name": repr(name)})) from None
+    raise ConfigError(_("Setting ${key} must be one of ${choices} (or a dotted module:factory), not ${name}.",
+                        mapping={"key": key, "choices": ", ".join(sorted(backends)), "name": repr(name)}))
 
 
 FEATURES = ("core.documents", "core.clock", "core.messages.gateways", "core.webhooks")

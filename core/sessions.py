@@ -128,4 +128,9 @@ def identity_cleanup(request) -> str:
 
     sessions = purge_ended(request.dbsession, request.registry.settings)
     throttles = throttle.purge_stale(request.dbsession, utcnow())
-    return f"{sessions:,} ended sessions and {throttles:,} stale login counters removed"
+    from core.formatting import current
+    from core.i18n import _n
+
+    return _n("${n} ended session and ${throttles} stale login counters removed",
+              "${n} ended sessions and ${throttles} stale login counters removed", sessions,
+              mapping={"throttles": current().number(throttles)})

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
 from core.errors import UserError
+from core.i18n import _
 from core.migrate import alembic_config, graph_of, save_snapshot, status
 from core.migrate_state import heads_of, read_snapshot, write_versions
 from core.plugins import PluginError, available_plugins, load_plugin
@@ -65,14 +66,15 @@ def plan_uninstall(settings: dict, pm, connection, plugin: str) -> UninstallPlan
     """Check that ``plugin`` may be uninstalled; raise UserError saying why not."""
     for other in pm.enabled:
         if plugin in other.info.depends:
-            raise UserError(f"Plugin '{other.info.name}' is enabled and depends on '{plugin}'; "
-                            f"disable '{other.info.name}' first.")
+            raise UserError(_("Plugin '${other}' is enabled and depends on '${plugin}'; disable '${other}' first.",
+                              mapping={"other": other.info.name, "plugin": plugin}))
     if plugin in pm.enabled_names:
-        raise UserError(f"Plugin '{plugin}' is enabled; remove it from mutuo.plugins (disable it) first, "
-                        f"then uninstall it.")
+        raise UserError(_("Plugin '${plugin}' is enabled; remove it from mutuo.plugins (disable it) first, "
+                          "then uninstall it.", mapping={"plugin": plugin}))
     rows = {row.branch: row for row in status(settings, pm, connection)}
     if plugin not in rows or rows[plugin].state == "enabled":
-        raise UserError(f"Plugin '{plugin}' has no data in this database; nothing to uninstall.")
+        raise UserError(_("Plugin '${plugin}' has no data in this database; nothing to uninstall.",
+                          mapping={"plugin": plugin}))
     _refuse_disabled_dependents(plugin, rows)
     others = set(available_plugins()) | set(read_snapshot(connection)["branches"]) | set(pm.enabled_names)
     names = _owned_tables(sa_inspect(connection).get_table_names(), plugin, others)
@@ -93,8 +95,8 @@ def _refuse_disabled_dependents(plugin: str, rows: dict) -> None:
             except PluginError:  # an unloadable package: the foreign-key check below still protects
                 continue
             if plugin in depends:
-                raise UserError(f"Plugin '{name}' (disabled, data kept) depends on '{plugin}'; "
-                                f"uninstall '{name}' first.")
+                raise UserError(_("Plugin '${name}' (disabled, data kept) depends on '${plugin}'; "
+                                  "uninstall '${name}' first.", mapping={"name": name, "plugin": plugin}))
 
 
 def _refuse_foreign_keys_into(plugin: str, tables: list[Table], connection) -> None:
@@ -105,8 +107,9 @@ def _refuse_foreign_keys_into(plugin: str, tables: list[Table], connection) -> N
             continue
         for fk in inspector.get_foreign_keys(name):
             if fk["referred_table"] in own:
-                raise UserError(f"Table '{name}' refers to '{fk['referred_table']}' of plugin '{plugin}'; "
-                                f"uninstall the plugin that owns '{name}' first.")
+                raise UserError(_("Table '${name}' refers to '${table}' of plugin '${plugin}'; "
+                                  "uninstall the plugin that owns '${name}' first.",
+                                  mapping={"name": name, "table": fk["referred_table"], "plugin": plugin}))
 
 
 def export_folder(settings: dict, plugin: str, now: dt.datetime | None = None) -> Path:
@@ -193,8 +196,8 @@ def uninstall(settings: dict, pm, engine, plugin: str, actor, progress=None) -> 
     with engine.begin() as connection:
         plan = plan_uninstall(settings, pm, connection, plugin)
         folder = export_folder(settings, plugin)
-        advance = progress("Exporting", len(plan.tables)) if progress else None
+        advance = progress(_("Exporting"), len(plan.tables)) if progress else None
         export_tables(connection, plan, folder, advance)
-        advance = progress("Dropping", len(plan.tables)) if progress else None
+        advance = progress(_("Dropping"), len(plan.tables)) if progress else None
         drop_and_forget(settings, pm, connection, plan, folder, actor, advance)
     return UninstallResult(plan, folder)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from zope.interface import implementer
 
-from core.config import is_development
+from core.config import _, is_development
 from core.errors import ConfigError
 from core.interfaces import IWebhookSender
 from core.services import choose_backend
@@ -69,7 +69,8 @@ def _timeout(settings) -> float:
     except (TypeError, ValueError):
         timeout = 0.0
     if timeout <= 0:
-        raise ConfigError(f"Setting {SETTING_TIMEOUT} must be a positive number of seconds, not {value!r}.")
+        raise ConfigError(_("Setting ${key} must be a positive number of seconds, not ${value}.",
+                            mapping={"key": SETTING_TIMEOUT, "value": repr(value)}))
     return timeout
 
 

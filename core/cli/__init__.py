@@ -112,13 +112,16 @@ class MutuoGroup(click.Group):
         except StartupError as exc:  # ConfigError, PluginError, contradicting declarations
             fail(_error_line(exc), 2)
         except Exception as exc:
+            from core.i18n import _
+
             if isinstance(exc, MutuoError):  # UserError, NotFound, AccessDenied
                 fail(_error_line(exc), 1)
             if _is_schema_missing(exc):
-                fail("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first.", 2)
+                fail(_("Error: the database has no Mutuo tables yet (or is behind); run `mutuo db upgrade` first."), 2)
             if _is_db_unreachable(exc):
-                fail(f"Error: the database cannot be reached ({_first_line(exc)}); "
-                     "check sqlalchemy.url in your config and that the server is running.", 2)
+                fail(_("Error: the database cannot be reached (${problem}); "
+                       "check sqlalchemy.url in your config and that the server is running.",
+                       mapping={"problem": _first_line(exc)}), 2)
             raise
 
 
@@ -181,6 +184,7 @@ def serve(env, host, port, no_worker):
 
     import waitress
 
+    from core.i18n import _
     from core.migrate import status
     from core.platform_state import note_enabled_plugins
     from core.web.app import make_app
@@ -188,7 +192,8 @@ def serve(env, host, port, no_worker):
     with env.engine.connect() as conn:
         behind = [f"{b.branch}: {b.describe()}" for b in status(env.settings, env.pm, conn) if b.behind]
     if behind:
-        fail(f"Error: the database is not up to date ({'; '.join(behind)}); run `mutuo db upgrade` first.", 2)
+        fail(_("Error: the database is not up to date (${branches}); run `mutuo db upgrade` first.",
+               mapping={"branches": "; ".join(behind)}), 2)
     app = make_app(env.settings, pm=env.pm, engine=env.engine)
     env.transaction("serve", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     worker = None
@@ -196,7 +201,7 @@ def serve(env, host, port, no_worker):
         from core.embedded_worker import start_embedded_worker
 
         worker = start_embedded_worker(env.config_path, env.settings)
-    click.echo(f"Mutuo is serving on http://{host}:{port}/  (Ctrl-C stops)")
+    say(_("Mutuo is serving on ${url}  (Ctrl-C stops)", mapping={"url": f"http://{host}:{port}/"}))
     # SIGTERM (service managers, `kill`) ends serve like Ctrl-C: the finally below stops the worker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -214,7 +219,9 @@ def shell(env):
     import code
 
     session = env.session_factory()
-    banner = "Mutuo shell: session (uncommitted until session.commit()), settings, pm, registry"
+    from core.i18n import _
+
+    banner = say_text(_("Mutuo shell: session (uncommitted until session.commit()), settings, pm, registry"))
     code.interact(banner=banner, local={"session": session, "settings": env.settings, "pm": env.pm,
                                         "registry": env.registry})
 

@@ -5,13 +5,15 @@ import sys
 
 import click
 
-from core.cli import main, pass_env
+from core.cli import main, pass_env, say, say_text
+from core.i18n import _
 
 
 def _read_password(password_stdin: bool, username: str) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return click.prompt(f"Password for {username}", hide_input=True, confirmation_prompt=True)
+    return click.prompt(say_text(_("Password for ${username}", mapping={"username": username})), hide_input=True,
+                        confirmation_prompt=say_text(_("Repeat for confirmation")))
 
 
 @main.group()
@@ -34,7 +36,10 @@ def users_create(env, username, roles, full_name, email, password_stdin):
     check_new_password(username, password)
     env.transaction("users create", lambda s: create_user(
         s, username, password, full_name=full_name, email=email, roles=roles))
-    click.echo(f"Created user {username} with roles: {', '.join(roles) or 'none'}")
+    if roles:
+        say(_("Created user ${username} with roles: ${roles}", mapping={"username": username, "roles": ", ".join(roles)}))
+    else:
+        say(_("Created user ${username} without roles.", mapping={"username": username}))
 
 
 @users.command("list")
@@ -46,14 +51,15 @@ def users_list(env):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
+    from core.formatting import current
     from core.models.user import User
 
-    table = Table("username", "full name", "roles", "active", "last login")
+    shown = current()
+    table = Table(*(say_text(t) for t in (_("username"), _("full name"), _("roles"), _("active"), _("last login"))))
     with env.session_factory() as session:
         for user in session.scalars(select(User).options(selectinload(User.roles)).order_by(User.username)):
             table.add_row(user.username, user.full_name, ", ".join(r.name for r in user.roles),
-                          "yes" if user.active else "no",
-                          user.last_login.strftime("%Y-%m-%d %H:%M") if user.last_login else "-")
+                          shown.yes_no(user.active), user.last_login.strftime("%Y-%m-%d %H:%M") if user.last_login else "-")
     Console().print(table)
 
 
@@ -67,7 +73,8 @@ def users_set_password(env, username, password_stdin):
 
     password = _read_password(password_stdin, username)
     env.transaction("users set-password", lambda s: set_password(s, get_user(s, username), password))
-    click.echo(f"Password of {username} changed; their sessions are ended and their API keys revoked.")
+    say(_("Password of ${username} changed; their sessions are ended and their API keys revoked.",
+          mapping={"username": username}))
 
 
 @users.command("deactivate")
@@ -78,7 +85,7 @@ def users_deactivate(env, username):
     from core.accounts import get_user, set_active
 
     env.transaction("users deactivate", lambda s: set_active(s, get_user(s, username), False))
-    click.echo(f"{username} is deactivated.")
+    say(_("${username} is deactivated.", mapping={"username": username}))
 
 
 @main.group()
@@ -94,14 +101,18 @@ def roles_list(env):
     from rich.table import Table
     from sqlalchemy import select
 
+    from core.formatting import current
+    from core.i18n import translate_declared
     from core.models.user import Role
     from core.security import ADMIN_ROLE
 
-    table = Table("name", "title", "permissions", "users", "from")
+    number = current().number
+    table = Table(*(say_text(t) for t in (_("name"), _("title"), _("permissions"), _("users"), _("from"))))
     with env.session_factory() as session:
         for role in session.scalars(select(Role).order_by(Role.name)):
-            count = "all" if role.name == ADMIN_ROLE else str(len(role.grants))
-            table.add_row(role.name, role.title, count, str(len(role.users)), role.plugin or "admin-made")
+            count = say_text(_("all")) if role.name == ADMIN_ROLE else number(len(role.grants))
+            table.add_row(role.name, translate_declared(role.title, role.plugin), count, number(len(role.users)),
+                          role.plugin or say_text(_("admin-made")))
     Console().print(table)
 
 
@@ -111,14 +122,19 @@ def roles_list(env):
 def roles_show(env, name):
     """A role's permissions with their descriptions, and its users."""
     from core.accounts import get_role
+    from core.i18n import translate_declared
     from core.security import ADMIN_ROLE
 
     perms = env.registry["mutuo.security"].permissions
     with env.session_factory() as session:
         role = get_role(session, name)
-        click.echo(f"{role.name} — {role.title}\n{role.description}\n")
+        click.echo(f"{role.name} — {translate_declared(role.title, role.plugin)}\n"
+                   f"{translate_declared(role.description, role.plugin)}\n")
         names = sorted(perms) if role.name == ADMIN_ROLE else sorted(role.permissions)
         for perm in names:
-            desc = perms[perm].title if perm in perms else "(no longer declared by an enabled plugin)"
+            desc = (translate_declared(perms[perm].title, perm.split(".")[0]) if perm in perms
+                    else say_text(_("(no longer declared by an enabled plugin)")))
             click.echo(f"  {perm:<36} {desc}")
-        click.echo(f"\nUsers: {', '.join(u.username for u in role.users) or 'none'}")
+        holders = [u.username for u in role.users]
+        click.echo("")
+        say(_("Users: ${names}", mapping={"names": ", ".join(holders)}) if holders else _("Users: none"))

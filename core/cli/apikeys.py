@@ -5,7 +5,8 @@ import datetime as dt
 
 import click
 
-from core.cli import main, pass_env
+from core.cli import main, pass_env, say, say_text
+from core.i18n import _
 
 
 @main.group()
@@ -37,7 +38,8 @@ def apikeys_create(env, username, scope, expires, name):
         return key.id, key.scope, plain
 
     key_id, chosen, plain = env.transaction("apikeys create", make)
-    click.echo(f"Key {key_id} for {username}, permissions: {chosen}")
+    say(_("Key ${id} for ${username}, permissions: ${scope}", mapping={"id": key_id, "username": username,
+                                                                     "scope": chosen}))
     click.echo(plain)
 
 
@@ -51,17 +53,20 @@ def apikeys_list(env, username):
     from sqlalchemy import select
 
     from core.accounts import get_user
+    from core.formatting import current
     from core.models.user import ApiKey, User
 
-    table = Table("id", "user", "name", "key", "permissions", "expires", "last used", "state")
+    table = Table(*(say_text(t) for t in (_("id"), _("user"), _("name"), _("key"), _("permissions"), _("expires"),
+                                          _("last used"), _("state"))))
     now = dt.datetime.now(dt.UTC)
-    fmt = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "-"  # noqa: E731
+    shown = current()
+    fmt = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "-"  # noqa: E731  (ISO: sortable, greppable)
     with env.session_factory() as session:
         stmt = select(ApiKey, User.username).join(User, ApiKey.user_id == User.id).order_by(ApiKey.id)
         if username:
             stmt = stmt.where(ApiKey.user_id == get_user(session, username).id)
         for key, owner in session.execute(stmt):
-            state = "revoked" if key.revoked_at else ("expired" if not key.usable_at(now) else "active")
+            state = shown.label("revoked" if key.revoked_at else ("expired" if not key.usable_at(now) else "active"))
             table.add_row(str(key.id), owner, key.name, key.prefix + "…", " ".join(sorted(key.scopes)),
                           fmt(key.expires_at), f"{fmt(key.last_used)} {key.last_used_ip or ''}".strip(), state)
     Console(width=200).print(table)
@@ -79,9 +84,10 @@ def apikeys_revoke(env, key_id):
     def revoke(session):
         key = session.get(ApiKey, key_id)
         if key is None:
-            raise UserError(f"There is no key {key_id}; `mutuo apikeys list` shows the keys.", "key")
+            raise UserError(_("There is no key ${id}; `mutuo apikeys list` shows the keys.", mapping={"id": key_id}),
+                            "key")
         revoke_api_key(session, key, "revoked from the command line")
         return key.prefix
 
     prefix = env.transaction("apikeys revoke", revoke)
-    click.echo(f"Key {key_id} ({prefix}…) is revoked.")
+    say(_("Key ${id} (${prefix}…) is revoked.", mapping={"id": key_id, "prefix": prefix}))

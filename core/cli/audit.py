@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from core.cli import fail, main, pass_env
+from core.cli import fail, main, pass_env, say
+from core.i18n import _, _n
 
 
 @main.group()
@@ -34,7 +35,9 @@ def audit_checkpoint(env):
     with env.engine.begin() as conn:
         checkpoint = write_checkpoint(conn, env.settings)
     if checkpoint is None:
-        click.echo("The audit log is empty; no checkpoint written.")
+        say(_("The audit log is empty; no checkpoint written."))
         return
-    click.echo(f"Checkpoint written to {checkpoint_path(env.settings)}: entry {checkpoint.last_id}, "
-               f"{checkpoint.count:,} entries, head {checkpoint.head}")
+
+    say(_n("Checkpoint written to ${path}: entry ${last}, ${n} entry, head ${head}",
+           "Checkpoint written to ${path}: entry ${last}, ${n} entries, head ${head}", checkpoint.count,
+           mapping={"path": str(checkpoint_path(env.settings)), "last": checkpoint.last_id, "head": checkpoint.head}))

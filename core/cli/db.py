@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from core.cli import fail, main, pass_env
+from core.cli import fail, main, pass_env, say, say_text
+from core.i18n import _, _n
 
 
 @main.group()
@@ -24,19 +25,22 @@ def plugins_list(env):
 
     enabled = set(enabled_names(env.settings))
     states = _branch_states(env)
-    table = Table("name", "version", "enabled", "depends", "migrations")
+    from core.formatting import current
+
+    yes_no = current().yes_no
+    table = Table(*(say_text(t) for t in (_("name"), _("version"), _("enabled"), _("depends"), _("migrations"))))
     available = available_plugins()
     for name, path in available.items():
         try:
             info = load_plugin(name, path).info
             version, depends = info.version, ", ".join(info.depends) or "-"
         except Exception as exc:  # a broken third-party package must not hide the others
-            version, depends = "?", f"cannot import: {exc}"
-        table.add_row(name, version, "yes" if name in enabled else "no", depends,
-                      states.get(name, "not enabled" if name not in enabled else "no migrations"))
+            version, depends = "?", say_text(_("cannot import: ${error}", mapping={"error": str(exc)}))
+        table.add_row(name, version, yes_no(name in enabled), depends,
+                      states.get(name, say_text(_("not enabled") if name not in enabled else _("no migrations"))))
     for name, state in states.items():  # data kept by plugins whose package is gone
         if name != "core" and name not in available:
-            table.add_row(name, "?", "no", "-", state)
+            table.add_row(name, "?", yes_no(False), "-", state)
     Console().print(table)
 
 
@@ -47,7 +51,8 @@ def _branch_states(env) -> dict[str, str]:
         with env.engine.connect() as conn:
             return {s.branch: s.describe() for s in status(env.settings, env.pm, conn)}
     except Exception as exc:  # plugins list still answers without a database
-        return {name: f"unknown ({type(exc).__name__})" for name in env.pm.enabled_names}
+        return {name: say_text(_("unknown (${error})", mapping={"error": type(exc).__name__}))
+                for name in env.pm.enabled_names}
 
 
 @plugins.command("uninstall")
@@ -61,18 +66,24 @@ def plugins_uninstall(env, name, yes):
 
     with env.engine.connect() as conn:
         plan = plan_uninstall(env.settings, env.pm, conn, name)
-    click.echo(f"Plugin '{name}' (data at revision {plan.revision}) has {len(plan.tables)} tables:")
+    say(_n("Plugin '${name}' (data at revision ${revision}) has ${n} table:",
+           "Plugin '${name}' (data at revision ${revision}) has ${n} tables:", len(plan.tables),
+           mapping={"name": name, "revision": plan.revision}))
     for table in reversed(plan.tables):
-        click.echo(f"  {table.name:<40} {plan.rows[table.name]:>10} rows")
-    click.echo(f"They will be exported under {export_folder(env.settings, name).parent}/ and then dropped.")
+        rows = _n("${n} row", "${n} rows", plan.rows[table.name])
+        click.echo(f"  {table.name:<40} {rows:>15}")
+    say(_("They will be exported under ${folder}/ and then dropped.",
+          mapping={"folder": str(export_folder(env.settings, name).parent)}))
     if not yes:
         if not _interactive():
-            fail("Error: uninstalling drops tables; pass --yes to confirm when not running interactively.", 1)
-        click.confirm(f"Export and drop the tables of '{name}'?", abort=True)
+            fail(_("Error: uninstalling drops tables; pass --yes to confirm when not running interactively."), 1)
+        click.confirm(say_text(_("Export and drop the tables of '${name}'?", mapping={"name": name})), abort=True)
     with _ProgressBars() as progress:
         result = uninstall(env.settings, env.pm, env.engine, name, Actor(None, "cli:plugins uninstall"), progress)
     total = sum(result.plan.rows.values())
-    click.echo(f"Uninstalled '{name}': {total} rows in {len(result.plan.tables)} tables exported to {result.export}")
+    say(_n("Uninstalled '${name}': ${rows} in ${n} table exported to ${folder}",
+           "Uninstalled '${name}': ${rows} in ${n} tables exported to ${folder}", len(result.plan.tables),
+           mapping={"name": name, "rows": _n("${n} row", "${n} rows", total), "folder": str(result.export)}))
 
 
 def _interactive() -> bool:
@@ -93,7 +104,7 @@ class _ProgressBars:
         return self
 
     def __call__(self, description: str, total: int):
-        task = self.bars.add_task(description, total=total)
+        task = self.bars.add_task(say_text(description), total=total)
         return lambda n=1: self.bars.advance(task, n)
 
     def __exit__(self, *exc):
@@ -115,11 +126,11 @@ def db_upgrade(env):
 
     with env.engine.begin() as conn:
         branches = upgrade(env.settings, env.pm, conn)
-    click.echo(f"Upgraded: {', '.join(branches)}")
+    say(_("Upgraded: ${branches}", mapping={"branches": ", ".join(branches)}))
     changes = env.transaction("db upgrade", lambda s: sync_default_roles(s, env.registry["mutuo.security"]))
     env.transaction("db upgrade", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     for change in changes:
-        click.echo(f"  {change}")
+        click.echo(f"  {say_text(change)}")
 
 
 @db.command("revision")
@@ -133,7 +144,8 @@ def db_revision(env, owner, message, autogenerate):
 
     with env.engine.connect() as conn:
         script = new_revision(env.settings, env.pm, conn, owner, message, autogenerate)
-    click.echo(f"Wrote {script.path} (revision {script.revision}); check it, then run `mutuo db upgrade`.")
+    say(_("Wrote ${path} (revision ${revision}); check it, then run `mutuo db upgrade`.",
+          mapping={"path": script.path, "revision": script.revision}))
 
 
 @db.command("status")
@@ -146,10 +158,11 @@ def db_status(env):
         rows = status(env.settings, env.pm, conn)
     for row in rows:
         if row.state != "enabled":
-            click.echo(f"{row.branch:<16} {row.describe()}")
+            click.echo(f"{row.branch:<16} {say_text(row.describe())}")
             continue
-        mark = "BEHIND: run `mutuo db upgrade`" if row.behind else "at head"
-        click.echo(f"{row.branch:<16} current {row.current or 'none':<14} head {row.head:<14} {mark}")
+        mark = say_text(_("BEHIND: run `mutuo db upgrade`") if row.behind else _("at head"))
+        current, head = say_text(_("current")), say_text(_("head"))
+        click.echo(f"{row.branch:<16} {current} {row.current or say_text(_('none')):<14} {head} {row.head:<14} {mark}")
     if any(row.behind for row in rows):
         raise SystemExit(1)
 
@@ -167,6 +180,6 @@ def demo_load(env, scale):
     """Create demo users and records once (running it again changes nothing)."""
     from core.demo import load_demo
 
-    loaded = load_demo(env, scale, echo=click.echo)
+    loaded = load_demo(env, scale, echo=say)
     if not loaded:
-        click.echo("Demo data is already loaded; nothing to do.")
+        say(_("Demo data is already loaded; nothing to do."))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from core.cli import fail, main, pass_env
+from core.cli import fail, main, pass_env, say, say_text
+from core.i18n import _, _n
 
 
 @main.group()
@@ -33,16 +34,22 @@ def documents_verify(env):
     with env.session_factory() as session:
         refs = referenced_blobs(session)
     total = sum(1 for _ in store.iter_blobs())
-    progress, advance = _progress("Re-hashing blobs", total)
+    progress, advance = _progress(say_text(_("Re-hashing blobs")), total)
     with progress:
         report = verify_blobs(store, refs, progress=advance)
     for problem in report.missing + report.corrupt:
         click.echo(problem.describe())
-    summary = (f"{report.checked} blobs re-hashed in {store!r}; {report.referenced} referenced by versions; "
-               f"{len(report.missing)} missing, {len(report.corrupt)} corrupt")
+    values = {"store": repr(store), "referenced": report.referenced, "missing": len(report.missing),
+              "corrupt": len(report.corrupt)}
     if not report.ok:
-        fail(summary, 1)
-    click.echo(summary + ": all blobs intact")
+        fail(_n("${n} blob re-hashed in ${store}; ${referenced} referenced by versions; "
+                "${missing} missing, ${corrupt} corrupt",
+                "${n} blobs re-hashed in ${store}; ${referenced} referenced by versions; "
+                "${missing} missing, ${corrupt} corrupt", report.checked, mapping=values), 1)
+    say(_n("${n} blob re-hashed in ${store}; ${referenced} referenced by versions; "
+           "${missing} missing, ${corrupt} corrupt: all blobs intact",
+           "${n} blobs re-hashed in ${store}; ${referenced} referenced by versions; "
+           "${missing} missing, ${corrupt} corrupt: all blobs intact", report.checked, mapping=values))
 
 
 @documents.command("gc")
@@ -65,15 +72,25 @@ def documents_gc(env, grace_hours, dry_run):
     with env.session_factory() as session:
         referenced = set(session.scalars(select(DocumentVersion.sha256).distinct()))
     total = sum(1 for _ in store.iter_blobs())
-    progress, advance = _progress("Scanning blobs", total)
+    progress, advance = _progress(say_text(_("Scanning blobs")), total)
     with progress:
         report = collect_garbage(store, referenced, grace, dry_run=dry_run, progress=advance)
     if not dry_run and report.removed:
         env.transaction("documents gc", lambda s: record_gc(s, report, grace))
     if dry_run:
         for sha in report.removed:
-            click.echo(f"would remove {sha}")
-    verb = "Would remove" if dry_run else "Removed"
-    click.echo(f"{verb} {len(report.removed)} unreferenced blobs ({human_size(report.freed)}); "
-               f"kept {report.kept_recent} younger than {grace_hours} h; {report.referenced} referenced"
-               + (f"; {report.temp_removed} stale temporary files removed" if report.temp_removed else ""))
+            say(_("would remove ${sha}", mapping={"sha": sha}))
+    values = {"size": human_size(report.freed), "kept": report.kept_recent, "hours": grace_hours,
+              "referenced": report.referenced}
+    if dry_run:
+        say(_n("Would remove ${n} unreferenced blob (${size}); kept ${kept} younger than ${hours} h; "
+               "${referenced} referenced",
+               "Would remove ${n} unreferenced blobs (${size}); kept ${kept} younger than ${hours} h; "
+               "${referenced} referenced", len(report.removed), mapping=values))
+    else:
+        say(_n("Removed ${n} unreferenced blob (${size}); kept ${kept} younger than ${hours} h; "
+               "${referenced} referenced",
+               "Removed ${n} unreferenced blobs (${size}); kept ${kept} younger than ${hours} h; "
+               "${referenced} referenced", len(report.removed), mapping=values))
+    if report.temp_removed:
+        say(_n("${n} stale temporary file removed", "${n} stale temporary files removed", report.temp_removed))

@@ -28,8 +28,8 @@ def extract(names):
         template = extract_messages(catalogue)
         catalogue.locale_dir.mkdir(parents=True, exist_ok=True)
         _write(catalogue.pot, template, write_po)
-        say(_("${domain}: ${count} messages in ${path}",
-              mapping={"domain": catalogue.domain, "count": len(template), "path": str(catalogue.pot)}))
+        say(_n("${domain}: ${n} message in ${path}", "${domain}: ${n} messages in ${path}", len(template),
+               mapping={"domain": catalogue.domain, "path": str(catalogue.pot)}))
 
 
 @i18n.command("update")
@@ -43,8 +43,9 @@ def update(names, languages):
 
     for catalogue in catalogues(list(names)):
         for language, (total, empty) in update_catalogue(catalogue, list(languages)).items():
-            say(_("${domain}/${language}: ${total} messages, ${empty} to translate",
-                  mapping={"domain": catalogue.domain, "language": language, "total": total, "empty": empty}))
+            say(_n("${domain}/${language}: ${n} message, ${empty} to translate",
+                   "${domain}/${language}: ${n} messages, ${empty} to translate", total,
+                   mapping={"domain": catalogue.domain, "language": language, "empty": empty}))
 
 
 @i18n.command("compile")
@@ -68,6 +69,6 @@ def check(names, languages):
     for line in found:
         click.echo(line)
     if found:
-        fail(_("${count} messages need a translation; run `mutuo i18n update` and fill them in.",
-               mapping={"count": len(found)}))
+        fail(_n("${n} message needs a translation; run `mutuo i18n update` and fill it in.",
+                "${n} messages need a translation; run `mutuo i18n update` and fill them in.", len(found)))
     say(_("Every message is translated."))

@@ -6,13 +6,15 @@ import sys
 
 import click
 
-from core.cli import fail, main, pass_env
+from core.cli import fail, main, pass_env, say, say_text
+from core.i18n import _
 
 
 def _spec(env, name: str):
     spec = env.registry["mutuo.jobs"].get(name)
     if spec is None:
-        fail(f"Error: no job named '{name}' in the enabled plugins; `mutuo jobs list` shows them.", 2)
+        fail(_("Error: no job named '${name}' in the enabled plugins; `mutuo jobs list` shows them.",
+               mapping={"name": name}), 2)
     return spec
 
 
@@ -41,18 +43,23 @@ def jobs_list(env):
     from core.jobs.health import liveness
 
     sweep_apart(env.session_factory, env.engine, env.settings, "cli:jobs list")  # frees lost runs' slots
-    table = Table("name", "schedule", "paused", "next run (UTC)", "last run (UTC)", "last status", "summary")
+    from core.formatting import current
+
+    shown = current()  # times in UTC, written the language's way
+    table = Table(*(say_text(t) for t in (_("name"), _("schedule"), _("paused"), _("next run (UTC)"),
+                                          _("last run (UTC)"), _("last status"), _("summary"))))
     with env.session_factory() as session:
         health = liveness(session, env.settings)
         for s in job_states(session, env.registry["mutuo.jobs"], job_timezone(env.settings)):
             last = s.last_run
-            table.add_row(s.spec.name, s.schedule + (" (override)" if s.overridden else ""),
-                          "yes" if s.paused else "no",
+            schedule = say_text(_("${schedule} (override)", mapping={"schedule": s.schedule})) if s.overridden \
+                else s.schedule
+            table.add_row(s.spec.name, schedule, shown.yes_no(s.paused),
                           s.next_run.strftime("%Y-%m-%d %H:%M:%S") if s.next_run else "-",
                           last.started.strftime("%Y-%m-%d %H:%M:%S") if last else "-",
-                          last.status if last else "never", (last.summary if last else "")[:80])
+                          shown.label(last.status) if last else say_text(_("never")), (last.summary if last else "")[:80])
     Console(width=200).print(table)
-    click.echo("Worker and scheduler" + ("" if health.healthy else " (NOT RUNNING: jobs do not start)") + ":")
+    say(_("Worker and scheduler:") if health.healthy else _("Worker and scheduler (NOT RUNNING: jobs do not start):"))
     for line in health.lines():
         click.echo("  " + line)
 
@@ -86,12 +93,16 @@ def jobs_run(env, name, wait):
                 _report({"job": name, "slot": slot, "status": run.status, "run_id": run.id,
                          "summary": run.summary, "error": run.error})
                 return
-    click.echo(f"{name}: queued (slot {slot}); a worker runs it. `mutuo jobs list` shows its status.")
+    say(_("${name}: queued (slot ${slot}); a worker runs it. `mutuo jobs list` shows its status.",
+          mapping={"name": name, "slot": slot}))
 
 
 def _report(outcome: dict) -> None:
-    click.echo(f"{outcome['job']}: {outcome['status'].replace('_', ' ')} (run #{outcome['run_id']}, "
-               f"slot {outcome['slot']})")
+    from core.formatting import current
+
+    say(_("${job}: ${status} (run #${run}, slot ${slot})",
+          mapping={"job": outcome["job"], "status": current().label(outcome["status"]), "run": outcome["run_id"],
+                   "slot": outcome["slot"]}))
     if outcome["summary"]:
         click.echo(outcome["summary"])
     if outcome["status"] not in ("succeeded", "skipped"):
@@ -122,7 +133,7 @@ def _set_paused(env, name: str, paused: bool) -> None:
     _spec(env, name)
     verb = "pause" if paused else "resume"
     env.transaction(f"jobs {verb}", lambda s: set_paused(s, name, paused))
-    click.echo(f"{name} {verb}d.")
+    say(_("${name} paused.", mapping={"name": name}) if paused else _("${name} resumed.", mapping={"name": name}))
 
 
 @jobs.command("schedule")
@@ -135,7 +146,10 @@ def jobs_schedule(env, name, schedule):
 
     spec = _spec(env, name)
     env.transaction("jobs schedule", lambda s: set_schedule_override(s, name, schedule))
-    click.echo(f"{name} runs on '{schedule}'." if schedule else f"{name} is back on '{spec.schedule}'.")
+    if schedule:
+        say(_("${name} runs on '${schedule}'.", mapping={"name": name, "schedule": schedule}))
+    else:
+        say(_("${name} is back on '${schedule}'.", mapping={"name": name, "schedule": spec.schedule}))
 
 
 def _celery_app(env):

@@ -84,6 +84,7 @@ class Limits:
 
 
 def parse_allowed_types(value: str) -> frozenset:
+    from core.config import _
     from core.errors import ConfigError
 
     out = set()
@@ -95,34 +96,43 @@ def parse_allowed_types(value: str) -> frozenset:
         elif token in TYPE_NAMES:
             out.add(TYPE_NAMES[token])
         else:
-            raise ConfigError(
-                f"Setting {SETTING_ALLOWED} names unknown type '{token}'; use a MIME type "
-                f"(application/pdf) or one of: {', '.join(sorted(TYPE_NAMES))}.")
+            raise ConfigError(_("Setting ${key} names unknown type '${token}'; use a MIME type "
+                                "(application/pdf) or one of: ${names}.",
+                                mapping={"key": SETTING_ALLOWED, "token": token,
+                                         "names": ", ".join(sorted(TYPE_NAMES))}))
     return frozenset(out)
 
 
 def limits_from_settings(settings) -> Limits:
+    from core.config import _
     from core.errors import ConfigError
 
     raw = settings.get(SETTING_MAX_SIZE)
     try:
         max_size = int(raw) if raw not in (None, "") else DEFAULT_MAX_SIZE
     except (TypeError, ValueError):
-        raise ConfigError(f"Setting {SETTING_MAX_SIZE} must be a whole number of bytes, not {raw!r}.") from None
+        raise ConfigError(_("Setting ${key} must be a whole number of bytes, not ${value}.",
+                            mapping={"key": SETTING_MAX_SIZE, "value": repr(raw)})) from None
     if max_size <= 0:
-        raise ConfigError(f"Setting {SETTING_MAX_SIZE} must be positive.")
+        raise ConfigError(_("Setting ${key} must be positive.", mapping={"key": SETTING_MAX_SIZE}))
     allowed = settings.get(SETTING_ALLOWED)
     types = parse_allowed_types(allowed) if allowed else Limits().allowed_types
     return Limits(max_size=max_size, allowed_types=types)
 
 
 def human_size(size: int) -> str:
+    """``1.5 MB`` in the language being served (``1,5 MB`` in Spanish)."""
+    from core.formatting import current
+    from core.i18n import _n
+
     if size < 1024:
-        return f"{size} bytes"
+        return _n("${n} byte", "${n} bytes", size)
     value = Decimal(size)
     for unit in ("KB", "MB", "GB", "TB"):
         value /= 1024
         if value < 1024 or unit == "TB":
-            text = f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}".removesuffix(".0")
-            return f"{text} {unit}"
+            shown = value.quantize(Decimal("0.1"), ROUND_HALF_UP)
+            if shown == shown.to_integral_value():
+                shown = shown.quantize(Decimal(1))
+            return f"{current().number(shown)} {unit}"
     raise AssertionError("unreachable")

@@ -14,6 +14,8 @@ from core.audit import record_event
 from core.documents.limits import BlobMissing, human_size
 from core.documents.store import BlobStore, blob_store
 from core.errors import JobFailed, UserError
+from core.formatting import current
+from core.i18n import _, _n
 from core.models.document import DocumentVersion
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ def collect_garbage(store: BlobStore, referenced: set, grace: timedelta = timede
                     now: float | None = None, dry_run: bool = False, progress=None) -> GcReport:
     """``gc`` without a session; ``referenced`` must be read before this starts."""
     if grace < timedelta(0):
-        raise UserError("The grace period cannot be negative.")
+        raise UserError(_("The grace period cannot be negative."))
     cutoff = (time.time() if now is None else now) - grace.total_seconds()
     report = GcReport(referenced=len(referenced))
     for info in store.iter_blobs():
@@ -154,8 +156,13 @@ def documents_gc(request) -> str:
     """Remove stored files no document version refers to (older than the grace period)."""
     hours = int(request.registry.settings.get("mutuo.documents.gc_grace_hours") or 24)
     report = gc(request.dbsession, blob_store(request), timedelta(hours=hours))
-    return (f"{len(report.removed):,} unreferenced files removed ({human_size(report.freed)} freed), "
-            f"{report.kept_recent:,} kept within the {hours} h grace period, {report.referenced:,} referenced")
+    number = current().number
+    return _n("${n} unreferenced file removed (${size} freed), ${kept} kept within the ${hours} h grace period, "
+              "${referenced} referenced",
+              "${n} unreferenced files removed (${size} freed), ${kept} kept within the ${hours} h grace period, "
+              "${referenced} referenced", len(report.removed),
+              mapping={"size": human_size(report.freed), "kept": number(report.kept_recent), "hours": number(hours),
+                       "referenced": number(report.referenced)})
 
 
 def documents_verify(request) -> str:
@@ -166,6 +173,11 @@ def documents_verify(request) -> str:
         for problem in problems:
             log.error("document store: %s", problem.describe())
         shown = "; ".join(p.describe() for p in problems[:5]) + ("; …" if len(problems) > 5 else "")
-        raise JobFailed(f"{len(report.missing):,} missing and {len(report.corrupt):,} corrupt of "
-                        f"{report.checked:,} files checked: {shown}")
-    return f"{report.checked:,} files checked ({report.referenced:,} referenced): all intact"
+        number = current().number
+        raise JobFailed(_n("${missing} missing and ${corrupt} corrupt of ${n} file checked: ${shown}",
+                           "${missing} missing and ${corrupt} corrupt of ${n} files checked: ${shown}",
+                           report.checked, mapping={"missing": number(len(report.missing)),
+                                                    "corrupt": number(len(report.corrupt)), "shown": shown}))
+    return _n("${n} file checked (${referenced} referenced): all intact",
+              "${n} files checked (${referenced} referenced): all intact", report.checked,
+              mapping={"referenced": current().number(report.referenced)})

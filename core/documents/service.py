@@ -10,6 +10,7 @@ from core.audit import record_event
 from core.documents.limits import DocumentError, Limits, VersionNotFound
 from core.documents.sniffing import _Inspector, sanitize_filename
 from core.documents.store import BlobStore
+from core.i18n import _
 from core.models.document import Document, DocumentLink, DocumentVersion
 
 # -- services ----------------------------------------------------------------------
@@ -22,16 +23,16 @@ def upload(session, store: BlobStore, *, stream, filename: str | None, title: st
     limits = limits or store.limits
     filename = sanitize_filename(filename)
     if (entity_type is None) != (entity_id is None):
-        raise DocumentError("A record link needs both an entity type and an id.")
+        raise DocumentError(_("A record link needs both an entity type and an id."))
     document = None
     if document_id not in (None, ""):
         document = _live_document(session, document_id)
         if entity_type is not None and not _is_linked(document, entity_type, entity_id):
-            raise DocumentError("That document is not attached to this record.", "document_id")
+            raise DocumentError(_("That document is not attached to this record."), "document_id")
     else:
         title = (title or "").strip() or filename
         if len(title) > 200:
-            raise DocumentError("The title is longer than 200 characters.", "title")
+            raise DocumentError(_("The title is longer than 200 characters."), "title")
 
     inspector = _Inspector(stream, limits, filename)
     sha, size = store.put(inspector, max_size=limits.max_size, check=inspector.finish)
@@ -65,10 +66,10 @@ def _live_document(session, document_id) -> Document:
     try:
         ident = int(document_id)
     except (TypeError, ValueError):
-        raise DocumentError("That document does not exist.", "document_id") from None
+        raise DocumentError(_("That document does not exist."), "document_id") from None
     document = session.get(Document, ident)
     if document is None or document.deleted:
-        raise DocumentError("That document does not exist or was deleted.", "document_id")
+        raise DocumentError(_("That document does not exist or was deleted."), "document_id")
     return document
 
 
@@ -89,7 +90,7 @@ def link_document(session, document: Document, entity_type: str, entity_id) -> D
 def delete_document(session, document: Document) -> None:
     """Soft delete: the rows and blobs stay (they may be evidence); lists and panels hide it."""
     if document.deleted:
-        raise DocumentError("This document is already deleted.")
+        raise DocumentError(_("This document is already deleted."))
     document.deleted = True
     session.flush()
     record_event(session, "document_delete", "core.document", document.id,
@@ -111,11 +112,12 @@ def get_version(session, document: Document, number) -> DocumentVersion:
     try:
         number = int(number)
     except (TypeError, ValueError):
-        raise VersionNotFound("No such version.") from None
+        raise VersionNotFound(_("No such version.")) from None
     version = session.scalars(select(DocumentVersion).where(
         DocumentVersion.document_id == document.id, DocumentVersion.number == number)).first()
     if version is None:
-        raise VersionNotFound(f"Document {document.id} has no version {number}.")
+        raise VersionNotFound(_("Document ${id} has no version ${number}.",
+                                mapping={"id": document.id, "number": number}))
     return version
 
 

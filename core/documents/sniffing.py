@@ -16,6 +16,7 @@ from core.documents.limits import (
     UnsupportedType,
     human_size,
 )
+from core.i18n import _
 
 # -- content type and file names -------------------------------------------------
 
@@ -87,7 +88,7 @@ class _Inspector:
     def finish(self) -> None:
         """The whole upload was read: settle its type (called by the store before publishing)."""
         if self.size == 0:
-            raise DocumentError("The file is empty.", "file")
+            raise DocumentError(_("The file is empty."), "file")
         content_type = self.settle()
         self._require_allowed(content_type)
         self.content_type = content_type
@@ -95,7 +96,8 @@ class _Inspector:
     def _require_allowed(self, content_type: str) -> None:
         if content_type not in self.limits.allowed_types:
             raise UnsupportedType(
-                f"Files of type {content_type} are not accepted. Allowed: {self.limits.describe_allowed()}.", "file")
+                _("Files of type ${type} are not accepted. Allowed: ${allowed}.",
+                  mapping={"type": content_type, "allowed": self.limits.describe_allowed()}), "file")
 
 
 def text_type(filename: str) -> str:
@@ -149,5 +151,5 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def _too_large_message(max_size: int) -> str:
-    return f"The file is larger than the limit of {human_size(max_size)}."
+def _too_large_message(max_size: int):
+    return _("The file is larger than the limit of ${size}.", mapping={"size": human_size(max_size)})

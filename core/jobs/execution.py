@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from core.db import is_retryable  # the one rule, shared with requests
 from core.errors import JobFailed
+from core.formatting import formatter
+from core.i18n import _, translate
 from core.jobs.runs import RunOutcome, sweep_stale_runs, utcnow
 from core.jobs.spec import RETRY_ATTEMPTS
 
@@ -82,8 +84,11 @@ def request_env(registry, actor: str):
     from core.audit import Actor, set_actor
     from core.db import get_tm_session
 
+    localizer = job_localizer(registry)
     env = pyramid.scripting.prepare(registry=registry)
     request = env["request"]
+    # A job speaks the company's language (mutuo.default_locale), whoever started it.
+    request.localizer, request.locale_name = localizer, localizer.locale_name
     tm = transaction.TransactionManager(explicit=True)
     request.tm = tm
     session = get_tm_session(registry["dbsession_factory"], tm, request)
@@ -98,6 +103,13 @@ def request_env(registry, actor: str):
         finally:
             session.close()
             env["closer"]()
+
+
+def job_localizer(registry):
+    """The company's language (``mutuo.default_locale``) over core's and the enabled plugins' catalogues."""
+    from core.i18n import default_locale, localizer_for, translation_dirs
+
+    return localizer_for(default_locale(registry.settings), translation_dirs(registry.get("mutuo.pm")))
 
 
 def run_in_request(registry, actor: str, fn):
@@ -125,6 +137,15 @@ def _write(registry, actor: str, fn):
 
 def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str = "",
                 task_id: str | None = None) -> RunOutcome:
+    """Run job ``name`` (see :func:`_execute_job`) in the company's language: its summary is stored text."""
+    from core.i18n import in_locale
+
+    with in_locale(job_localizer(registry).locale_name, registry.get("mutuo.pm")):
+        return _execute_job(registry, name, slot, trigger, triggered_by, task_id)
+
+
+def _execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str = "",
+                 task_id: str | None = None) -> RunOutcome:
     """Run job ``name`` for ``slot`` at most once; record the run; never raise for the job's own errors.
 
     1. sweep runs left "running" by a killed worker;
@@ -142,6 +163,7 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     from core.models.job import JobRun
 
     actor = f"job:{name}"
+    speak = job_localizer(registry)  # explicit: a run started eagerly inside a web request still speaks it
     spec = registry["mutuo.jobs"].get(name)
     if spec is None:
         log.error("job %s (slot %s) is not declared by any enabled plugin; not run", name, slot)
@@ -169,9 +191,10 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
         def skip(session):
             first = session.scalar(select(JobRun.id).where(JobRun.job == name, JobRun.slot == slot,
                                                            JobRun.status != "skipped"))
+            summary = translate(_("Skipped as duplicate: run #${run} has this slot.", mapping={"run": first}), speak)
             run = JobRun(job=name, slot=slot, trigger=trigger, status="skipped", started=utcnow(),
                          finished=utcnow(), triggered_by=triggered_by, task_id=task_id,
-                         time_limit=spec.time_limit, summary=f"Skipped as duplicate: run #{first} has this slot.")
+                         time_limit=spec.time_limit, summary=summary)
             session.add(run)
             session.flush()
             record_event(session, "job_run", "core.job", name,
@@ -192,17 +215,20 @@ def execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str 
     heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
-        summary = "" if result is None else str(result)
+        summary = "" if result is None else translate(result, speak)  # stored in the company's language
     except JobFailed as exc:
-        status, summary, error = "failed", str(exc), traceback.format_exc()
+        status, summary, error = "failed", translate(exc, speak), traceback.format_exc()
     except Exception as exc:
         timed_out = type(exc).__name__ == "SoftTimeLimitExceeded"
         status = "timed_out" if timed_out else "failed"
-        summary = (f"Stopped after its time limit of {spec.time_limit} s." if timed_out
+        limit = formatter(speak.locale_name).number(spec.time_limit)
+        summary = (translate(_("Stopped after its time limit of ${seconds} s.", mapping={"seconds": limit}), speak)
+                   if timed_out
                    else f"{type(exc).__name__}: {_first_line(exc)}")
         error = traceback.format_exc()
     except BaseException as exc:  # worker shutdown: record it, then let it go on
-        status, summary, error, interrupt = "failed", f"Interrupted ({type(exc).__name__}).", traceback.format_exc(), exc
+        summary = translate(_("Interrupted (${reason}).", mapping={"reason": type(exc).__name__}), speak)
+        status, error, interrupt = "failed", traceback.format_exc(), exc
     finally:
         heartbeat.stop()
     if status != "succeeded":

@@ -28,6 +28,9 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.formatting import current
+from core.i18n import _, _n, translate
+
 log = logging.getLogger(__name__)
 
 UTC = UTC
@@ -102,9 +105,10 @@ def reap_lost(session, now: datetime | None = None, lost_after: int = LOST_AFTER
         result = session.execute(
             update(JobRun).where(JobRun.id == row.id, JobRun.status == "running", last_sign < cutoff)
             .values(status="lost", finished=now,
-                    error=f"No sign of life since {row.seen:%Y-%m-%d %H:%M:%S} UTC (more than {lost_after} s): the "
-                          "worker running it was killed, crashed or lost the database. Marked lost; its slot "
-                          "is free to run again.")
+                    error=translate(_("No sign of life since ${seen} (more than ${seconds} s): the worker running "
+                                      "it was killed, crashed or lost the database. Marked lost; its slot is free "
+                                      "to run again.", mapping={"seen": current().when(row.seen),
+                                                                "seconds": current().number(lost_after)})))
             .execution_options(synchronize_session=False))
         if result.rowcount:
             count += 1
@@ -155,12 +159,15 @@ def start_process_heartbeat(registry, name: str, kind: str) -> Heartbeat:
 def _ago(seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds < 120:
-        return f"{seconds} s"
+        return _n("${n} s", "${n} s", seconds)
     if seconds < 2 * 3600:
-        return f"{seconds // 60} min"
+        minutes = seconds // 60
+        return _n("${n} min", "${n} min", minutes)
     if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
+        hours = seconds // 3600
+        return _n("${n} h", "${n} h", hours)
+    days = seconds // 86400
+    return _n("${n} day", "${n} days", days)
 
 
 @dataclass
@@ -172,10 +179,23 @@ class ProcessState:
     alive: bool
 
     def describe(self) -> str:
-        label = self.kind if self.name == self.kind else f"{self.kind} {self.name.split(':', 1)[-1]}"
-        if self.alive:
-            return f"{label} last seen {_ago(self.age)} ago"
-        return f"no {label} for {_ago(self.age)} (last seen {self.seen_at:%Y-%m-%d %H:%M:%S} UTC)"
+        """One sentence in the language being served: ``worker celery@box last seen 5 s ago``."""
+        host = "" if self.name == self.kind else self.name.split(":", 1)[-1]
+        values = {"host": host, "ago": _ago(self.age), "seen": current().when(self.seen_at)}
+        if self.kind == "beat":
+            if self.alive:
+                message = _("beat ${host} last seen ${ago} ago", mapping=values) if host else \
+                    _("beat last seen ${ago} ago", mapping=values)
+            else:
+                message = _("no beat ${host} for ${ago} (last seen ${seen})", mapping=values) if host else \
+                    _("no beat for ${ago} (last seen ${seen})", mapping=values)
+        elif self.alive:
+            message = _("${kind} ${host} last seen ${ago} ago", mapping={**values, "kind": self.kind}) if host else \
+                _("${kind} last seen ${ago} ago", mapping={**values, "kind": self.kind})
+        else:
+            message = _("no ${kind} ${host} for ${ago} (last seen ${seen})", mapping={**values, "kind": self.kind}) \
+                if host else _("no ${kind} for ${ago} (last seen ${seen})", mapping={**values, "kind": self.kind})
+        return " ".join(translate(message).split())
 
 
 @dataclass
@@ -193,10 +213,11 @@ class Liveness:
         """One sentence per process, and one per kind that never reported."""
         out = [p.describe() for p in self.processes]
         if not self.of("beat"):
-            out.insert(0, "no beat has ever reported: scheduled jobs are not started "
-                          "(run `mutuo serve`, or `mutuo beat` in production)")
+            out.insert(0, translate(_("no beat has ever reported: scheduled jobs are not started "
+                                      "(run `mutuo serve`, or `mutuo beat` in production)")))
         if not self.of("worker"):
-            out.append("no worker has ever reported: queued runs wait (run `mutuo serve` or `mutuo worker`)")
+            out.append(translate(_("no worker has ever reported: queued runs wait "
+                                   "(run `mutuo serve` or `mutuo worker`)")))
         return out
 
 

@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.formatting import current
+from core.i18n import _, translate
 from core.jobs.schedule import UTC, ScheduleError, parse_schedule
 from core.jobs.spec import SWEEP_GRACE, JobSpec
 
@@ -109,8 +111,9 @@ def sweep_timed_out(session, now: datetime | None = None) -> int:
         result = session.execute(
             update(JobRun).where(JobRun.id == row.id, JobRun.status == "running")
             .values(status="timed_out", finished=now,
-                    error=f"Still running {row.time_limit} s (its time limit) after it started: the worker "
-                          "was stopped or the job hung. Marked timed out; the job did not finish.")
+                    error=translate(_("Still running ${seconds} s (its time limit) after it started: the worker "
+                                      "was stopped or the job hung. Marked timed out; the job did not finish.",
+                                      mapping={"seconds": current().number(row.time_limit)})))
             .execution_options(synchronize_session=False))
         if result.rowcount:
             count += 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from core.errors import UserError
+from core.i18n import _, translate
 
 UTC = UTC
 
@@ -18,8 +19,14 @@ class ScheduleError(UserError):
         super().__init__(message, "schedule")
 
 
-SCHEDULE_HELP = ("Use a crontab 'minute hour day-of-month month day-of-week' such as '30 2 * * *', "
-                 "or 'every N seconds|minutes|hours' such as 'every 15 minutes'.")
+SCHEDULE_HELP = _("Use a crontab 'minute hour day-of-month month day-of-week' such as '30 2 * * *', "
+                  "or 'every N seconds|minutes|hours' such as 'every 15 minutes'.")
+#: The crontab fields' names, translated into the message that names one.
+FIELD_WORDS = (_("minute"), _("hour"), _("day of month"), _("month"), _("day of week"))
+
+
+def _help() -> str:
+    return translate(SCHEDULE_HELP)
 _EVERY = re.compile(r"^every\s+(\d+)\s+(second|minute|hour)s?$", re.IGNORECASE)
 _UNITS = {"second": 1, "minute": 60, "hour": 3600}
 _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -62,7 +69,7 @@ class Schedule:
         # Walk wall-clock days in the company's time zone; minutes are checked in order.
         start = after.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=1)
         day = start.date()
-        for _ in range(366 * 8):  # 8 years covers 29 February on a given weekday
+        for _day in range(366 * 8):  # 8 years covers 29 February on a given weekday
             if day.month in self.months and self._day_matches(day):
                 for hour in self.hours:
                     for minute in self.minutes:
@@ -73,7 +80,7 @@ class Schedule:
                         if fire > after:
                             return fire
             day += timedelta(days=1)
-        raise ScheduleError(f"'{self.text}' never fires (no such date).")
+        raise ScheduleError(_("'${schedule}' never fires (no such date).", mapping={"schedule": self.text}))
 
     def describe(self) -> str:
         return self.text
@@ -83,18 +90,20 @@ def parse_schedule(text: str) -> Schedule:
     """Read a crontab or "every N units" schedule; raise ScheduleError saying what is wrong."""
     raw = " ".join(str(text or "").split())
     if not raw:
-        raise ScheduleError("The schedule is empty. " + SCHEDULE_HELP)
+        raise ScheduleError(_("The schedule is empty. ${help}", mapping={"help": _help()}))
     if raw.lower().startswith("every"):
         match = _EVERY.match(raw)
         if not match:
-            raise ScheduleError(f"'{raw}' is not 'every N seconds|minutes|hours'. " + SCHEDULE_HELP)
+            raise ScheduleError(_("'${schedule}' is not 'every N seconds|minutes|hours'. ${help}",
+                                  mapping={"schedule": raw, "help": _help()}))
         seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
         if seconds < 1:
-            raise ScheduleError("An interval must be at least 1 second.")
+            raise ScheduleError(_("An interval must be at least 1 second."))
         return Schedule(text=raw, every=seconds)
     parts = raw.split(" ")
     if len(parts) != 5:
-        raise ScheduleError(f"'{raw}' has {len(parts)} fields, a crontab has 5. " + SCHEDULE_HELP)
+        raise ScheduleError(_("'${schedule}' has ${count} fields, a crontab has 5. ${help}",
+                              mapping={"schedule": raw, "count": len(parts), "help": _help()}))
     values = [_parse_field(part, *spec) for part, spec in zip(parts, _FIELDS)]
     weekdays = frozenset(d % 7 for d in values[4])  # 7 is Sunday too
     schedule = Schedule(text=raw, minutes=tuple(sorted(values[0])), hours=tuple(sorted(values[1])),
@@ -105,15 +114,15 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def _parse_field(text: str, name: str, low: int, high: int, names: dict) -> set[int]:
-    def bad(why: str):
-        return ScheduleError(f"The {name} field '{text}' {why} (allowed {low}-{high}). " + SCHEDULE_HELP)
+    values_ = {"field": translate(_(name)), "text": text, "low": low, "high": high, "help": _help()}
 
     def number(token: str) -> int:
         token = token.lower()
         if token in names:
             return names[token]
         if not token.isdigit():
-            raise bad(f"has '{token}', not a number")
+            raise ScheduleError(_("The ${field} field '${text}' has '${token}', not a number (allowed ${low}-${high}). "
+                                  "${help}", mapping={**values_, "token": token}))
         return int(token)
 
     values: set[int] = set()
@@ -123,7 +132,8 @@ def _parse_field(text: str, name: str, low: int, high: int, names: dict) -> set[
         if stepped:
             part, step_text = part.split("/", 1)
             if not step_text.isdigit() or int(step_text) < 1:
-                raise bad("has a step that is not a positive number")
+                raise ScheduleError(_("The ${field} field '${text}' has a step that is not a positive number "
+                                      "(allowed ${low}-${high}). ${help}", mapping=values_))
             step = int(step_text)
         if part == "*":
             start, end = low, high
@@ -134,7 +144,8 @@ def _parse_field(text: str, name: str, low: int, high: int, names: dict) -> set[
             start = number(part)
             end = high if stepped else start  # "5/15": from 5, every 15
         if not low <= start <= end <= high:
-            raise bad("is out of range")
+            raise ScheduleError(_("The ${field} field '${text}' is out of range (allowed ${low}-${high}). ${help}",
+                                  mapping=values_))
         values.update(range(start, end + 1, step))
     return values
 

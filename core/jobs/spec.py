@@ -5,12 +5,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.errors import JobFailed, StartupError  # noqa: F401  (JobFailed: raised by jobs, kept at the bottom)
+from core.i18n import _
 from core.jobs.schedule import UTC, ScheduleError, parse_schedule  # noqa: F401  (UTC: its old home)
 
 SWEEP_GRACE = 60  # seconds past a run's time limit before the sweep calls it timed out
 HARD_LIMIT_GRACE = 30  # Celery's hard kill comes this long after the soft time limit
 RETRY_ATTEMPTS = 4  # a job's transaction is retried this often on serialization/deadlock errors
 FINAL_STATUSES = ("succeeded", "failed", "skipped", "timed_out", "lost")
+#: The words of a run's statuses (shown with ``current().label(status)``).
+STATUS_WORDS = (_("running"), _("succeeded"), _("failed"), _("skipped"), _("timed out"), _("lost"), _("queued"))
 
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, select
 
 from core.errors import UserError
+from core.i18n import _
 from core.models.message import CHANNELS, MessageConsent
 from core.models.meta import utcnow
 
@@ -26,10 +27,10 @@ def address_key_sql(address):
 
 def _check(channel: str, address: str) -> str:
     if channel not in CHANNELS:
-        raise UserError(f"Choose a channel: {' or '.join(CHANNELS)}.", "channel")
+        raise UserError(_("Choose a channel: ${channels}.", mapping={"channels": " / ".join(CHANNELS)}), "channel")
     key = address_key(address)
     if not key:
-        raise UserError("Write the phone number or e-mail address.", "address")
+        raise UserError(_("Write the phone number or e-mail address."), "address")
     return key
 
 
@@ -43,7 +44,7 @@ def opt_out(session, channel: str, address: str, source: str, reason: str = "", 
     """Stop every message to ``address`` on ``channel`` from now on (queued ones included)."""
     key = _check(channel, address)
     if not (source or "").strip():
-        raise UserError("Say where the opt-out came from (for example 'customer phone call').", "source")
+        raise UserError(_("Say where the opt-out came from (for example 'customer phone call')."), "source")
     row = _row(session, channel, key) or MessageConsent(channel=channel, address=key)
     row.opted_out_at = row.opted_out_at or utcnow()
     row.source, row.reason = source.strip()[:60], (reason or "").strip()

@@ -47,8 +47,17 @@ class DeliveryRun:
 
     @property
     def summary(self) -> str:
-        return (f"{self.sent} message(s) sent, {self.retrying} to retry, {self.failed} failed, "
-                f"{self.suppressed} suppressed, {self.waiting} waiting for the rate limit or a gateway")
+        """In the language being served (a job: the company's)."""
+        from core.formatting import current
+        from core.i18n import _n
+
+        number = current().number
+        return _n("${n} message sent, ${retrying} to retry, ${failed} failed, ${suppressed} suppressed, "
+                  "${waiting} waiting for the rate limit or a gateway",
+                  "${n} messages sent, ${retrying} to retry, ${failed} failed, ${suppressed} suppressed, "
+                  "${waiting} waiting for the rate limit or a gateway", self.sent,
+                  mapping={"retrying": number(self.retrying), "failed": number(self.failed),
+                           "suppressed": number(self.suppressed), "waiting": number(self.waiting)})
 
 
 def max_attempts(session) -> int:

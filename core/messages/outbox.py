@@ -21,6 +21,7 @@ from typing import cast
 from sqlalchemy import Table, case, func, insert, literal, select
 
 from core.errors import UserError
+from core.i18n import _
 from core.messages.consent import is_opted_out, opted_out_sql
 from core.messages.gateways import gateway_by_channel, gateways_for
 from core.models.message import CHANNELS, Message
@@ -39,14 +40,14 @@ def compose(session, *, sender: str, channel: str, address: str, body: str, subj
             entity_type: str | None = None, entity_id: int | None = None, sender_ref: str = "") -> Message:
     """Write one message (see the module docstring). ``UserError`` when there is no text or no address."""
     if channel not in CHANNELS:
-        raise UserError(f"Only {' and '.join(CHANNELS)} are sent as messages.", "channel")
+        raise UserError(_("Only SMS and e-mail are sent as messages."), "channel")
     body = (body or "").strip()
     if not body:
-        raise UserError(f"Write the {channel} text.", "message")
+        raise UserError(_("Write the sms text.") if channel == "sms" else _("Write the email text."), "message")
     address = (address or "").strip()
     if not address:
-        raise UserError(f"There is no {'phone number' if channel == 'sms' else 'e-mail address'} to send to.",
-                        "channel")
+        raise UserError(_("There is no phone number to send to.") if channel == "sms"
+                        else _("There is no e-mail address to send to."), "channel")
     now = utcnow()
     if is_opted_out(session, channel, address):
         status = "suppressed"

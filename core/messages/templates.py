@@ -17,26 +17,32 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Integer, String, cast, func
 
 from core.errors import UserError
+from core.i18n import _
 
 
 def check_template(text: str, placeholders: Iterable[str], field: str = "message") -> None:
     """Refuse a text with an unknown placeholder, a format, or stray braces (``UserError`` on ``field``)."""
     allowed = tuple(placeholders)
     if "{{" in text or "}}" in text:
-        raise UserError("Braces are only for placeholders such as {%s}; remove the {{ or }}."
-                        % (allowed[0] if allowed else "name"), field)
+        raise UserError(_("Braces are only for placeholders such as ${example}; remove the {{ or }}.",
+                          mapping={"example": "{%s}" % (allowed[0] if allowed else "name")}), field)
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError:
-        raise UserError("The text has an unmatched { or }; every { needs its }.", field) from None
-    for _, name, spec, conversion in parts:
+        raise UserError(_("The text has an unmatched { or }; every { needs its }."), field) from None
+    for _text, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in allowed:
-            listed = ", ".join("{" + p + "}" for p in allowed) or "no placeholders"
-            raise UserError(f"Unknown placeholder {{{name}}}; use {listed}.", field)
+            if not allowed:
+                raise UserError(_("Unknown placeholder ${placeholder}; this text takes no placeholders.",
+                                  mapping={"placeholder": "{" + name + "}"}), field)
+            raise UserError(_("Unknown placeholder ${placeholder}; use ${listed}.",
+                              mapping={"placeholder": "{" + name + "}",
+                                       "listed": ", ".join("{" + p + "}" for p in allowed)}), field)
         if spec or conversion:
-            raise UserError(f"Write placeholders plainly, like {{{name}}}; formats are not supported.", field)
+            raise UserError(_("Write placeholders plainly, like ${placeholder}; formats are not supported.",
+                              mapping={"placeholder": "{" + name + "}"}), field)
 
 
 def render(text: str, values: Mapping[str, object]) -> str:

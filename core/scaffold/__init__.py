@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from core.errors import UserError
+from core.i18n import _
 
 TEMPLATE_DIR = Path(__file__).parent / "plugin"
 NAME = re.compile(r"^[a-z][a-z0-9]{1,29}$")
@@ -38,6 +39,7 @@ class Scaffold:
             "name": self.name,
             "package": self.package,
             "title": self.title,
+            "title_po": self.title.replace("\\", "\\\\").replace('"', '\\"'),  # inside a .po file's quotes
             "depends_tuple": quoted + ("," if len(self.depends) == 1 else ""),
             "depends_text": ", ".join(f"`{d}`" for d in self.depends) or "core only",
             "plugins_tuple": ", ".join(f'"{p}"' for p in (*self._closure(), self.name)) + ",",
@@ -67,14 +69,17 @@ def check_name(name: str, depends: tuple[str, ...]) -> None:
     from core.plugins import available_plugins
 
     if not NAME.match(name) or keyword.iskeyword(name):
-        raise UserError(f"'{name}' cannot be a plugin name: use 2–30 lowercase letters and digits, "
-                        "starting with a letter (it prefixes tables, routes and permissions).", "name")
+        raise UserError(_("'${name}' cannot be a plugin name: use 2–30 lowercase letters and digits, "
+                          "starting with a letter (it prefixes tables, routes and permissions).",
+                          mapping={"name": name}), "name")
     available = available_plugins()
     if name in available or name == "core":
-        raise UserError(f"A plugin named '{name}' is already installed; choose another name.", "name")
+        raise UserError(_("A plugin named '${name}' is already installed; choose another name.",
+                          mapping={"name": name}), "name")
     for dep in depends:
         if dep not in available:
-            raise UserError(f"'{name}' would depend on '{dep}', which is not installed.", "depends")
+            raise UserError(_("'${name}' would depend on '${dep}', which is not installed.",
+                              mapping={"name": name, "dep": dep}), "depends")
 
 
 def head_revisions(branches: tuple[str, ...], closure: list[str]) -> list[str]:
@@ -99,7 +104,8 @@ def head_revisions(branches: tuple[str, ...], closure: list[str]) -> list[str]:
 def render(scaffold: Scaffold, progress=lambda path: None) -> list[Path]:
     """Write the package under ``scaffold.target``; refuses to overwrite anything."""
     if scaffold.target.exists() and any(scaffold.target.iterdir()):
-        raise UserError(f"{scaffold.target} exists and is not empty; choose another --path.", "path")
+        raise UserError(_("${path} exists and is not empty; choose another --path.",
+                          mapping={"path": str(scaffold.target)}), "path")
     values = scaffold.values(head_revisions(scaffold.depends, scaffold._closure()))
     written = []
     for source in sorted(TEMPLATE_DIR.rglob("*.tmpl")):

@@ -35,6 +35,7 @@ import deform
 from sqlalchemy import BigInteger, Integer, SmallInteger
 
 from core.errors import UserError
+from core.i18n import _, _n
 
 DEFAULT_LOCALE = "en"
 MIN_DATE = date(1900, 1, 1)
@@ -84,13 +85,21 @@ def parse_int(text, field: str | None = None, *, minimum: int = -INT32_MAX - 1, 
     """A whole number written with ASCII digits (an optional leading minus), within bounds."""
     raw = _as_text(text, field).strip()
     body = raw[1:] if raw[:1] == "-" else raw
+    shown = _numbers()
+    bounds = {"minimum": shown.number(minimum), "maximum": shown.number(maximum)}
     if not _DIGITS.fullmatch(body):
-        raise InputError(f"'{_shown(raw)}' is not {what}; write it with the digits 0-9, like 12.", field)
+        if what == "a record number":
+            raise InputError(_("'${value}' is not a record number; write it with the digits 0-9, like 12.",
+                               mapping={"value": _shown(raw)}), field)
+        raise InputError(_("'${value}' is not a whole number; write it with the digits 0-9, like 12.",
+                           mapping={"value": _shown(raw)}), field)
     if len(body.lstrip("0")) > 20:
-        raise InputError(f"That number is too large; use a number from {minimum} to {maximum}.", field)
+        raise InputError(_("That number is too large; use a number from ${minimum} to ${maximum}.",
+                           mapping=bounds), field)
     value = int(raw)
     if not minimum <= value <= maximum:
-        raise InputError(f"{value} is out of range; use a number from {minimum} to {maximum}.", field)
+        raise InputError(_("${value} is out of range; use a number from ${minimum} to ${maximum}.",
+                           mapping={"value": shown.number(value), **bounds}), field)
     return value
 
 
@@ -140,17 +149,17 @@ def parse_decimal(text, field: str | None = None, *, locale: str = DEFAULT_LOCAL
     allowed = set("0123456789-") | {decimal_symbol, group_symbol}
     if group_symbol in ("\u00a0", "\u202f"):
         allowed |= {" ", "\u00a0", "\u202f"}  # people type a plain space where the locale groups with a no-break one
-    bad = f"'{_shown(raw)}' is not {what}; write it like {_example(example, locale)}."
+    shown, written = _shown(raw), _example(example, locale)
     if not raw or not set(raw) <= allowed or not any(c.isdigit() for c in raw) or "-" in raw[1:]:
-        raise InputError(bad, field)
+        raise InputError(_not_a_number(what, shown, written), field)
     try:
         value = babel_parse(raw, locale=locale, strict=True)
     except NumberFormatError as exc:
         suggestions = getattr(exc, "suggestions", None) or []
-        hint = f" Did you mean {suggestions[0]}?" if suggestions else ""
-        raise InputError(bad + hint, field) from None
+        raise InputError(_not_a_number(what, shown, written, suggestions[0] if suggestions else None),
+                         field) from None
     except (InvalidOperation, ValueError):
-        raise InputError(bad, field) from None
+        raise InputError(_not_a_number(what, shown, written), field) from None
     return check_decimal(value, field, places=places, digits=digits)
 
 
@@ -158,13 +167,14 @@ def check_decimal(value: Decimal, field: str | None = None, *, places: int = MON
                   digits: int = MONEY_DIGITS) -> Decimal:
     """``value`` if it fits ``Numeric(digits, places)``; else InputError."""
     if not value.is_finite():
-        raise InputError("Write a number (NaN and Infinity are not numbers).", field)
+        raise InputError(_("Write a number (NaN and Infinity are not numbers)."), field)
     quantum = Decimal(1).scaleb(-places)
     if value != value.quantize(quantum, context=_WIDE):
-        raise InputError(f"Use at most {places} decimal places.", field)
+        raise InputError(_n("Use at most ${n} decimal place.", "Use at most ${n} decimal places.", places), field)
     if abs(value) >= Decimal(10) ** (digits - places):
         limit = Decimal(10) ** (digits - places) - quantum
-        raise InputError(f"That is too large; the most this field holds is {limit:,}.", field)
+        raise InputError(_("That is too large; the most this field holds is ${limit}.",
+                           mapping={"limit": _numbers().number(limit, places)}), field)
     return value.quantize(quantum, context=_WIDE)
 
 
@@ -182,7 +192,8 @@ def parse_percent(text, field: str | None = None, *, locale: str = DEFAULT_LOCAL
     value = parse_decimal(raw, field, locale=locale, places=places, digits=RATE_DIGITS, what="a percentage",
                           example="12.5")
     if not 0 <= value <= maximum:
-        raise InputError(f"Use a percentage from 0 to {maximum}.", field)
+        raise InputError(_("Use a percentage from 0 to ${maximum}.",
+                           mapping={"maximum": _numbers(locale).number(maximum)}), field)
     return value / 100
 
 
@@ -204,9 +215,12 @@ def parse_date(text, field: str | None = None, *, locale: str | None = None) -> 
     elif locale and locale != DEFAULT_LOCALE:
         value = _parse_locale_date(raw, locale)
     if value is None:
-        raise InputError(f"'{_shown(raw)}' is not a date; write it like {_date_example(locale)}.", field)
+        raise InputError(_("'${value}' is not a date; write it like ${example}.",
+                           mapping={"value": _shown(raw), "example": _date_example(locale)}), field)
     if not MIN_DATE <= value <= MAX_DATE:
-        raise InputError(f"Use a date between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.", field)
+        shown = _numbers(locale)
+        raise InputError(_("Use a date between ${first} and ${last}.",
+                           mapping={"first": shown.date_input(MIN_DATE), "last": shown.date_input(MAX_DATE)}), field)
     return value
 
 
@@ -246,7 +260,8 @@ def parse_month(text, field: str | None = None) -> date:
     """A month like 2026-03 -> its first day (same window as dates)."""
     raw = _as_text(text, field).strip()
     if not _ISO_MONTH.fullmatch(raw):
-        raise InputError(f"'{_shown(raw)}' is not a month; write it like 2026-03.", field)
+        raise InputError(_("'${value}' is not a month; write it like 2026-03.", mapping={"value": _shown(raw)}),
+                         field)
     return parse_date(raw + "-01", field)
 
 
@@ -263,9 +278,11 @@ def parse_text(text, field: str | None = None, *, max_length: int | None = DEFAU
     """Text without control characters, stripped, at most ``max_length`` characters."""
     raw = _as_text(text, field).strip()
     if control_characters(raw, multiline):
-        raise InputError("Remove the control characters (such as NUL) from this text.", field)
+        raise InputError(_("Remove the control characters (such as NUL) from this text."), field)
     if max_length is not None and len(raw) > max_length:
-        raise InputError(f"Too long: at most {max_length} characters (this is {len(raw)}).", field)
+        raise InputError(_n("Too long: at most ${n} character (this is ${length}).",
+                            "Too long: at most ${n} characters (this is ${length}).", max_length,
+                            mapping={"length": _numbers().number(len(raw))}), field)
     return raw
 
 
@@ -445,7 +462,7 @@ def _as_text(value, field) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         if value is None:
             return ""
-        raise InputError("Send this value as a string.", field)
+        raise InputError(_("Send this value as a string."), field)
     return str(value)
 
 
@@ -456,6 +473,27 @@ def printable(raw: str, limit: int = 40) -> str:
 
 
 _shown = printable
+
+
+def _numbers(locale: str | None = None):
+    """The formatter of ``locale`` (else the language being served) for the values inside a message."""
+    from core.formatting import formatter
+
+    return formatter(locale or current_locale())
+
+
+def _not_a_number(what: str, value: str, example: str, suggestion: str | None = None):
+    """"'abc' is not an amount; write it like 1,234.50." — one whole sentence per kind of number."""
+    values = {"value": value, "example": example, "suggestion": suggestion}
+    if what == "a percentage":
+        if suggestion:
+            return _("'${value}' is not a percentage; write it like ${example}. Did you mean ${suggestion}?",
+                     mapping=values)
+        return _("'${value}' is not a percentage; write it like ${example}.", mapping=values)
+    if suggestion:
+        return _("'${value}' is not an amount; write it like ${example}. Did you mean ${suggestion}?",
+                 mapping=values)
+    return _("'${value}' is not an amount; write it like ${example}.", mapping=values)
 
 
 def _example(example: str, locale: str) -> str:

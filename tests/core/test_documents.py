@@ -593,7 +593,7 @@ def test_cli_verify_and_gc(mutuo_db, tmp_path):
     assert dry.exit_code == 0 and f"would remove {orphan}" in dry.output and store.exists(orphan)
     res = run(["documents", "gc", "--grace-hours", "48"], mutuo_db, tmp_path)
     assert res.exit_code == 0, res.output
-    assert "Removed 1 unreferenced blobs" in res.output and not store.exists(orphan)
+    assert "Removed 1 unreferenced blob " in res.output and not store.exists(orphan)
     entry = mutuo_db.transaction(lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "document_gc")
                                                      .order_by(AuditEntry.id.desc())).first())
     assert entry.actor == "cli:documents gc" and json.loads(entry.changes)["removed"] == 1

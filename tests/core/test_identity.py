@@ -257,7 +257,7 @@ def test_throttle_waits_grow_per_username_and_address(make_user, mutuo_db):
     app = _app(mutuo_db)
     for _ in range(5):
         assert "Wrong username or password." in _post_login(app, username.upper(), "wrong").text
-    assert "wait 1 seconds" in _post_login(app, username, password).text  # counted case-insensitively
+    assert "wait 1 second" in _post_login(app, username, password).text  # counted case-insensitively
     with mutuo_db.session_factory() as s:
         row = s.get(LoginThrottle, (username.lower(), "127.0.0.1"))
         assert row.failures == 5
@@ -279,7 +279,7 @@ def test_throttle_answers_alike_for_unknown_and_known_users(make_user, mutuo_db)
     answers = {}
     for name in (username, "no-such-user"):
         texts = [_post_login(app, name, "wrong").text for _ in range(6)]
-        answers[name] = [("Wrong" in t, "wait 1 seconds" in t) for t in texts]
+        answers[name] = [("Wrong" in t, "wait 1 second" in t) for t in texts]
     assert answers[username] == answers["no-such-user"] == [(True, False)] * 5 + [(False, True)]
 
 

@@ -202,7 +202,7 @@ def test_plugin_whose_package_is_gone_can_be_uninstalled(install, sample_package
     install.ok("products", "db", "upgrade")
     assert "not installed, data kept at revision s0001" in install.ok("products", "db", "status")
     out = install.ok("products", "plugins", "uninstall", "sample", "--yes")
-    assert "Uninstalled 'sample': 1 rows in 1 tables" in out
+    assert "Uninstalled 'sample': 1 row in 1 table" in out
     assert "sample_note" not in install.tables() and install.versions() == {"products_0001"} | ({CORE_HEAD} - {"c0001"})
     assert "sample" not in install.ok("products", "db", "status")
 
@@ -246,7 +246,7 @@ def test_uninstall_exports_then_drops_and_audits(install):
     install.sql("INSERT INTO sample_note (title, body, amount) VALUES ('second', 'b', 0)")
 
     out = install.ok("", "plugins", "uninstall", "sample", "--yes")
-    assert "Uninstalled 'sample': 2 rows in 1 tables exported to" in out
+    assert "Uninstalled 'sample': 2 rows in 1 table exported to" in out
     (folder,) = (install.documents / "exports").iterdir()
     assert folder.name.startswith("sample-")
     manifest = json.loads((folder / "manifest.json").read_text())

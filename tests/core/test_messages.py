@@ -71,7 +71,7 @@ def test_a_gateway_plugin_receives_queued_messages_after_commit(dbsession, with_
     assert gateway.sent == []  # nothing leaves while the transaction is open
     dbsession.commit()
     run = run_job("core.deliver_messages")
-    assert run.status == "succeeded" and run.summary.startswith("1 message(s) sent")
+    assert run.status == "succeeded" and run.summary.startswith("1 message sent")
     assert gateway.sent == [("sms", "+34 600 000 001", "Hello")]
     sent = dbsession.scalars(select(Message).where(Message.channel == "sms")).one()
     assert (sent.status, sent.gateway, sent.provider_ref, sent.attempts) == ("sent", "fake-sms", "fake-sms-1", 1)

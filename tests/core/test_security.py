@@ -139,7 +139,7 @@ def test_wrong_password_is_generic_and_throttled_after_five(testapp, make_user, 
         assert "Wrong username or password." in res.text
     assert "Wrong username or password." in unknown.text
     waiting = testapp.post("/login", {"username": username, "password": password, "csrf_token": _token(testapp)}, status=400)
-    assert "Too many failed logins for this username from your address; wait 1 seconds" in waiting.text
+    assert "Too many failed logins for this username from your address; wait 1 second" in waiting.text
     elsewhere = webtest.TestApp(mutuo_db.app, extra_environ={"REMOTE_ADDR": "10.9.8.7"})
     login(elsewhere, username, password)  # no hard lock: another address logs in at once
 
