@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from zope.interface import implementer
 
-from core.config import _, is_development
+from core.config import is_development
 from core.errors import ConfigError
+from core.i18n import _
 from core.interfaces import IWebhookSender
 from core.services import choose_backend
 
@@ -110,7 +111,6 @@ from datetime import timedelta  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
 from core.errors import UserError  # noqa: E402
-from core.i18n import _  # noqa: E402
 
 SETTING_ALLOWED_HOSTS = "mutuo.webhooks.allowed_hosts"
 SIGNATURE_HEADER = "Mutuo-Signature"
