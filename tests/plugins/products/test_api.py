@@ -248,6 +248,10 @@ def test_create_version(mutuo_db, api, key_for, ids):
     problem(api.post_json(f"{API}/products/{ids['old']}/versions", {"default_rate": "0.11"}, headers=h,
                           status=409), 409)
     problem(api.post_json(f"{API}/products/{ids['active']}/versions", {}, headers=h, status=422), 422)
+    es = problem(api.post_json(f"{API}/products/{ids['active']}/versions", {"default_rate": "0.11"},
+                               headers={**h, "Accept-Language": "es"}, status=422), 422)
+    assert es["detail"] == ("Estas ya son las condiciones de la versión 3; cambie al menos una para crear una nueva "
+                            "versión.")
     count = mutuo_db.transaction(lambda s: s.get(services.LoanProduct, ids["active"]).current_version.number)
     assert count == 3
 
