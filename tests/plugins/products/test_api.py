@@ -387,3 +387,11 @@ def test_operations_are_documented(mutuo_db):
     assert ops["products.schedule.calculate"]["x-permission"] == "products.view"
     assert ops["products.products.create"]["x-permission"] == "products.manage"
     assert any(p["name"] == "Idempotency-Key" for p in ops["products.versions.create"]["parameters"])
+
+
+def test_the_reference_page_lists_them(testapp, logged_in):
+    logged_in(VIEW)
+    page = testapp.get("/api/v1/docs")
+    for op in ("products.products.list", "products.versions.create", "products.schedule.calculate"):
+        assert page.html.find(id="op-" + op.replace(".", "-")) is not None, op
+    assert "products.product.activated" in page.text
