@@ -86,11 +86,18 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number")
+
+
 def _json_body(request):
     if request.content_type != "application/json":
         raise ApiProblem(415, title_for(415), _("Send the body as application/json."), kind="media-type")
     try:
-        return json.loads(request.body.decode("utf-8") if request.body else "")
+        # Numbers with a fraction become Decimals, never floats (money), so 12.0 is no integer for the
+        # schema either; NaN and Infinity are not JSON.
+        return json.loads(request.body.decode("utf-8") if request.body else "", parse_float=Decimal,
+                          parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(400, title_for(400), _("The body is not valid JSON."), kind="json") from None
 

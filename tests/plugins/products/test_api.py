@@ -395,3 +395,12 @@ def test_the_reference_page_lists_them(testapp, logged_in):
     for op in ("products.products.list", "products.versions.create", "products.schedule.calculate"):
         assert page.html.find(id="op-" + op.replace(".", "-")) is not None, op
     assert "products.product.activated" in page.text
+
+
+def test_json_numbers_are_never_floats(api, key_for):
+    """12.0 for a whole number is refused by the schema (a Decimal, not an int), NaN is not JSON: never a 500."""
+    headers = {**key_for(VIEW), "Content-Type": "application/json"}
+    body = json.dumps({**QUOTE, "term_months": "TERM"}).replace('"TERM"', "12.0")
+    assert problem(api.post(f"{API}/schedule", body, headers=headers, status=422), 422)["errors"]
+    body = json.dumps({**QUOTE, "term_months": "TERM"}).replace('"TERM"', "NaN")
+    problem(api.post(f"{API}/schedule", body, headers=headers, status=400), 400)
