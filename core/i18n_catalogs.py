@@ -104,7 +104,39 @@ def extract(catalogue: Catalogue):
 
             return Catalog(domain=catalogue.domain)
         with output.open("rb") as handle:
-            return read_po(handle, domain=catalogue.domain)
+            catalog = read_po(handle, domain=catalogue.domain)
+    for singular, plural in python_messages(catalogue):  # what lingua's tokenizer skips (calls nested in calls)
+        key = (singular, plural) if plural else singular
+        if catalog.get(key) is None and (plural is None or catalog.get(singular) is None):
+            catalog.add(key, string=("", "") if plural else "")
+    return catalog
+
+
+def python_messages(catalogue: Catalogue) -> list[tuple[str, str | None]]:
+    """Every ``_("…")``, ``_n("…", "…", n)`` and ``h.plural("…", "…", n)`` in the package's Python (read with
+    ``ast``) and templates: lingua misses a call inside another call's arguments (a ``_n`` in a mapping) and
+    ``h.plural`` inside ``${…}``."""
+    import ast
+
+    import re
+
+    found = []
+    plural_in_template = re.compile(r"""\bplural\(\s*(['"])(.+?)\1\s*,\s*(['"])(.+?)\3""")
+    for path in catalogue.sources():
+        if path.suffix == ".pt":  # h.plural(...) inside ${…}, which lingua reads only in tal:content
+            found += [(m.group(2), m.group(4)) for m in plural_in_template.finditer(path.read_text(encoding="utf-8"))]
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            texts = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if name == "_" and texts:
+                found.append((texts[0], None))
+            elif name in ("_n", "plural") and len(texts) == 2:
+                found.append((texts[0], texts[1]))
+    return found
 
 
 def update(catalogue: Catalogue, languages: list[str]) -> dict[str, tuple[int, int]]:

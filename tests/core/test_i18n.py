@@ -158,3 +158,13 @@ def test_spanish_is_complete(catalogue):
                          ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_templates_hold_no_literal_text_outside_translations(template):
     assert untranslated_template_text(template) == []
+
+
+def test_extraction_finds_messages_nested_in_other_calls(tmp_path):
+    """lingua skips a call inside another call's arguments; the ast pass finds it, so the check sees it."""
+    from core.i18n_catalogs import Catalogue, extract
+
+    (tmp_path / "mod.py").write_text('x = _("Done: ${what}", mapping={"what": _n("${n} case", "${n} cases", k)})\n')
+    (tmp_path / "page.pt").write_text('<p i18n:domain="t">${h.plural("${n} loan", "${n} loans", k, "t")}</p>\n')
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(Catalogue("t", tmp_path)) if m.id}
+    assert {"Done: ${what}", "${n} case", "${n} loan"} <= ids
