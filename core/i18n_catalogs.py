@@ -117,7 +117,6 @@ def python_messages(catalogue: Catalogue) -> list[tuple[str, str | None]]:
     ``ast``) and templates: lingua misses a call inside another call's arguments (a ``_n`` in a mapping) and
     ``h.plural`` inside ``${…}``."""
     import ast
-
     import re
 
     found = []
