@@ -373,3 +373,17 @@ def test_targets_create_change_split_and_read(book, api, key, session):
     assert len(session.scalars(select(Target)).all()) == 1
     session.rollback()
     problem(api.get(f"{API}/targets/{tid + 1000}", headers=sue, status=404), 404)
+
+
+def test_problems_speak_the_callers_language_and_bodies_do_not(book, api, key, make_user, session):
+    """Only a problem's title, detail and field messages are translated; amounts and dates stay plain."""
+    users, cases = book
+    make_user("eva", roles=("collections_supervisor",), locale="es")
+    eva = key("eva")
+    refused = problem(api.post_json(f"{API}/cases/{cases['Nora North']}/contacts",
+                                    {"channel": "call", "outcome": "dispute"}, headers=eva, status=422), 422, "refused")
+    assert refused["title"] == "La solicitud no es válida"
+    assert refused["detail"].startswith("Indique qué pasó") and refused["errors"][0]["field"] == "note"
+    promise = api.post_json(f"{API}/cases/{cases['Nora North']}/promises",
+                            {"amount": "234.50", "due_on": "2025-03-14"}, headers=eva, status=201).json
+    assert promise["amount"] == "234.50" and promise["due_on"] == "2025-03-14"
