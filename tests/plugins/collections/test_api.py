@@ -387,3 +387,20 @@ def test_problems_speak_the_callers_language_and_bodies_do_not(book, api, key, m
     promise = api.post_json(f"{API}/cases/{cases['Nora North']}/promises",
                             {"amount": "234.50", "due_on": "2025-03-14"}, headers=eva, status=201).json
     assert promise["amount"] == "234.50" and promise["due_on"] == "2025-03-14"
+
+
+def test_the_daily_sync_publishes_the_cases_it_opens(session, world, hooked):
+    """Cases the set-based sync opens (a book without events) are announced one by one, like open_case's."""
+    from sqlalchemy import update
+
+    from plugins.collections.services import sync
+
+    loan = world.overdue_loan(10)
+    session.commit()
+    (first,) = deliveries(session, "collections.case.opened")
+    # as if collections had been enabled on an existing book: the loan is overdue, no case is open
+    session.execute(update(Case).values(status="resolved", open_loan_id=None))
+    sync(session)
+    session.commit()
+    (_first, again) = deliveries(session, "collections.case.opened")
+    assert again["loan_id"] == loan.id and again["case_id"] != first["case_id"] and again["stage"] == "early"
