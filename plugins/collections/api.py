@@ -48,7 +48,8 @@ AS_OF = "collections.api.as_of"  # the business date, set on the session by each
 
 COUNT = {"type": "integer", "minimum": 0}
 STAGE = {"type": "string", "enum": list(STAGES)}
-MONTH = {"type": "string", "pattern": "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", "description": "A month: 2026-03."}
+MONTH = {"type": "string", "pattern": "^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$",
+         "description": "A month: 2026-03 (1900-01 to 2199-12, the window of the screens)."}
 CASE = obj({
     "id": ID, "loan_id": ID, "customer_id": ID, "status": {"type": "string", "enum": list(CASE_STATUSES)},
     "stage": STAGE, "bucket": text(10), "region": text(100), "collector_id": nullable(ID),
