@@ -116,3 +116,19 @@ def lending_repayment_posted(repayment):
     from plugins.collections.services import recoveries
 
     recoveries.on_repayment_posted(object_session(repayment), repayment)
+
+
+# -- the JSON API and its webhook events (docs/api.md) ------------------------------------
+
+@hookimpl
+def mutuo_api():
+    from plugins.collections.api import operations
+
+    return operations()
+
+
+@hookimpl
+def mutuo_webhook_events():
+    from plugins.collections.services.events import declarations
+
+    return declarations()

@@ -34,7 +34,7 @@ from plugins.collections.models import (
     Case,
     StageEntry,
 )
-from plugins.collections.services import config
+from plugins.collections.services import config, events
 from plugins.lending.models import CURRENT, Installment, Loan
 from plugins.lending.services import last_closed
 
@@ -113,6 +113,7 @@ def open_case(session, loan: Loan, bucket: str, stage: str, on: date) -> Case:
     session.add(case)
     session.flush()
     session.add(StageEntry(case_id=case.id, stage=stage, bucket=bucket, entered_on=on, overdue_at_entry=owed))
+    events.case_opened(session, case)
     return case
 
 
@@ -140,6 +141,7 @@ def resolve(session, case: Case, on: date, reason: str, status: str = "resolved"
     if entry is not None and entry.left_on is None:
         entry.left_on = on
     _skip_pending_items(session, [case.id])
+    events.case_closed(session, case)
 
 
 def _skip_pending_items(session, case_ids) -> None:
@@ -203,6 +205,12 @@ def _open_missing(session, on: date) -> int:
         ["case_id", "stage", "bucket", "entered_on", "overdue_at_entry"],
         select(C.c.id, C.c.stage, C.c.bucket, literal(on), literal(ZERO)).where(
             C.c.status.in_(OPEN_STATUSES), ~exists().where(StageEntry.case_id == C.c.id))))
+    if events.anyone_listening(session, events.CASE_OPENED):  # one event per case opened, as open_case does
+        from plugins.collections.services import bulk
+
+        for chunk in bulk.id_chunks(session, [r.id for r in rows]):
+            for case in session.scalars(select(Case).where(bulk.in_ids(session, Case.open_loan_id, chunk))):
+                events.case_opened(session, case)
     return len(rows)
 
 

@@ -44,7 +44,7 @@ from plugins.collections.models import (
     Contact,
     Promise,
 )
-from plugins.collections.services import actions, config, messages
+from plugins.collections.services import actions, config, events, messages
 from plugins.lending.models import Installment, Repayment
 from plugins.lending.services import limits
 from plugins.lending.services.loans import owed
@@ -197,6 +197,7 @@ def make_promise(session, case: Case, contact: Contact | None, collector_id, amo
         case.status = "promised"
     case.promise_due = due
     session.flush()
+    events.promise_made(session, case, promise)
     return promise
 
 
@@ -267,6 +268,7 @@ def _resolve(session, promise: Promise, status: str, today: date) -> None:
     case = session.get(Case, promise.case_id)
     if status == "broken":
         case.broken_promises += 1
+        events.promise_broken(session, case, promise)
     if case.status == "promised":
         case.status = "open"
     if case.promise_due == promise.due_on:

@@ -14,6 +14,7 @@ from core.errors import UserError
 from core.models.meta import utcnow
 from plugins.collections.i18n import _, word
 from plugins.collections.models import Case, RiskReport
+from plugins.collections.services import events
 
 ESCALATABLE_STAGES = ("late",)
 
@@ -38,6 +39,7 @@ def escalate(session, case: Case, reason: str = "") -> Case:
     record_event(session, "case_escalated", "collections.case", case.id, {"reason": reason})
     session.flush()
     context.hooks(session).collections_case_escalated(case=case)
+    events.case_escalated(session, case, reason)
     return case
 
 

@@ -100,8 +100,10 @@ def test_every_assignment_is_audited(session, world, collector, mutuo_db):
     cases = overdue_loans(world, session, [(5000, "North"), (4000, "North")])
     assign_cases(session)
     session.commit()
-    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "cases_assigned",
-                                                       AuditEntry.entity_id == str(ana.id))).all()
+    # the audit log keeps every test's rows (and ids repeat between tests): this test's event is the last
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "cases_assigned",
+                                                     AuditEntry.entity_id == str(ana.id))
+                            .order_by(AuditEntry.id.desc()).limit(1)).one()
     changes = json.loads(entry.changes)
     assert (changes["collector"], changes["stage"], changes["new"]) == ("ana", "early", 2)
     assert changes["cases"] == sorted(c.id for c in cases)
