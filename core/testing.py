@@ -344,6 +344,27 @@ def login_as(testapp, make_user):
     return log_in
 
 
+@pytest.fixture
+def api_key_for(mutuo_db, make_user):
+    """api_key_for(permissions, **user) -> request headers carrying a fresh user's API key scoped to them."""
+    def make(permissions=("core.dashboard.view",), **kw):
+        from sqlalchemy import select
+
+        from core.apikeys import create_api_key
+        from core.models.user import User
+
+        username, _password = make_user(permissions=permissions, **kw)
+        security = mutuo_db.registry["mutuo.security"]
+
+        def build(session):
+            user = session.scalars(select(User).where(User.username == username)).one()
+            return create_api_key(session, user, "test", security, scope=list(permissions))[1]
+
+        return {"Authorization": f"Bearer {mutuo_db.transaction(build)}"}
+
+    return make
+
+
 # -- the business clock and jobs -----------------------------------------------
 
 BusinessClock = FrozenClock  # the name tests knew: ``clock.day = ...``, ``with clock.at(day):``
