@@ -414,7 +414,7 @@ def invest(request, call):
 # -- loans and repayments -----------------------------------------------------------------
 
 def list_loans(request, call):
-    return restricted_query(request, Loan).options(selectinload(Loan.installments))
+    return restricted_query(request, Loan).options(loans_service.with_principal_left())
 
 
 def read_loan(request, call):
