@@ -16,7 +16,7 @@ waitress, HTTP). ``--threads`` client threads on keep-alive connections, each bo
 ``--seconds`` and ``--max-requests``, send:
 
 * ``GET /api/v1/lending/loans?limit=50`` — the first page of the loan list (filters, cursor, the
-  response validated against its schema: ``mutuo.api.validate_responses`` is ``strict`` here);
+  response validated against its schema: ``--validate-responses``, default ``strict``);
 * ``POST /api/v1/lending/loans/{id}/repayments`` — a 10.00 repayment, each with its own reference
   and ``Idempotency-Key``, round robin over the loans (allocation, distribution, audit, the key row);
 * ``GET /bare`` on the bare app.
@@ -136,10 +136,14 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--validate-responses", choices=("strict", "log", "off"), default="strict",
+                        help="mutuo.api.validate_responses for the run (production's default is log: it validates "
+                             "too; off shows what the response check costs)")
     args = parser.parse_args(argv)
 
     url = args.database_url or data.database_url("api")
     settings, key, loans, setup_s = build(url, args.loans)
+    settings = {**settings, "mutuo.api.validate_responses": args.validate_responses}
     print(f"database: {url.split('@')[-1]}; {args.loans:,} loans with 12 installments and a holding each; "
           f"setup {setup_s:.0f} s")
     auth = {"Authorization": f"Bearer {key}"}
@@ -178,7 +182,8 @@ def main(argv=None) -> None:
         m1.shutdown()
         m2.shutdown()
     bare_p95 = results[0][3]
-    print(f"{args.threads} client threads × {args.seconds:.0f} s each, waitress {args.threads} threads, API key auth")
+    print(f"{args.threads} client threads × {args.seconds:.0f} s each, waitress {args.threads} threads, API key auth, "
+          f"responses validated: {args.validate_responses}")
     print(f"{'request':26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/bare':>9} {'requests':>9}")
     for name, rps, p50, p95, count in results:
         ratio = p95 / bare_p95 if bare_p95 else float("nan")

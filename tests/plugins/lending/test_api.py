@@ -11,7 +11,6 @@ import webtest
 from sqlalchemy import select
 
 from core.models.api import WebhookDelivery
-from plugins.lending import services
 from plugins.lending.models import Application, CashEntry, Loan, Repayment
 
 from .test_views import _today, build, data  # noqa: F401  (fixtures)
@@ -305,7 +304,6 @@ def test_delinquency_changes_are_published(mutuo_db, build, endpoint):
     loan_id = build(lambda w, s: w.overdue_loan(10).id)
     changed = endpoint("lending.loan.delinquency_changed")
     assert changed and changed[-1]["loan_id"] == loan_id and changed[-1]["new_bucket"] == "1-30"
-    assert services is not None
 
 
 # -- the old addresses ---------------------------------------------------------------------------
