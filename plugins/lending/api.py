@@ -181,6 +181,12 @@ def investment_json(i: Investment) -> dict:
             "status": i.status, "created_at": i.created_at, "settled_at": i.settled_at}
 
 
+def _principal_left(loan: Loan):
+    """Summed by the list's query (``with_principal_left``) when it did; else from the installments."""
+    left = loan.__dict__.get("principal_left")
+    return left if left is not None else service.outstanding_principal(loan)
+
+
 def loan_json(loan: Loan, detail: bool = False) -> dict:
     out = {"id": loan.id, "customer_id": loan.customer_id, "application_id": loan.application_id,
            "product_version_id": loan.product_version_id, "principal": _money(loan.principal),
@@ -189,7 +195,7 @@ def loan_json(loan: Loan, detail: bool = False) -> dict:
            "origination_fee": _money(loan.origination_fee), "payout": _money(loan.payout), "status": loan.status,
            "days_past_due": loan.days_past_due, "bucket": loan.bucket, "penalty_accrued": _money(loan.penalty_due),
            "region": loan.region or "", "industry": loan.industry or "", "closed_on": _day(loan.closed_on),
-           "principal_outstanding": _money(service.outstanding_principal(loan))}
+           "principal_outstanding": _money(_principal_left(loan))}
     if detail:
         out["installments"] = [{
             "number": i.number, "due_date": _day(i.due_date), "principal_due": _money(i.principal_due),

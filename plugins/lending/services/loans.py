@@ -159,14 +159,12 @@ def _due_by(session, paid_on: date) -> date:
 
 
 def outstanding_principal(loan: Loan) -> Decimal:
-    left = loan.__dict__.get("principal_left")  # computed by the query (with_principal_left): no installments loaded
-    if left is not None:
-        return money(left)
     return sum((i.principal_due - i.principal_paid for i in loan.installments), ZERO)
 
 
 def with_principal_left():
-    """A query option filling ``Loan.principal_left`` with one correlated sum, for lists of loans."""
+    """A query option filling ``Loan.principal_left`` with one correlated sum, for lists of loans
+    (what :func:`outstanding_principal` adds up, without loading every installment)."""
     from sqlalchemy import func
     from sqlalchemy.orm import with_expression
 

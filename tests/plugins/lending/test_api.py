@@ -187,6 +187,11 @@ def test_loans_repayments_and_delinquency(mutuo_db, data, client):
     assert loans["items"] and all(x["status"] == "active" for x in loans["items"])
     loan = api.get(f"{BASE}/loans/{data['loan']}").json
     assert len(loan["installments"]) == 12 and loan["holdings"]
+    # the list sums principal left in SQL; the record adds up its installments: the same figure
+    listed = {x["id"]: x for x in loans["items"]}
+    assert listed[data["loan"]]["principal_outstanding"] == loan["principal_outstanding"]
+    assert D(loan["principal_outstanding"]) == sum(D(i["principal_due"]) - D(i["principal_paid"])
+                                                   for i in loan["installments"])
     assert api.get(f"{BASE}/loans", {"bucket": "91+"}).json["items"] == []
     url = f"{BASE}/loans/{data['loan']}/repayments"
     body = {"amount": "100.00", "paid_on": "2025-05-30", "reference": "API-1"}
