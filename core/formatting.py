@@ -36,6 +36,26 @@ class Formatter:
         self.tz = get_timezone(tz or "UTC")
         self.tz_name = tz or "UTC"
         self._localizer = localizer
+        # Babel parses a pattern on every call; lists format hundreds of cells per page, so parse once.
+        self._numbers: dict[str, object] = {}
+        self._dates: dict[str, object] = {}
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def _number_pattern(self, pattern: str):
+        found = self._numbers.get(pattern)
+        if found is None:
+            from babel.numbers import parse_pattern
+
+            found = self._numbers[pattern] = parse_pattern(pattern)
+        return found
+
+    def _date_pattern(self, format: str):
+        found = self._dates.get(format)
+        if found is None:
+            from babel.dates import parse_pattern
+
+            found = self._dates[format] = parse_pattern(str(self.locale.date_formats[format]))
+        return found
 
     @property
     def localizer(self):
@@ -48,8 +68,8 @@ class Formatter:
         """An amount with its group separators and exactly ``places`` decimals: ``10.625,00``."""
         if value is None or value == "":
             return ""
-        return format_decimal(Decimal(value), format="#,##0." + "0" * places if places else "#,##0",
-                              locale=self.locale, decimal_quantization=True)
+        pattern = self._number_pattern("#,##0." + "0" * places if places else "#,##0")
+        return pattern.apply(Decimal(value), self.locale, decimal_quantization=True)
 
     def number(self, value, places: int | None = None) -> str:
         """A count or a quantity: ``1.234``; with ``places``, that many decimals."""
@@ -63,8 +83,14 @@ class Formatter:
         """A fraction as a percentage in the locale's way: 0.125 -> ``12.50%`` (en), ``12,50 %`` (es)."""
         if rate is None or rate == "":
             return ""
-        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * places if places else "#,##0")
-        return _format_percent(Decimal(rate), pattern, self.locale)
+        key = f"%{places}"
+        pattern = self._numbers.get(key)
+        if pattern is None:
+            from babel.numbers import parse_pattern
+
+            text = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * places if places else "#,##0")
+            pattern = self._numbers[key] = parse_pattern(text)
+        return pattern.apply(Decimal(rate), self.locale, decimal_quantization=True)
 
     # -- dates ------------------------------------------------------------------------
     def date(self, value, format: str = "medium") -> str:
@@ -73,6 +99,8 @@ class Formatter:
             return ""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date() if value.tzinfo else value.date()
+        if format in ("short", "medium", "long", "full"):
+            return self._date_pattern(format).apply(value, self.locale)
         return format_date(value, format=format, locale=self.locale)
 
     def when(self, value, format: str = "medium") -> str:
@@ -126,11 +154,18 @@ class Formatter:
         text = str(value or "").replace("_", " ")
         if not text:
             return ""
-        for name in dict.fromkeys((domain, "mutuo")):
-            translated = self.localizer.translate(TranslationString(text, domain=name))
-            if translated != text:
-                return translated
-        return text
+        key = (text, domain)
+        found = self._labels.get(key)
+        if found is None:
+            found = text
+            for name in dict.fromkeys((domain, "mutuo")):
+                translated = self.localizer.translate(TranslationString(text, domain=name))
+                if translated != text:
+                    found = translated
+                    break
+            if len(self._labels) < 10_000:  # codes are few; free text shown as a label must not grow this forever
+                self._labels[key] = found
+        return found
 
     def declared(self, text, plugin: str | None = None) -> str:
         """A role's or permission's stored title/description in this language: ``h.declared(role.title, role.plugin)``."""
@@ -168,12 +203,6 @@ class Formatter:
         if isinstance(value, int):
             return self.number(value)
         return str(value)
-
-
-def _format_percent(rate: Decimal, pattern: str, locale) -> str:
-    from babel.numbers import format_percent
-
-    return format_percent(rate, format=pattern, locale=locale, decimal_quantization=True)
 
 
 def date_input_pattern(locale_name: str) -> str:
@@ -214,12 +243,20 @@ def formatter(locale_name: str, tz: str = "UTC") -> Formatter:
     return Formatter(locale_name, tz)
 
 
+_CURRENT: dict[int, Formatter] = {}
+
+
 def current() -> Formatter:
     """The formatter of the language being served (the request's, else this process's)."""
     from core.i18n import current_localizer
 
     localizer = current_localizer()
-    return Formatter(localizer.locale_name or SOURCE_LOCALE, localizer=localizer)
+    found = _CURRENT.get(id(localizer))
+    if found is None or found._localizer is not localizer:  # ids are reused once a localizer is gone
+        if len(_CURRENT) > 256:
+            _CURRENT.clear()
+        found = _CURRENT[id(localizer)] = Formatter(localizer.locale_name or SOURCE_LOCALE, localizer=localizer)
+    return found
 
 
 def for_request(request) -> Formatter:

@@ -126,17 +126,34 @@ _process_locale: dict[str, object] = {"name": None, "dirs": ()}
 
 
 def translation_dirs(pm=None) -> list[str]:
-    """Core's, deform's and colander's catalogues, then each enabled plugin's ``locale`` folder."""
+    """Colander's, deform's and core's catalogues, then each enabled plugin's ``locale`` folder
+    (without a plugin manager: every installed plugin's, for code that runs outside an app)."""
     import colander
     import deform
 
     dirs = [str(Path(colander.__file__).parent / "locale"), str(Path(deform.__file__).parent / "locale"),
             str(CORE_LOCALE_DIR)]
-    for plugin in getattr(pm, "enabled", ()) or ():
-        folder = plugin_locale_dir(plugin.module)
+    modules = [p.module for p in getattr(pm, "enabled", ()) or ()] if pm is not None else _installed_plugins()
+    for module in modules:
+        folder = plugin_locale_dir(module)
         if folder is not None:
             dirs.append(str(folder))
     return dirs
+
+
+@lru_cache(maxsize=1)
+def _installed_plugins() -> tuple:
+    import importlib
+
+    from core.plugins import available_plugins
+
+    found = []
+    for import_path in available_plugins().values():
+        try:
+            found.append(importlib.import_module(import_path.split(":")[0]))
+        except Exception:  # a broken plugin is reported where it is enabled, not while translating
+            log.debug("cannot import %s for its catalogue", import_path, exc_info=True)
+    return tuple(found)
 
 
 def plugin_locale_dir(module) -> Path | None:

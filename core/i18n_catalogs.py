@@ -135,7 +135,15 @@ def _write(path: Path, catalog, write_po) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, sort_output=True, omit_header=False, ignore_obsolete=True,
              include_previous=False)
-    path.write_bytes(buffer.getvalue())
+    new = buffer.getvalue()
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(new):
+        return  # only the creation date would change: keep the file (and git) quiet
+    path.write_bytes(new)
+
+
+def _without_dates(content: bytes) -> bytes:
+    return b"\n".join(line for line in content.splitlines()
+                      if not line.startswith((b'"POT-Creation-Date:', b'"PO-Revision-Date:')))
 
 
 def _translated(message) -> bool:

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from core import accounts
 from core.apikeys import revoke_api_key, user_keys
-from core.i18n import _, available_locales, locale_display_name, translate
+from core.i18n import _, available_locales, locale_display_name, translate, translate_declared
 from core.models.user import ApiKey, Role, User
 from core.security import get_visible_or_404, restricted_query, security_registry
 from core.sessions import live_sessions
@@ -69,14 +69,16 @@ def users(request):
         like = f"%{q}%"
         return stmt.where(or_(User.username.ilike(like), User.full_name.ilike(like), User.email.ilike(like)))
 
-    roles = [(r.name, r.name) for r in request.dbsession.scalars(select(Role).order_by(Role.name))]
+    roles = [(r.name, translate_declared(r.title, r.plugin) or r.name)
+             for r in request.dbsession.scalars(select(Role).order_by(Role.name))]
     listing = Listing(
         request, restricted_query(request, User),
         columns=[
             Column("username", _("Username"), User.username, link=_user_url),
             Column("full_name", _("Full name"), User.full_name),
             Column("email", _("Email"), User.email),
-            Column("roles", _("Roles"), value=lambda u: ", ".join(r.name for r in u.roles)),
+            Column("roles", _("Roles"), value=lambda u: ", ".join(translate_declared(r.title, r.plugin) or r.name
+                                                                   for r in u.roles)),
             Column("active", _("Active"), User.active),
             Column("last_login", _("Last login"), User.last_login),
         ],

@@ -202,7 +202,19 @@ def docs_view(request):
     for path, methods in document["paths"].items():
         for method, op in methods.items():
             groups.setdefault(op["tags"][0], []).append((method.upper(), path, op))
-    return {"title": "API reference", "document": document, "groups": sorted(groups.items()),
+    # Summaries and descriptions in the reader's language (the document holds them as declared).
+    declared = {m.operation_id: m.op for m in api_registry(request).operations}
+
+    def describe(op) -> str:
+        found = declared.get(op["operationId"])
+        return translate(found.description) if found is not None and found.description else ""
+
+    def summarize(op) -> str:
+        found = declared.get(op["operationId"])
+        return translate(found.summary) if found is not None else op.get("summary", "")
+
+    return {"title": _("API reference"), "document": document, "groups": sorted(groups.items()),
+            "describe": describe, "summarize": summarize,
             "anchor": anchor, "pretty": lambda v: json.dumps(v, indent=2, ensure_ascii=False)}
 
 

@@ -9,6 +9,8 @@ funded, no longer available), 400 for any other refusal.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
@@ -23,7 +25,10 @@ def _deform_translator(term):
     return translate(term)
 
 
-deform.Form.set_zpt_renderer(deform.Form.default_renderer.loader.search_path, translator=_deform_translator)
+#: Mutuo's overrides of a few deform widget templates come first (core/web/deform).
+DEFORM_OVERRIDES = str(Path(__file__).resolve().parent / "deform")
+deform.Form.set_zpt_renderer((DEFORM_OVERRIDES, *deform.Form.default_renderer.loader.search_path),
+                             translator=_deform_translator)
 
 
 def error_status(exc: UserError) -> int:

@@ -109,7 +109,6 @@ def _api(request) -> bool:
 
 
 def _api_forbidden(exc, request):
-    from core.i18n import _
     from core.web.api import problem_response
 
     if request.user is None:
@@ -125,7 +124,6 @@ def _api_forbidden(exc, request):
 def _api_http_error(exc, request):
     from pyramid.exceptions import BadCSRFToken
 
-    from core.i18n import _
     from core.web.api import problem_response
 
     if isinstance(exc, BadCSRFToken):
@@ -195,7 +193,6 @@ def access_denied_error(exc, request):
 def server_error(exc, request):
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _api(request):
-        from core.i18n import _
         from core.web.api import problem_response
 
         return problem_response(request, 500, detail=_("The error is logged under this request id."))

@@ -92,6 +92,20 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_api():
+    from plugins.products.api import operations
+
+    return operations()
+
+
+@hookimpl
+def mutuo_webhook_events():
+    from plugins.products.api import events
+
+    return events()
+
+
+@hookimpl
 def mutuo_demo_data(session, scale):
     from plugins.products.demo import load
 

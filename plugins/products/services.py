@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import UserError
+from core.errors import ConflictError, UserError
 from core.formatting import current
 from core.money import CENT
 from plugins.products.i18n import _, _n
@@ -93,6 +93,20 @@ def current_version_ids():
             .join(newest, (newest.c.product_id == ProductVersion.product_id) & (newest.c.number == ProductVersion.number)))
 
 
+def matching(text: str):
+    """SQL: products whose code or name contains ``text`` (any case; ``%`` and ``_`` are literal)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    return or_(func.lower(LoanProduct.code).like(like, escape="\\"),
+               func.lower(LoanProduct.name).like(like, escape="\\"))
+
+
+def with_method(method: str):
+    """SQL: products whose current version repays by ``method``."""
+    return LoanProduct.id.in_(select(ProductVersion.product_id).where(
+        ProductVersion.id.in_(current_version_ids()), ProductVersion.repayment_method == method))
+
+
 def selectable_versions(session: Session) -> list[ProductVersion]:
     """The current version of every active product: what a new application may choose."""
     stmt = (select(ProductVersion).join(LoanProduct)
@@ -160,8 +174,8 @@ def update_product(session: Session, product: LoanProduct, **fields) -> LoanProd
     product gets a new version when its terms change; a retired one refuses."""
     _unknown(fields)
     if product.status == "retired":
-        raise UserError(_("Product ${code} is retired; its terms can no longer change. Create a new product instead.",
-                          mapping={"code": product.code}))
+        raise ConflictError(_("Product ${code} is retired; its terms can no longer change. Create a new product instead.",
+                              mapping={"code": product.code}))
     if "code" in fields and fields["code"] != product.code and product.status != "draft":
         raise UserError(_("The code of an active product cannot change: loans and reports refer to it."), "code")
     info = _product_fields(session, {**_product_info(product), **fields}, product)
@@ -175,34 +189,78 @@ def update_product(session: Session, product: LoanProduct, **fields) -> LoanProd
             if getattr(current, name) != value:
                 setattr(current, name, value)
     elif any(getattr(current, name) != value for name, value in terms.items()):
-        product.versions.append(ProductVersion(number=current.number + 1, **terms))
+        version = ProductVersion(number=current.number + 1, **terms)
+        product.versions.append(version)
+        session.flush()
+        _publish(session, "products.version.created", product)
     session.flush()
     return product
+
+
+def new_version(session: Session, product: LoanProduct, **terms) -> ProductVersion:
+    """New terms for an active product, kept as a new version (the earlier ones stay as they were).
+
+    The terms not given are the current version's. A draft's one version is edited in place
+    (:func:`update_product`), a retired product's terms never change, and terms equal to the
+    current ones make no version: each is refused.
+    """
+    unknown = set(terms) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown terms: {', '.join(sorted(unknown))}")
+    if product.status == "draft":
+        raise ConflictError(_("Product ${code} is a draft: its one version is edited in place. Change its terms "
+                              "instead, or activate it first.", mapping={"code": product.code}))
+    before = product.current_version
+    update_product(session, product, **terms)
+    if product.current_version is before:
+        raise UserError(_("These are the terms of version ${number} already; change at least one to make a new "
+                          "version.", mapping={"number": before.number}))
+    return product.current_version
 
 
 def activate(session: Session, product: LoanProduct) -> LoanProduct:
     """Offer a draft product to new applications."""
     if product.status == "active":
-        raise UserError(_("Product ${code} is already active.", mapping={"code": product.code}))
+        raise ConflictError(_("Product ${code} is already active.", mapping={"code": product.code}))
     if product.status == "retired":
-        raise UserError(_("Product ${code} is retired and stays retired; create a new product instead.",
-                          mapping={"code": product.code}))
+        raise ConflictError(_("Product ${code} is retired and stays retired; create a new product instead.",
+                              mapping={"code": product.code}))
     validate_terms(product.current_version.terms())
     product.status = "active"
     session.flush()
+    _publish(session, "products.product.activated", product)
     return product
 
 
 def retire(session: Session, product: LoanProduct) -> LoanProduct:
     """Stop offering a product; loans made under it keep their version."""
     if product.status == "retired":
-        raise UserError(_("Product ${code} is already retired.", mapping={"code": product.code}))
+        raise ConflictError(_("Product ${code} is already retired.", mapping={"code": product.code}))
     if product.status != "active":
-        raise UserError(_("Product ${code} is a draft and was never offered; activate it or leave it as a draft.",
-                          mapping={"code": product.code}))
+        raise ConflictError(_("Product ${code} is a draft and was never offered; activate it or leave it as a "
+                              "draft.", mapping={"code": product.code}))
     product.status = "retired"
     session.flush()
+    _publish(session, "products.product.retired", product)
     return product
+
+
+#: The webhook events products publishes (declared in ``mutuo_webhook_events``).
+EVENTS = ("products.product.activated", "products.product.retired", "products.version.created")
+
+
+def event_data(product: LoanProduct) -> dict:
+    """The compact payload of a product's events: ids, code, status and the version in force."""
+    version = product.current_version
+    return {"product_id": product.id, "code": product.code, "status": product.status,
+            "version_id": version.id, "version_number": version.number}
+
+
+def _publish(session: Session, event: str, product: LoanProduct) -> None:
+    """Queue ``event`` for the webhook endpoints subscribed to it, in this transaction."""
+    from core.webhooks import publish
+
+    publish(session, event, event_data(product))
 
 
 def _unknown(fields: dict) -> None:
@@ -411,9 +469,11 @@ def quote(amount: Decimal, term_months: int, annual_rate: Decimal, method: str, 
     if not Decimal(0) <= fee_rate < 1:
         raise UserError(_("The origination fee is from 0 to less than ${maximum} of the amount.",
                           mapping={"maximum": _percent(MAX_RATE)}), "fee_rate")
+    fee = (amount * fee_rate).quantize(CENT)
+    if fee >= amount:
+        raise UserError(_("The origination fee would take the whole amount; lower it."), "fee_rate")
     installments = build_schedule(amount, annual_rate, term_months, method, first_due_date)
     totals = schedule_totals(installments)
-    fee = (amount * fee_rate).quantize(CENT)
     disbursed_on = add_months(first_due_date, -1)
     rate = apr(amount, installments, fee=fee, disbursed_on=disbursed_on)
     return Quote(installments, totals["principal"], totals["interest"], totals["total"], fee, rate, method,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
-from sqlalchemy import or_
 
 from core.errors import UserError
 from core.formatting import Formatter, current, for_request, formatter
@@ -49,10 +48,6 @@ def products(request):
             .join(ProductVersion, ProductVersion.product_id == LoanProduct.id)
             .where(ProductVersion.id.in_(services.current_version_ids())))
 
-    def search(s, q):
-        like = f"%{q}%"
-        return s.where(or_(LoanProduct.code.ilike(like), LoanProduct.name.ilike(like)))
-
     def between(low: str, high: str) -> str:
         return f"{low} – {high}"  # a range of figures, no words
 
@@ -78,10 +73,10 @@ def products(request):
                     kind="date", request=request),
         ],
         filters=[
-            Filter("q", _("Search"), search),
+            Filter("q", _("Search"), lambda s, q: s.where(services.matching(q))),
             Filter("status", _("Status"), lambda s, v: s.where(LoanProduct.status == v),
                    tuple((x, STATUS_WORDS[x]) for x in STATUSES)),
-            Filter("method", _("Repayment method"), lambda s, v: s.where(ProductVersion.repayment_method == v),
+            Filter("method", _("Repayment method"), lambda s, v: s.where(services.with_method(v)),
                    tuple(METHOD_TITLES.items())),
         ],
         default_sort="code", export_name="products",

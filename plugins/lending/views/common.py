@@ -61,33 +61,12 @@ def date_node(title, description="", missing=colander.required):
 
 
 class Cells:
-    """How a listing column shows a value: in the user's words and numbers on the page, plain in the CSV
-    (the CSV stays locale-independent: stored codes, ``12.50 %``)."""
+    """The columns core's ``Column(kind=…)`` cannot say alone: a progress percentage with no decimals and a
+    term in months ("12 meses"), as words on the page and plain in the CSV. Money, dates, rates and codes
+    are plain ``kind=`` columns."""
 
     def __init__(self, request):
         self.csv = request.params.get("format") == "csv"
-
-    def code(self, value):
-        """A stored code (a status, a kind): its word in the user's language; the code itself in the CSV."""
-        from plugins.lending.i18n import word
-
-        return value if self.csv or not value else word(value)
-
-    def money(self, value):
-        """An amount: ``10.625,00`` on a Spanish page; the plain Decimal (``10625.00``) in the CSV."""
-        if value is None or self.csv:
-            return value
-        from core.formatting import current
-
-        return current().money(value)
-
-    def date(self, value):
-        """A date (or a moment, shown as its date): ``4 mar 2026`` on a Spanish page; ISO in the CSV."""
-        if value is None or self.csv:
-            return value
-        from core.formatting import current
-
-        return current().date(value)
 
     def percent(self, rate, places: int = 2):
         if rate is None:

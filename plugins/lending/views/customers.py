@@ -30,7 +30,6 @@ from plugins.lending.services import customers as service
 from plugins.lending.services.loans import outstanding_principal
 from plugins.lending.views.common import (
     TEMPLATES,
-    Cells,
     buttons,
     date_node,
     money_node,
@@ -78,16 +77,15 @@ def customers(request):
         like = f"%{q}%"
         return stmt.where(or_(Customer.name.ilike(like), Customer.id_number.ilike(like), Customer.email.ilike(like)))
 
-    cells = Cells(request)
     listing = Listing(request, restricted_query(request, Customer), columns=[
         Column("id", "#", Customer.id, link=customer_url),
         Column("name", _("Name"), Customer.name, link=customer_url),
-        Column("role", _("Role"), Customer.role, value=lambda c: cells.code(c.role)),
-        Column("kind", _("Kind"), Customer.kind, value=lambda c: cells.code(c.kind)),
+        Column("role", _("Role"), Customer.role, value=lambda c: c.role, kind="label", domain="lending"),
+        Column("kind", _("Kind"), Customer.kind, value=lambda c: c.kind, kind="label", domain="lending"),
         Column("id_number", _("ID number"), Customer.id_number),
         Column("region", _("Region"), Customer.region),
         Column("industry", _("Industry"), Customer.industry),
-        Column("kyc_status", _("KYC"), Customer.kyc_status, value=lambda c: cells.code(c.kyc_status)),
+        Column("kyc_status", _("KYC"), Customer.kyc_status, value=lambda c: c.kyc_status, kind="label", domain="lending"),
     ], filters=[
         Filter("q", _("Search"), search),
         Filter("role", _("Role"), lambda s, v: s.where(Customer.role == v), choices(CUSTOMER_ROLES)),

@@ -21,7 +21,6 @@ from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
 from plugins.lending.views.common import (
     TEMPLATES,
-    Cells,
     buttons,
     date_node,
     money_node,
@@ -76,18 +75,17 @@ def loans(request):
         versions = select(ProductVersion.id).join(LoanProduct).where(LoanProduct.code == value)
         return stmt.where(Loan.product_version_id.in_(versions))
 
-    cells = Cells(request)
     listing = Listing(request, stmt, columns=[
         Column("id", "#", Loan.id, value=lambda r: r[0].id, link=lambda req, r: loan_url(req, r[0])),
         Column("borrower", _("Borrower"), borrower, value=lambda r: r[3]),
         Column("product", _("Product"), product_code, value=lambda r: r[2]),
-        Column("principal", _("Principal"), Loan.principal, value=lambda r: cells.money(r[0].principal), css="money"),
-        Column("outstanding", _("Outstanding"), outstanding, value=lambda r: cells.money(r[1]), css="money"),
-        Column("rate", _("Rate"), Loan.annual_rate, value=lambda r: cells.percent(r[0].annual_rate)),
-        Column("disbursed_on", _("Disbursed"), Loan.disbursed_on, value=lambda r: cells.date(r[0].disbursed_on)),
+        Column("principal", _("Principal"), Loan.principal, value=lambda r: r[0].principal, kind="money", css="money"),
+        Column("outstanding", _("Outstanding"), outstanding, value=lambda r: r[1], kind="money", css="money"),
+        Column("rate", _("Rate"), Loan.annual_rate, value=lambda r: r[0].annual_rate, kind="percent"),
+        Column("disbursed_on", _("Disbursed"), Loan.disbursed_on, value=lambda r: r[0].disbursed_on, kind="date"),
         Column("days_past_due", _("Days past due"), Loan.days_past_due, value=lambda r: r[0].days_past_due),
-        Column("bucket", _("Bucket"), Loan.bucket, value=lambda r: cells.code(r[0].bucket)),
-        Column("status", _("Status"), Loan.status, value=lambda r: cells.code(r[0].status)),
+        Column("bucket", _("Bucket"), Loan.bucket, value=lambda r: r[0].bucket, kind="label", domain="lending"),
+        Column("status", _("Status"), Loan.status, value=lambda r: r[0].status, kind="label", domain="lending"),
         Column("region", _("Region"), Loan.region, value=lambda r: r[0].region),
         Column("industry", _("Industry"), Loan.industry, value=lambda r: r[0].industry),
     ], filters=[
@@ -176,19 +174,18 @@ def repayments(request):
             return stmt.where(op(Repayment.paid_on, day)) if day else stmt
         return apply
 
-    cells = Cells(request)
     listing = Listing(request, restricted_query(request, Repayment), columns=[
         Column("id", "#", Repayment.id, link=repayment_url),
         Column("reference", _("Reference"), Repayment.reference, link=repayment_url),
         Column("loan_id", _("Loan"), Repayment.loan_id,
                link=lambda req, r: req.route_url("lending.loan", id=r.loan_id)),
-        Column("paid_on", _("Date"), Repayment.paid_on, value=lambda r: cells.date(r.paid_on)),
-        Column("amount", _("Amount"), Repayment.amount, value=lambda r: cells.money(r.amount), css="money"),
-        Column("principal", _("Principal"), Repayment.principal, value=lambda r: cells.money(r.principal), css="money"),
-        Column("interest", _("Interest"), Repayment.interest, value=lambda r: cells.money(r.interest), css="money"),
-        Column("penalty", _("Penalty"), Repayment.penalty, value=lambda r: cells.money(r.penalty), css="money"),
-        Column("service_fee", _("Service fee"), Repayment.service_fee, value=lambda r: cells.money(r.service_fee), css="money"),
-        Column("distributed", _("To investors"), Repayment.distributed, value=lambda r: cells.money(r.distributed), css="money"),
+        Column("paid_on", _("Date"), Repayment.paid_on, value=lambda r: r.paid_on, kind="date"),
+        Column("amount", _("Amount"), Repayment.amount, value=lambda r: r.amount, kind="money", css="money"),
+        Column("principal", _("Principal"), Repayment.principal, value=lambda r: r.principal, kind="money", css="money"),
+        Column("interest", _("Interest"), Repayment.interest, value=lambda r: r.interest, kind="money", css="money"),
+        Column("penalty", _("Penalty"), Repayment.penalty, value=lambda r: r.penalty, kind="money", css="money"),
+        Column("service_fee", _("Service fee"), Repayment.service_fee, value=lambda r: r.service_fee, kind="money", css="money"),
+        Column("distributed", _("To investors"), Repayment.distributed, value=lambda r: r.distributed, kind="money", css="money"),
     ], filters=[
         Filter("loan", _("Loan #"), lambda s, v: s.where(Repayment.loan_id == v), kind="id"),
         Filter("reference", _("Reference"), lambda s, v: s.where(Repayment.reference.ilike(f"%{v}%"))),

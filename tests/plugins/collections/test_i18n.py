@@ -70,9 +70,9 @@ def test_the_queue_in_spanish(spanish_book, mutuo_db):
         assert SPANISH_MONEY.match(cell.text.strip()), cell.text
     overdue = page.html.select_one("#queue-today .money").text.strip()
     assert SPANISH_MONEY.match(overdue) and "." in overdue  # above a thousand: grouped with a dot
-    # the CSV export stays locale-independent: English words, plain numbers
+    # the CSV export: headers in the user's language, values locale-independent (codes, plain numbers)
     csv = app_for(mutuo_db, "eva").get("/collections/queue?format=csv").text
-    assert csv.splitlines()[0].startswith("Priority,Case,Customer") and "early" in csv
+    assert csv.splitlines()[0].startswith("Prioridad,Expediente,Cliente") and "early" in csv
 
 
 def test_a_case_page_in_spanish(spanish_book, mutuo_db):
