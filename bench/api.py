@@ -78,7 +78,7 @@ def build(url: str, n: int):
         return create_api_key(session, made, "bench feed", registry["mutuo.security"],
                               scope=("lending.loan.view", "lending.repayment.post"))[1]
 
-    key = run_in_transaction(get_session_factory(engine), user)
+    key = run_in_transaction(get_session_factory(engine, pm=registry["mutuo.pm"], settings=settings), user)
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
