@@ -88,7 +88,7 @@ def prepare(url: str, plugins: str = "products lending"):
         products.activate(session, made)
         return made.current_version.id
 
-    version_id = run_in_transaction(get_session_factory(engine), product)
+    version_id = run_in_transaction(get_session_factory(engine, pm=registry["mutuo.pm"], settings=settings), product)
     return settings, registry, engine, version_id
 
 

@@ -115,6 +115,20 @@ def mutuo_menu(request):
 
 
 @hookimpl
+def mutuo_api():
+    from plugins.lending.api import operations
+
+    return operations()
+
+
+@hookimpl
+def mutuo_webhook_events():
+    from plugins.lending.api import events
+
+    return events()
+
+
+@hookimpl
 def mutuo_dashboard(request):
     from plugins.lending.views.dashboard import widgets
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 import core.models.meta  # noqa: F401  (UTCDateTime, naming convention)
 from core.models.meta import Base, Money, Rate, UTCDateTime, utcnow
@@ -200,6 +200,9 @@ class Loan(Base):
     penalty_accrued: Mapped[Decimal] = mapped_column(Accrual(), default=Decimal(0))
     closed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Principal still owed, computed in SQL when a query asks for it (``with_expression``, see
+    #: :func:`plugins.lending.services.loans.with_principal_left`); None otherwise. Not a column.
+    principal_left: Mapped[Decimal | None] = query_expression()
 
     customer: Mapped[Customer] = relationship()
     application: Mapped[Application] = relationship(back_populates="loan")

@@ -43,7 +43,7 @@ from plugins.lending.i18n import DOMAIN, _, _n, label, text
 from plugins.lending.i18n import amount as amount_text
 from plugins.lending.i18n import day as day_text
 from plugins.lending.models import Application, Customer, Investment
-from plugins.lending.services import cash, limits
+from plugins.lending.services import cash, events, limits
 from plugins.lending.services.customers import require_verified
 from plugins.products import services as products
 
@@ -188,6 +188,7 @@ def submit(session, application: Application) -> Application:
                 reviewers.append(str(name))
     application.review_pending = " ".join(reviewers)[:200]
     session.flush()
+    events.application_submitted(session, application)
     return application
 
 

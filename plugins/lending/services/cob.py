@@ -38,6 +38,7 @@ from plugins.lending.i18n import _, _n, text
 from plugins.lending.i18n import amount as amount_text
 from plugins.lending.i18n import day as day_text
 from plugins.lending.models import BusinessDate, Installment, Loan
+from plugins.lending.services import events
 from plugins.lending.services.delinquency import bucket_case, buckets_from_settings, days_between
 
 CHUNK = 1000
@@ -212,6 +213,9 @@ def _update_delinquency(session, day: date, buckets) -> list[tuple[int, str, str
 # -- 4. events --------------------------------------------------------------------------
 
 def _fire_bucket_events(session, changes) -> None:
+    if changes and events.subscribed(session, "lending.loan.delinquency_changed"):
+        for loan_id, old, new, dpd in changes:
+            events.delinquency_changed(session, loan_id, old, new, dpd)
     if not changes or not context.has_listeners(session, "lending_loan_delinquency_changed"):
         return
     hook = context.hooks(session).lending_loan_delinquency_changed

@@ -39,7 +39,7 @@ from plugins.lending.i18n import _, label
 from plugins.lending.i18n import amount as amount_text
 from plugins.lending.i18n import day as day_text
 from plugins.lending.models import Application, Holding, Installment, Loan, Repayment
-from plugins.lending.services import cash, limits
+from plugins.lending.services import cash, events, limits
 from plugins.lending.services.allocation import Owed, allocate, parse_order, payoff
 from plugins.lending.services.applications import lock_application, require
 from plugins.lending.services.delinquency import bucket_for, buckets_from_settings, days_past_due
@@ -97,6 +97,7 @@ def disburse(session, application: Application, disbursed_on: date | None = None
     application.status = "disbursed"
     session.flush()
     context.hooks(session).lending_loan_disbursed(loan=loan)
+    events.loan_disbursed(session, loan)
     return loan
 
 
@@ -161,6 +162,17 @@ def outstanding_principal(loan: Loan) -> Decimal:
     return sum((i.principal_due - i.principal_paid for i in loan.installments), ZERO)
 
 
+def with_principal_left():
+    """A query option filling ``Loan.principal_left`` with one correlated sum, for lists of loans
+    (what :func:`outstanding_principal` adds up, without loading every installment)."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import with_expression
+
+    left = (select(func.sum(Installment.principal_due - Installment.principal_paid))
+            .where(Installment.loan_id == Loan.id).correlate(Loan).scalar_subquery())
+    return with_expression(Loan.principal_left, left)
+
+
 # -- repayments -------------------------------------------------------------------------------
 
 def _check_reference(session, reference: str) -> str:
@@ -221,9 +233,11 @@ def post_repayment(session, loan: Loan, amount, paid_on: date, reference: str) -
     session.flush()
     hook = context.hooks(session)
     hook.lending_repayment_posted(repayment=repayment)
+    events.repayment_posted(session, repayment, loan)
     if closed:
         _close(session, loan, paid_on)
         hook.lending_loan_closed(loan=loan)
+        events.loan_closed(session, loan)
     else:
         refresh_delinquency(session, loan, closed_through)
     return repayment
@@ -281,6 +295,7 @@ def _close(session, loan: Loan, closed_on: date) -> None:
     if old != "current":
         context.hooks(session).lending_loan_delinquency_changed(loan=loan, old_bucket=old, new_bucket="current",
                                                                 days_past_due=0)
+        events.delinquency_changed(session, loan.id, old, "current", 0)
 
 
 def refresh_delinquency(session, loan: Loan, closed: date | None = None) -> None:
@@ -297,6 +312,7 @@ def refresh_delinquency(session, loan: Loan, closed: date | None = None) -> None
     if old != bucket:
         context.hooks(session).lending_loan_delinquency_changed(loan=loan, old_bucket=old, new_bucket=bucket,
                                                                 days_past_due=dpd)
+        events.delinquency_changed(session, loan.id, old, bucket, dpd)
 
 
 def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:

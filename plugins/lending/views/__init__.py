@@ -33,8 +33,11 @@ ROUTES = [
 def includeme(config):
     for name, pattern in ROUTES:
         config.add_route(name, pattern)
-    for module in ("customers", "applications", "loans", "api"):
+    for module in ("customers", "applications", "loans"):
         config.scan(f"plugins.lending.views.{module}")
     from plugins.lending.views.applications import add_action_views
 
     add_action_views(config)
+    from plugins.lending.views.api import add_redirects
+
+    add_redirects(config)

@@ -9,7 +9,7 @@ from plugins.lending.models import CashEntry, Repayment
 from .test_views import _today, build, data, manager  # noqa: F401  (fixtures)
 
 
-def test_api_repayment_over_the_payoff_is_409_and_bad_fields_are_400(mutuo_db, data, build):
+def test_api_repayment_over_the_payoff_is_409_and_bad_fields_are_422(mutuo_db, data, build):
     from core.accounts import create_user
     from core.apikeys import create_api_key
 
@@ -20,16 +20,16 @@ def test_api_repayment_over_the_payoff_is_409_and_bad_fields_are_400(mutuo_db, d
 
     token = build(key)
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}"})
-    url = f"/lending/api/loans/{data['loan']}/repayments"
+    url = f"/api/v1/lending/loans/{data['loan']}/repayments"
     over = api.post_json(url, {"amount": "999999.00", "paid_on": "2025-05-30", "reference": "API-OVER"},
                          status=409).json
-    assert over["field"] == "amount" and "can take at most" in over["error"]
+    assert over["errors"][0]["field"] == "amount" and "can take at most" in over["detail"]
     future = api.post_json(url, {"amount": "10.00", "paid_on": "2025-06-02", "reference": "API-FUTURE"},
-                           status=400).json
-    assert future["field"] == "paid_on" and "in the future" in future["error"]
+                           status=422).json
+    assert future["errors"][0]["field"] == "paid_on" and "in the future" in future["detail"]
     huge = api.post_json(url, {"amount": "9999999999999999.99", "paid_on": "2025-05-30", "reference": "API-HUGE"},
-                         status=400).json
-    assert huge["field"] == "amount" and "at most 1,000,000,000.00" in huge["error"]
+                         status=422).json
+    assert huge["errors"][0]["field"] == "amount" and "at most 1,000,000,000.00" in huge["detail"]
     with mutuo_db.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Repayment).where(Repayment.reference.like("API-%"))) == 0
 

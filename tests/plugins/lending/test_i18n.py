@@ -203,13 +203,13 @@ def test_the_api_keeps_its_values_whatever_the_language(mutuo_db, data, build):
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}",
                                                        "HTTP_ACCEPT_LANGUAGE": "es"})
     body = {"amount": "100.50", "paid_on": "2025-05-30", "reference": "API-ES-1"}
-    created = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", body, status=201).json
+    created = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", body, status=201).json
     assert created["amount"] == "100.50" and created["paid_on"] == "2025-05-30"
-    loan = api.get(f"/lending/api/loans/{data['loan']}").json
+    loan = api.get(f"/api/v1/lending/loans/{data['loan']}").json
     assert loan["status"] == "active" and loan["principal"] == "10000.00"
-    refused = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "amount": "0"},
+    refused = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", {**body, "amount": "0.00"},
                             status=409).json  # the reference first: already posted
-    assert refused["field"] == "reference" and "ya se registró" in refused["error"]
+    assert refused["errors"][0]["field"] == "reference" and "ya se registró" in refused["detail"]
 
 
 PAGES = ["/lending/customers", "/lending/customers/new", "/lending/customers/{customer}",

@@ -70,11 +70,11 @@ PAGES = [
     ("/lending/repayments", "lending.repayment.view"),
     ("/lending/repayments/new", "lending.repayment.post"),
     ("/lending/repayments/{repayment}", "lending.repayment.view"),
-    ("/lending/api/loans", "lending.loan.view"),
-    ("/lending/api/loans/{loan}", "lending.loan.view"),
-    ("/lending/api/loans/{loan}/repayments", "lending.repayment.view"),
-    ("/lending/api/repayments", "lending.repayment.view"),
-    ("/lending/api/repayments/{repayment}", "lending.repayment.view"),
+    ("/api/v1/lending/loans", "lending.loan.view"),
+    ("/api/v1/lending/loans/{loan}", "lending.loan.view"),
+    ("/api/v1/lending/loans/{loan}/repayments", "lending.repayment.view"),
+    ("/api/v1/lending/repayments", "lending.repayment.view"),
+    ("/api/v1/lending/repayments/{repayment}", "lending.repayment.view"),
 ]
 POSTS = [
     ("/lending/customers/{customer}/kyc", "lending.customer.manage"),
@@ -126,8 +126,8 @@ def test_pages_through_the_permissions(mutuo_db, data, make_user):
                 assert res.status_int == 403, (perm, url, res.status)
     anonymous = webtest.TestApp(mutuo_db.app)
     assert anonymous.get("/lending/loans", status=302).location.endswith("/login?next=%2Flending%2Floans")
-    res = anonymous.get("/lending/api/loans", headers={"Accept": "application/json"}, status=401)
-    assert res.json["error"] == "authentication required"
+    res = anonymous.get("/api/v1/lending/loans", status=401)
+    assert res.content_type == "application/problem+json" and res.json["type"] == "urn:mutuo:problem:unauthenticated"
 
 
 def manager(make_user, testapp):
@@ -253,28 +253,28 @@ def test_api_with_a_bearer_key(mutuo_db, data, build):
 
     token = build(key)
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {token}"})
-    loans = api.get("/lending/api/loans?status=active").json
-    assert loans["total"] >= 1 and loans["items"][0]["status"] == "active"
-    loan = api.get(f"/lending/api/loans/{data['loan']}").json
+    loans = api.get("/api/v1/lending/loans?status=active").json
+    assert loans["items"] and loans["items"][0]["status"] == "active"
+    loan = api.get(f"/api/v1/lending/loans/{data['loan']}").json
     assert len(loan["installments"]) == 12 and loan["holdings"]
     body = {"amount": "100.00", "paid_on": "2025-05-30", "reference": "API-1"}
-    created = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", body, status=201).json
+    created = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", body, status=201).json
     assert created["reference"] == "API-1" and created["amount"] == "100.00"
-    again = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", body, status=409).json
-    assert again["field"] == "reference" and again["repayment_id"] == created["id"]
-    bad = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "reference": "API-2",
-                                                                        "amount": "-1"}, status=400).json
-    assert bad["field"] == "amount"
-    shares = api.get(f"/lending/api/repayments/{created['id']}").json["shares"]
+    again = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", body, status=409).json
+    assert again["errors"][0]["field"] == "reference" and again["repayment_id"] == created["id"]
+    bad = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", {**body, "reference": "API-2",
+                                                                        "amount": "-1"}, status=422).json
+    assert bad["errors"][0]["field"] == "amount"
+    shares = api.get(f"/api/v1/lending/repayments/{created['id']}").json["shares"]
     assert sum(D(s["amount"]) for s in shares) == D(created["distributed"])
-    listed = api.get(f"/lending/api/repayments?loan_id={data['loan']}").json
+    listed = api.get(f"/api/v1/lending/repayments?loan_id={data['loan']}").json
     assert {r["reference"] for r in listed["items"]} == {"WEB-1", "API-1"}
     with mutuo_db.session_factory() as s:
         assert s.get(Loan, data["loan"]).repayments[-1].reference == "API-1"
     reader = build(lambda w, s: create_api_key(s, create_user(s, "api-reader", None, roles=("loan_officer",)),
                                                "read only", reg)[1])
     api = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_AUTHORIZATION": f"Bearer {reader}"})
-    denied = api.post_json(f"/lending/api/loans/{data['loan']}/repayments", {**body, "reference": "API-3"},
+    denied = api.post_json(f"/api/v1/lending/loans/{data['loan']}/repayments", {**body, "reference": "API-3"},
                            status=403).json
     assert denied["missing_permission"] == "lending.repayment.post"
 
