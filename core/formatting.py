@@ -40,6 +40,18 @@ class Formatter:
         self._numbers: dict[str, object] = {}
         self._dates: dict[str, object] = {}
         self._labels: dict[tuple[str, str], str] = {}
+        # Babel's pattern.apply costs ~30 µs a number; where the locale groups by threes with Latin digits,
+        # Python's own formatting with the locale's symbols gives the same text in ~2 µs.
+        symbols = self.locale.number_symbols.get("latn", {})
+        self._decimal, self._group = symbols.get("decimal", "."), symbols.get("group", ",")
+        self._minus = symbols.get("minusSign", "-")
+        self._fast = self.locale.decimal_formats[None].grouping == (3, 3) and self.locale.default_numbering_system == "latn"
+
+    def _plain(self, value: Decimal, places: int) -> str:
+        """``value`` rounded half-even to ``places`` decimals, grouped by threes, in the locale's symbols."""
+        text = f"{value:,.{places}f}"
+        text = text.replace(",", "\x00").replace(".", self._decimal).replace("\x00", self._group)
+        return text.replace("-", self._minus, 1) if text.startswith("-") else text
 
     def _number_pattern(self, pattern: str):
         found = self._numbers.get(pattern)
@@ -68,6 +80,8 @@ class Formatter:
         """An amount with its group separators and exactly ``places`` decimals: ``10.625,00``."""
         if value is None or value == "":
             return ""
+        if self._fast:
+            return self._plain(Decimal(value), places)
         pattern = self._number_pattern("#,##0." + "0" * places if places else "#,##0")
         return pattern.apply(Decimal(value), self.locale, decimal_quantization=True)
 
@@ -90,6 +104,11 @@ class Formatter:
 
             text = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * places if places else "#,##0")
             pattern = self._numbers[key] = parse_pattern(text)
+        if self._fast:
+            prefix, suffix = pattern.prefix[0], pattern.suffix[0]
+            scaled = Decimal(rate) * 100
+            sign, scaled = ("-", -scaled) if scaled < 0 else ("", scaled)
+            return f"{sign.replace('-', self._minus)}{prefix}{self._plain(scaled, places)}{suffix}"
         return pattern.apply(Decimal(rate), self.locale, decimal_quantization=True)
 
     # -- dates ------------------------------------------------------------------------

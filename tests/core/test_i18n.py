@@ -168,3 +168,25 @@ def test_extraction_finds_messages_nested_in_other_calls(tmp_path):
     (tmp_path / "page.pt").write_text('<p i18n:domain="t">${h.plural("${n} loan", "${n} loans", k, "t")}</p>\n')
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(Catalogue("t", tmp_path)) if m.id}
     assert {"Done: ${what}", "${n} case", "${n} loan"} <= ids
+
+
+@pytest.mark.parametrize("locale_name", ["es", "en", "fr", "en_IN"])
+def test_fast_number_formatting_writes_what_babel_writes(locale_name):
+    """The Formatter formats numbers itself where the locale groups by threes (10× faster than Babel's
+    pattern.apply, which lists call hundreds of times a page); the text must be Babel's to the character."""
+    from babel.numbers import format_decimal, format_percent
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fmt = Formatter(locale_name)
+    percent = fmt.locale.percent_formats[None].pattern.replace("#,##0", "#,##0.00")
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.decimals(min_value=-10**12, max_value=10**12, places=6, allow_nan=False), st.sampled_from([0, 2, 4]))
+    def same(value, places):
+        assert fmt.money(value, places) == format_decimal(
+            value, format="#,##0." + "0" * places if places else "#,##0", locale=locale_name, decimal_quantization=True)
+        rate = value / 1000
+        assert fmt.percent(rate) == format_percent(rate, format=percent, locale=locale_name, decimal_quantization=True)
+
+    same()
