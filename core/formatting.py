@@ -91,6 +91,8 @@ class Formatter:
             return ""
         if places is not None:
             return self.money(value, places)
+        if self._fast and isinstance(value, int) and not isinstance(value, bool):
+            return self._plain(Decimal(value), 0)
         return format_decimal(value, locale=self.locale)
 
     def percent(self, rate, places: int = 2) -> str:
