@@ -346,23 +346,82 @@ def login_as(testapp, make_user):
 
 @pytest.fixture
 def api_key_for(mutuo_db, make_user):
-    """api_key_for(permissions, **user) -> request headers carrying a fresh user's API key scoped to them."""
-    def make(permissions=("core.dashboard.view",), **kw):
+    """api_key_for(permissions, **user) -> request headers carrying a fresh user's API key scoped to them.
+
+    ``api_key_for(roles=("admin",), everything=True)``: a key holding all its user may grant.
+    """
+    def make(permissions=("core.dashboard.view",), *, everything=False, **kw):
         from sqlalchemy import select
 
-        from core.apikeys import create_api_key
+        from core.apikeys import create_api_key, grantable_permissions
         from core.models.user import User
 
-        username, _password = make_user(permissions=permissions, **kw)
+        username, _password = make_user(permissions=() if everything else permissions, **kw)
         security = mutuo_db.registry["mutuo.security"]
 
         def build(session):
             user = session.scalars(select(User).where(User.username == username)).one()
-            return create_api_key(session, user, "test", security, scope=list(permissions))[1]
+            scope = grantable_permissions(user, security) if everything else list(permissions)
+            return create_api_key(session, user, "test", security, scope=scope)[1]
 
         return {"Authorization": f"Bearer {mutuo_db.transaction(build)}"}
 
     return make
+
+
+@pytest.fixture
+def webhook_sender(mutuo_db):
+    """Webhook deliveries go to memory (``.sent``), to endpoints on ``hooks.example.com``."""
+    from core.interfaces import IWebhookSender
+    from core.webhooks import MemoryWebhookSender
+
+    memory = MemoryWebhookSender()
+    restore = mutuo_db.replace_service(IWebhookSender, memory)
+    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
+        settings["mutuo.webhooks.allowed_hosts"] = "hooks.example.com"
+    yield memory
+    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
+        settings.pop("mutuo.webhooks.allowed_hosts", None)
+    restore()
+
+
+def assert_api_conforms(app, headers: dict, prefix: str = "/api/v1/", max_examples: int | None = None) -> int:
+    """Schemathesis over the live document's operations under ``prefix``: no 5xx, every answer as documented.
+
+    Bounded (``max_examples`` per operation, default ``$MUTUO_SCHEMATHESIS_EXAMPLES`` or 12, derandomized)
+    so ``make test`` stays fast. Returns how many operations ran; fails listing every drifted one.
+    """
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    examples = max_examples or int(os.environ.get("MUTUO_SCHEMATHESIS_EXAMPLES", "12"))
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=headers)
+    failures, operations = [], 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith(prefix):
+            continue
+        operations += 1
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def run(case):
+            case.call_and_validate(headers=headers, checks=checks)
+
+        try:
+            run()
+        except Exception as exc:  # collect them all: one report names every drifted operation
+            failures.append(f"{operation.label}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    return operations
 
 
 # -- the business clock and jobs -----------------------------------------------
