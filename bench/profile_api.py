@@ -21,16 +21,18 @@ import collections_daily as data  # noqa: E402
 
 STAGES = [  # (label, function name as pstats shows it: file suffix, function)
     ("whole request (router)", "pyramid/router.py", "invoke_request"),
-    ("tweens: transaction (pyramid_tm)", "pyramid_tm/__init__.py", "__call__"),
+    ("tweens from pyramid_tm down", "pyramid_tm/__init__.py", "tm_tween"),
+    ("  view call (excview tween down)", "pyramid/tweens.py", "excview_tween"),
     ("identity: API key lookup", "core/apikeys.py", "key_for_token"),
     ("permissions (effective, per request)", "core/web/policy.py", "_user_permissions"),
-    ("record rules", "core/security.py", "apply_record_rules"),
+    ("record rules (restricted query)", "core/security.py", "restricted_query"),
     ("query params check", "core/api/validation.py", "check_params"),
     ("operation handler", "lending/api.py", "list_loans"),
-    ("pagination (query + rows)", "core/api/__init__.py", "paginate"),
+    ("pagination (query, rows, items)", "core/api/pagination.py", "paginate"),
     ("response validation", "core/api/validation.py", "field_errors"),
     ("run_operation (all of the view)", "core/web/api.py", "run_operation"),
-    ("commit", "sqlalchemy/orm/session.py", "commit"),
+    ("transaction end (commit/abort)", "transaction/_manager.py", "commit"),
+    ("JSON encoding", "json/__init__.py", "dumps"),
 ]
 
 
