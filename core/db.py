@@ -172,10 +172,12 @@ def includeme(config):
     config.registry["dbsession_factory"] = get_session_factory(engine, config.registry.get("mutuo.pm"), settings,
                                                                 config.registry)
 
+    reading = read_mostly(engine)  # one option engine for every GET, not one per request
+
     def dbsession(request):
         session = request.environ.get("app.dbsession")
         if session is None:
-            bind = read_mostly(engine) if request.method in ("GET", "HEAD") else None
+            bind = reading if request.method in ("GET", "HEAD") else None
             session = get_tm_session(request.registry["dbsession_factory"], request.tm, request, bind)
         return session
 

@@ -112,12 +112,49 @@ def effective_permissions(user: User | None, registry: SecurityRegistry) -> dict
     """Permission -> names of the user's roles granting it. Admin holds all."""
     if user is None or not user.active:
         return {}
+    rows = _role_grants(user)
+    if rows is not None:
+        return _granted(rows, registry)
     granted: dict[str, list[str]] = {}
     for role in user.roles:
         names = registry.permissions if role.name == ADMIN_ROLE else role.permissions
         for name in names:
             if name in registry.permissions:
                 granted.setdefault(name, []).append(role.name)
+    return granted
+
+
+def _role_grants(user: User):
+    """``[(role name, permission or None)]`` of a persistent user whose roles are not loaded, in one
+    Core query (what the request's permissions are computed from on every request, instead of loading
+    the roles and each role's grants as objects); None when the user's loaded roles must be used."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from core.models.user import RolePermission, user_role
+
+    state = sa_inspect(user)
+    if "roles" in state.dict or state.session is None or not state.persistent:
+        return None
+    stmt = (select(Role.name, RolePermission.permission)
+            .select_from(user_role)
+            .join(Role, Role.id == user_role.c.role_id)
+            .outerjoin(RolePermission, RolePermission.role_id == Role.id)
+            .where(user_role.c.user_id == user.id)
+            .order_by(Role.name, RolePermission.permission))
+    return state.session.execute(stmt).all()
+
+
+def _granted(rows, registry: SecurityRegistry) -> dict[str, list[str]]:
+    by_role: dict[str, set[str]] = {}
+    for role, permission in rows:
+        names = by_role.setdefault(role, set())
+        if permission is not None:
+            names.add(permission)
+    granted: dict[str, list[str]] = {}
+    for role, names in by_role.items():  # in role-name order, as ``User.roles``
+        for name in (registry.permissions if role == ADMIN_ROLE else names):
+            if name in registry.permissions:
+                granted.setdefault(name, []).append(role)
     return granted
 
 

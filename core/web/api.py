@@ -166,17 +166,16 @@ def run_operation(request, mounted):
     if status == 204:
         idem.finish(request.dbsession, 204, "", location)
         return Response(status=204)
-    body = json.loads(json.dumps(result, default=_plain))
+    text = json.dumps(result, default=_plain, ensure_ascii=False, separators=(",", ":"))
     schema = success_schema(op)
     mode = _validate_mode(request.registry.settings)
     if schema is not None and status == op.status and mode != "off":
-        errors = field_errors(schema, body)
+        errors = field_errors(schema, json.loads(text))  # the answer as the client reads it
         if errors:
             log.error("API response of %s breaks its schema: %s", mounted.operation_id, errors[:5])
             if mode == "strict":
                 raise ApiProblem(500, title_for(500), _("The answer did not match the documented schema."),
                                  kind="response-schema")
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     idem.finish(request.dbsession, status, text, location)
     response = Response(text, status=status, content_type="application/json", charset="utf-8")
     if location:
