@@ -343,8 +343,12 @@ def test_targets_create_change_split_and_read(book, api, key, session):
     assert target["month"] == "2025-03" and target["amount"] == "1000.00" and target["shares"] == []
     assert api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1000.00", "note": "March"},
                          headers=h, status=201).headers["Idempotent-Replayed"] == "true"
-    problem(api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "5.00"}, headers=sue, status=409), 409,
-            "conflict")
+    # POST /targets is an upsert, as the targets form: the month's target changes (200), its note kept.
+    again = api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1500.00"}, headers=sue, status=200)
+    assert again.json["id"] == target["id"] and again.json["amount"] == "1500.00" and again.json["note"] == "March"
+    assert "Location" not in again.headers and created.headers["Location"].endswith(f"/targets/{target['id']}")
+    assert api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1000.00"}, headers=sue,
+                         status=200).json["amount"] == "1000.00"
     problem(api.post_json(f"{API}/targets", {"month": "2025-04", "amount": "-5.00"}, headers=sue, status=422), 422,
             "refused")
     problem(api.post_json(f"{API}/targets", {"month": "2025-13", "amount": "5.00"}, headers=sue, status=422), 422,
@@ -355,6 +359,8 @@ def test_targets_create_change_split_and_read(book, api, key, session):
     split = api.post_json(f"{API}/targets/{tid}/split", None, headers=sue).json
     assert {s["collector_id"] for s in split["shares"]} == {users["ana"], users["ben"]} and split["split"] == "1000.00"
     problem(api.patch_json(f"{API}/targets/{tid}", {"amount": "10.00"}, headers=sue, status=409), 409, "conflict")
+    problem(api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "10.00"}, headers=sue, status=409), 409,
+            "conflict")  # below the split, as PATCH
     shares = api.put_json(f"{API}/targets/{tid}/shares", {"shares": [{"collector_id": users["ana"],
                                                                       "amount": "600.00"}]}, headers=sue).json
     assert shares["shares"] == [{"collector_id": users["ana"], "amount": "600.00"}]
