@@ -292,7 +292,8 @@ def _forget_on_flush(session, flush_context) -> None:
 
 
 def _forget_on_end(session, transaction) -> None:
-    if ENDPOINTS_KEY in session.info:
+    # The transaction or a savepoint ended (a flush's own subtransaction ending changes nothing).
+    if ENDPOINTS_KEY in session.info and (transaction.parent is None or transaction.nested):
         forget_endpoints(session)
 
 
