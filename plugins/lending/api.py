@@ -51,8 +51,8 @@ from plugins.lending.models import (
 )
 from plugins.lending.services import cash
 from plugins.lending.services import loans as loans_service
+from plugins.lending.services.customers import CUSTOMER_ENTITY  # the documents' entity type, as the screens
 
-CUSTOMER_ENTITY = "lending.customer"
 RATE = {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]{1,6})?$", "description": "A yearly rate as a fraction: "
         "\"0.12\" is 12 %."}
 STRING = {"type": "string"}
