@@ -55,11 +55,16 @@ class PluginError(StartupError):
 
 
 class UserError(MutuoError, ValueError):
-    """A refusal the user can fix; ``field`` names the form field it belongs to."""
+    """A refusal the user can fix; ``field`` names the form field it belongs to.
 
-    def __init__(self, message: str, field: str | None = None):
+    ``extra`` (JSON-serializable) is more about the refusal for machines: the JSON API adds
+    its keys as members of the problem document (``{"repayment_id": 12}``); screens ignore it.
+    """
+
+    def __init__(self, message: str, field: str | None = None, extra: dict | None = None):
         super().__init__(message)
         self.field = field
+        self.extra = dict(extra or {})
 
 
 class ConflictError(UserError):

@@ -301,4 +301,4 @@ def includeme(config) -> None:
     config.add_translation_dirs(*dirs)
     config.set_locale_negotiator(negotiate_locale)
     if _process_locale["name"] is None:  # jobs run in this process speak the company's language
-        use_locale(default_locale(config.registry.settings), pm)
+        use_locale(default_locale(config.registry.settings))  # every installed catalogue: not this app's alone

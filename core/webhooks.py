@@ -250,32 +250,118 @@ def delete_endpoint(session, endpoint) -> None:
 
 # -- publishing and delivering ---------------------------------------------------------------
 
+ENDPOINTS_KEY = "core.webhooks.endpoints"  # session.info: (transaction, [(endpoint id, event names)])
+
+
+def _active_endpoints(session) -> list[tuple[int, frozenset]]:
+    """``(id, event names)`` of the active endpoints, read once per transaction of ``session``.
+
+    Kept in ``session.info`` with the transaction it was read in; forgotten when that
+    transaction (or a savepoint) ends, when an endpoint is added to the session or its
+    ``active``/``events`` change, and when a flush writes or deletes one (:func:`_listen`), so a
+    change made in the same transaction is seen at once. Bulk SQL on endpoints: call
+    :func:`forget_endpoints`.
+    """
+    from sqlalchemy import select
+
+    from core.models.api import WebhookEndpoint
+
+    transaction = session.get_transaction()
+    cached = session.info.get(ENDPOINTS_KEY)
+    if cached is not None and cached[0] is transaction and transaction is not None:
+        return cached[1]
+    rows = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
+                           .where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)).all()
+    endpoints = [(ident, frozenset((events or "").split())) for ident, events in rows]
+    session.info[ENDPOINTS_KEY] = (session.get_transaction(), endpoints)
+    return endpoints
+
+
+def forget_endpoints(session) -> None:
+    """Drop the endpoints remembered for ``session`` (after changing endpoints with bulk SQL)."""
+    session.info.pop(ENDPOINTS_KEY, None)
+
+
+def _forget_on_flush(session, flush_context) -> None:
+    if ENDPOINTS_KEY not in session.info:
+        return
+    from core.models.api import WebhookEndpoint
+
+    if any(isinstance(o, WebhookEndpoint) for o in (*session.new, *session.dirty, *session.deleted)):
+        forget_endpoints(session)
+
+
+def _forget_on_end(session, transaction) -> None:
+    # The transaction or a savepoint ended (a flush's own subtransaction ending changes nothing).
+    if ENDPOINTS_KEY in session.info and (transaction.parent is None or transaction.nested):
+        forget_endpoints(session)
+
+
+def _forget_on_attach(session, instance) -> None:
+    if ENDPOINTS_KEY in session.info:
+        from core.models.api import WebhookEndpoint
+
+        if isinstance(instance, WebhookEndpoint):
+            forget_endpoints(session)
+
+
+def _forget_on_set(target, value, oldvalue, initiator) -> None:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(target)
+    if session is not None:
+        forget_endpoints(session)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from core.models.api import WebhookEndpoint
+
+    if not event.contains(Session, "after_flush", _forget_on_flush):
+        event.listen(Session, "after_flush", _forget_on_flush)
+        event.listen(Session, "after_transaction_end", _forget_on_end)
+        event.listen(Session, "after_attach", _forget_on_attach)
+        event.listen(WebhookEndpoint.active, "set", _forget_on_set)
+        event.listen(WebhookEndpoint.events, "set", _forget_on_set)
+
+
+_listen()
+
+
+def subscribed(session, event: str) -> bool:
+    """Whether an active endpoint subscribes to ``event``: a job doing set-based work may skip
+    building the payloads when nobody listens. One query per transaction, shared with
+    :func:`publish`."""
+    return any(event in names for _id, names in _active_endpoints(session))
+
+
 def publish(session, event: str, data: dict) -> int:
     """Queue ``event`` with ``data`` (JSON-serializable) for every active endpoint subscribed to it.
 
     Call it inside the transaction that made the event happen: the deliveries commit with it,
     or not at all. Returns the number of deliveries queued. An undeclared event raises
-    ``ValueError`` (a typo must not silently reach nobody).
+    ``ValueError`` (a typo must not silently reach nobody). The active endpoints are read once
+    per transaction (see :func:`subscribed`), not once per call.
     """
-    from sqlalchemy import select
-
     from core import context
-    from core.models.api import WebhookDelivery, WebhookEndpoint
+    from core.models.api import WebhookDelivery
     from core.models.meta import utcnow
 
     if event not in webhook_events(context.plugin_manager(session)):
         raise ValueError(f"webhook event {event!r} is not declared by any enabled plugin (mutuo_webhook_events)")
-    endpoints = [e for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
-                 if event in e.event_names]
+    endpoints = [ident for ident, names in _active_endpoints(session) if event in names]
+    if not endpoints:
+        return 0
     now = utcnow()
-    for endpoint in endpoints:
+    for endpoint_id in endpoints:
         event_id = "evt_" + uuid.uuid4().hex
         body = json.dumps({"id": event_id, "event": event, "created": now.isoformat(), "data": data},
                           default=str, ensure_ascii=False, separators=(",", ":"))
-        session.add(WebhookDelivery(endpoint_id=endpoint.id, event=event, event_id=event_id, body=body,
+        session.add(WebhookDelivery(endpoint_id=endpoint_id, event=event, event_id=event_id, body=body,
                                     status="pending", attempts=0, next_attempt_at=now, created_at=now))
-    if endpoints:
-        session.flush()
+    session.flush()
     return len(endpoints)
 
 

@@ -6,3 +6,16 @@ import pytest
 def mutuo_plugins():
     """Core's tests run with the sample plugin, installed like a third-party package."""
     return ("sample",)
+
+
+@pytest.fixture(autouse=True)
+def _process_locale_per_test():
+    """The process's language and catalogue folders (core.i18n.use_locale) are set by the first app built
+    in the process, with that app's plugins: a test must not leave them to the next one (a sample-only app
+    would hide the products' catalogue from a later test)."""
+    from core import i18n
+
+    saved = dict(i18n._process_locale)
+    yield
+    i18n._process_locale.clear()
+    i18n._process_locale.update(saved)

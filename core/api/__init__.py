@@ -67,17 +67,32 @@ def text(max_length: int = 200, min_length: int = 0, **kw) -> dict:
 
 @dataclass(frozen=True)
 class Filter:
-    """A query parameter of a list operation narrowing it by ``column``.
+    """A query parameter of a list operation narrowing it by ``column``, or by a condition.
 
     ``op``: ``eq`` (default), ``gte``/``lte`` (ranges: dates, times, amounts), ``contains``
     (case-insensitive substring). ``schema`` is the parameter's JSON Schema; by default it is
     derived from the column's type.
+
+    A filter that is no comparison of one column gives ``where`` instead: a function
+    ``where(value, session) -> SQL condition`` called with the parameter's value (validated and
+    typed by ``schema``, which is then required: booleans are ``True``/``False``, integers
+    ``int``) and the request's session; ``column`` and ``op`` are left out::
+
+        "open": Filter(schema={"type": "boolean"},
+                       where=lambda open_, session: Case.status.in_(OPEN) if open_ else Case.status.not_in(OPEN))
     """
 
-    column: Any
+    column: Any = None
     op: str = "eq"
     schema: dict | None = None
     description: str = ""
+    where: Callable | None = None  # (value, session) -> SQL condition; needs ``schema``
+
+    def __post_init__(self):
+        if self.where is None and self.column is None:
+            raise TypeError("a Filter needs a column or a where condition")
+        if self.where is not None and self.schema is None:
+            raise TypeError("a Filter with a where condition needs its schema")
 
 
 @dataclass(frozen=True)
@@ -110,8 +125,17 @@ class Operation:
     :class:`ApiCall` and returns the response body (a dict or list, validated against
     ``response``), a :class:`Reply` (another status, a Location), a Pyramid ``Response``
     (``raw=True``: downloads), or, for a ``listing``, a ``select``. Refusals are raised:
-    ``core.errors.UserError`` (422, or 409 for a ``ConflictError``), ``NotFound`` (404),
-    ``AccessDenied`` (403) or :class:`ApiProblem` for anything else.
+    ``core.errors.UserError`` (422, or 409 for a ``ConflictError``; its ``extra`` dict become
+    members of the problem), ``NotFound`` (404), ``AccessDenied`` (403) or :class:`ApiProblem`
+    for anything else.
+
+    ``status`` is the success status; an operation that may succeed in more than one way
+    declares them all in ``statuses`` (``statuses=(200, 201)``: an upsert), each documented with
+    the ``response`` schema, and its handler chooses with ``Reply(body, status=...)``; a status
+    not declared is a 500. ``status`` defaults to the first of ``statuses``.
+
+    ``body_required=False`` makes the JSON ``body`` optional: a request without one (no body,
+    no Content-Type) gets ``call.body == {}`` when the schema is an object (else ``None``).
     """
 
     method: str
@@ -126,7 +150,9 @@ class Operation:
     body: dict | None = None  # JSON request body schema
     multipart: dict | None = None  # multipart/form-data schema (file fields: {"type": "string", "format": "binary"})
     response: dict | None = None  # success body schema (the item schema for a listing)
-    status: int = 200
+    status: int | None = None  # the success status: 200, or the first of ``statuses``
+    statuses: tuple[int, ...] = ()  # more than one success status: the handler's Reply chooses
+    body_required: bool = True  # False: the JSON body may be left out (call.body is then {} for an object)
     idempotent: bool = False  # accepts an Idempotency-Key header (POSTs creating records or moving money)
     listing: Listing | None = None
     raw: bool = False  # the handler returns a Response; ``content_type`` describes it
@@ -134,10 +160,19 @@ class Operation:
     tags: tuple[str, ...] = ()
     deprecated: bool = False
 
+    def __post_init__(self):
+        statuses = tuple(self.statuses)
+        status = self.status if self.status is not None else (statuses[0] if statuses else 200)
+        if statuses and status not in statuses:
+            raise ValueError(f"operation {self.name!r}: status {status} is not one of its statuses {statuses}")
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "statuses", statuses or (status,))
+
 
 @dataclass(frozen=True)
 class Reply:
-    """A handler's answer with another status than the operation's, or extra headers."""
+    """A handler's answer with another status than the operation's (one of its ``statuses``), a
+    ``Location`` or extra headers."""
 
     body: Any
     status: int | None = None

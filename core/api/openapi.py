@@ -37,6 +37,9 @@ ERROR_STATUSES = {
 }
 
 
+SUCCESS = {200: "Success.", 201: "Created.", 202: "Accepted."}
+
+
 def page_schema(item: dict) -> dict:
     return obj({"items": array(item), "next_cursor": nullable(text(600))})
 
@@ -84,7 +87,8 @@ def _operation(m) -> dict:
     if op.deprecated:
         doc["deprecated"] = True
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": copy.deepcopy(op.body)}}}
+        doc["requestBody"] = {"required": op.body_required,
+                              "content": {"application/json": {"schema": copy.deepcopy(op.body)}}}
     elif op.multipart is not None:
         doc["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": copy.deepcopy(op.multipart)}}}
     if op.raw:
@@ -94,8 +98,12 @@ def _operation(m) -> dict:
         doc["responses"]["204"] = {"description": "Done; no content."}
     else:
         schema = success_schema(op)
-        doc["responses"][str(op.status)] = {"description": "Success.", "content": {"application/json": {
-            "schema": copy.deepcopy(schema) if schema is not None else {}}}}
+        for status in op.statuses:
+            if status == 204:
+                doc["responses"]["204"] = {"description": "Done; no content."}
+                continue
+            doc["responses"][str(status)] = {"description": SUCCESS.get(status, "Success."), "content": {
+                "application/json": {"schema": copy.deepcopy(schema) if schema is not None else {}}}}
     statuses = [400, 401, 403, 422, 429, 500]
     if op.path_params or op.method in UNSAFE:
         statuses.append(404)

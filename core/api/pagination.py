@@ -33,7 +33,7 @@ def _kind(column) -> type:
 
 def filter_schema(flt) -> dict:
     if flt.schema is not None:
-        return flt.schema
+        return {**flt.schema, **({"description": flt.description} if flt.description else {})}
     kind = _kind(flt.column)
     if kind is bool:
         schema = {"type": "boolean"}
@@ -125,7 +125,9 @@ def decode_cursor(secret: str, cursor: str, sort: str):
     return value, ident
 
 
-def _apply_filter(stmt, flt, value):
+def _apply_filter(stmt, flt, value, session=None):
+    if flt.where is not None:  # the value was typed and validated by the filter's schema
+        return stmt.where(flt.where(value, session))
     column = flt.column
     try:
         value = _typed(column, value)
@@ -146,7 +148,7 @@ def paginate(session, stmt, listing: Listing, params: dict, secret: str) -> dict
     """``{"items", "next_cursor"}`` of ``stmt`` filtered, sorted and cut at the cursor."""
     for name, flt in listing.filters.items():
         if params.get(name) is not None:
-            stmt = _apply_filter(stmt, flt, params[name])
+            stmt = _apply_filter(stmt, flt, params[name], session)
     sort = params.get("sort") or listing.default_sort
     descending = sort.startswith("-")
     key = sort.lstrip("-")

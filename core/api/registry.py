@@ -54,6 +54,10 @@ def _check(owner: str, op: Operation, known_permissions) -> Operation:
         raise StartupError(f"{where}: path_params {sorted(set(op.path_params) - set(names))} are not in its path.")
     if op.idempotent and op.method != "POST":
         raise StartupError(f"{where}: only POST operations take an Idempotency-Key.")
+    if not op.body_required and op.body is None:
+        raise StartupError(f"{where}: body_required=False without a JSON body schema.")
+    if op.raw and len(op.statuses) > 1:
+        raise StartupError(f"{where}: a raw operation answers one status.")
     if op.listing is not None and op.method != "GET":
         raise StartupError(f"{where}: a listing must be a GET.")
     path_params = {n: op.path_params.get(n, ID) for n in names}

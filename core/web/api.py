@@ -120,6 +120,18 @@ def _multipart(request, schema):
     return files, form
 
 
+#: Members of every problem document: a refusal's ``extra`` never replaces them.
+PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "request_id", "errors",
+                             "kind", "headers"})
+
+
+def _extra(exc) -> dict:
+    """A refusal's ``extra`` (``UserError(..., extra={...})``) as problem members, JSON-plain."""
+    extra = getattr(exc, "extra", None) or {}
+    return {k: json.loads(json.dumps(v, default=_plain)) for k, v in extra.items()
+            if isinstance(k, str) and k not in PROBLEM_MEMBERS}
+
+
 def _validate_mode(settings) -> str:
     return (settings.get(SETTING_VALIDATE) or ("strict" if is_development(settings) else "log")).strip()
 
@@ -131,8 +143,11 @@ def run_operation(request, mounted):
     params = check_params(schemas, dict(request.GET.items()), "query")
     call = ApiCall(op, path, params)
     if op.body is not None:
-        call.body = _json_body(request)
-        check_body(op.body, call.body)
+        if not op.body_required and not request.body and not request.content_type:
+            call.body = {} if op.body.get("type") == "object" else None  # an optional body left out
+        else:
+            call.body = _json_body(request)
+            check_body(op.body, call.body)
     elif op.multipart is not None:
         call.files, call.form = _multipart(request, op.multipart)
 
@@ -152,10 +167,10 @@ def run_operation(request, mounted):
         result = op.handler(request, call)
     except ConflictError as exc:
         raise ApiProblem(409, title_for(409), translate(exc), kind="conflict",
-                         errors=[{"field": exc.field, "message": translate(exc)}]) from None
+                         errors=[{"field": exc.field, "message": translate(exc)}], **_extra(exc)) from None
     except UserError as exc:
         raise ApiProblem(422, title_for(422), translate(exc), kind="refused",
-                         errors=[{"field": exc.field, "message": translate(exc)}]) from None
+                         errors=[{"field": exc.field, "message": translate(exc)}], **_extra(exc)) from None
     if op.raw:
         return result
     status, location, headers = op.status, None, {}
@@ -169,7 +184,13 @@ def run_operation(request, mounted):
     text = json.dumps(result, default=_plain, ensure_ascii=False, separators=(",", ":"))
     schema = success_schema(op)
     mode = _validate_mode(request.registry.settings)
-    if schema is not None and status == op.status and mode != "off":
+    if status not in op.statuses and 200 <= status < 300 and mode != "off":
+        log.error("API operation %s answered %s, not one of its statuses %s", mounted.operation_id, status,
+                  op.statuses)
+        if mode == "strict":
+            raise ApiProblem(500, title_for(500), _("The answer did not match the documented schema."),
+                             kind="response-schema")
+    if schema is not None and status in op.statuses and mode != "off":
         errors = field_errors(schema, json.loads(text))  # the answer as the client reads it
         if errors:
             log.error("API response of %s breaks its schema: %s", mounted.operation_id, errors[:5])

@@ -3,6 +3,10 @@
 Each handler calls the same functions as core's screens: documents through
 ``core.documents`` and ``core.web.document_access``, jobs through
 ``core.celery_app.enqueue_job``, webhooks through ``core.webhooks``.
+
+Public for plugins (docs/api.md): :data:`DOCUMENT` and :func:`document_json` (a document as the
+API shows it), :data:`UPLOAD` and :func:`attach_upload` (an upload attached to a plugin's record),
+:func:`attached_documents` (the documents of a record, for a listing).
 """
 from __future__ import annotations
 
@@ -51,6 +55,8 @@ DOCUMENT = obj({"id": ID, "title": text(200), "description": {"type": "string"},
                 "deleted": {"type": "boolean"}, "created_at": DATETIME,
                 "records": array(obj({"entity_type": text(64), "entity_id": text(64)})),
                 "latest": nullable(VERSION)})
+#: The multipart form of an upload attached to a record (:func:`attach_upload`): the file and its title.
+UPLOAD = obj({"file": {"type": "string", "format": "binary"}, "title": text(200)}, required=["file"])
 JOB = obj({"name": text(100), "description": {"type": "string"}, "schedule": text(100), "paused": {"type": "boolean"},
            "time_limit": {"type": "integer"}})
 RUN = obj({"id": ID, "job": text(100), "slot": text(40), "trigger": text(10), "status": text(12),
@@ -155,6 +161,19 @@ def documents(request, call):
     return stmt.where(Document.deleted.is_(False))
 
 
+def attached_documents(request, entity_type: str, entity_id):
+    """A ``select`` of the documents attached to ``(entity_type, entity_id)`` the caller may see (not
+    deleted): a plugin's listing of a record's documents (``Listing(Document, document_json)``)."""
+    from core.models.document import DocumentLink
+    from core.web import document_access as access
+
+    linked = select(DocumentLink.document_id).where(DocumentLink.entity_type == entity_type,
+                                                    DocumentLink.entity_id == str(entity_id))
+    stmt = access.visible_documents(request, restricted_query(request, Document)).options(
+        selectinload(Document.versions), selectinload(Document.links))
+    return stmt.where(Document.deleted.is_(False), Document.id.in_(linked))
+
+
 def _document(request, ident, edit: bool = False) -> Document:
     from core.errors import NotFound
     from core.web import document_access as access
@@ -182,14 +201,52 @@ def _document_problem(exc):
                       errors=[{"field": getattr(exc, "field", None) or "file", "message": str(exc)}])
 
 
+def _upload_field(call):
+    field = call.files.get("file")
+    if field is None:
+        raise ApiProblem(422, title_for(422), _("Send the file in the form field 'file'."), kind="validation",
+                         errors=[{"field": "file", "message": "required"}])
+    return field
+
+
+def _store(request, field, *, title=None, entity_type=None, entity_id=None, document_id=None):
+    from core import documents as docs
+
+    try:
+        version = docs.upload(request.dbsession, docs.blob_store(request), stream=field.file, filename=field.filename,
+                              title=title, entity_type=entity_type, entity_id=entity_id,
+                              document_id=document_id, user_id=request.user.id)
+    except docs.DocumentError as exc:
+        raise _document_problem(exc) from None
+    request.dbsession.refresh(version.document)
+    return version
+
+
+def attach_upload(request, call, entity_type: str, entity_id) -> Reply:
+    """Store the multipart file ``file`` of ``call`` (title: the form field ``title``) in the document
+    store, attached to the record ``(entity_type, entity_id)``: a plugin's upload operation in one line.
+
+    The same checks as ``POST /api/v1/core/documents``: the file field is required (422), the
+    caller must be allowed to edit the record's documents (403), the store's refusals (size,
+    type, an empty file) are problems (413, 415, 422). Answers ``201`` with the document
+    (:data:`DOCUMENT`, :func:`document_json`) and its Location. Declare the operation with
+    ``multipart=UPLOAD, response=DOCUMENT, status=201``.
+    """
+    from core.web import document_access as access
+
+    field = _upload_field(call)
+    entity_id = str(entity_id)
+    access.require_record_edit(request, entity_type, entity_id)
+    version = _store(request, field, title=call.form.get("title"), entity_type=entity_type, entity_id=entity_id)
+    return Reply(document_json(version.document), status=201,
+                 location=request.route_url("api.core.documents.read", id=version.document_id))
+
+
 def upload(request, call):
     from core import documents as docs
     from core.web import document_access as access
 
-    form, field = call.form, call.files.get("file")
-    if field is None:
-        raise ApiProblem(422, title_for(422), _("Send the file in the form field 'file'."), kind="validation",
-                         errors=[{"field": "file", "message": "required"}])
+    form, field = call.form, _upload_field(call)
     entity_type = (form.get("entity_type") or "").strip() or None
     entity_id = (form.get("entity_id") or "").strip() or None
     document_id = (form.get("document_id") or "").strip() or None
@@ -201,16 +258,11 @@ def upload(request, call):
             raise ApiProblem(404, title_for(404))
         _document(request, int(document_id), edit=True)
     elif entity_type is not None:
-        access.require_record_edit(request, entity_type, entity_id)
+        return attach_upload(request, call, entity_type, entity_id)
     elif not request.has_permission(docs.MANAGE_UNLINKED):
         raise access.denied(docs.MANAGE_UNLINKED)
-    try:
-        version = docs.upload(request.dbsession, docs.blob_store(request), stream=field.file, filename=field.filename,
-                              title=form.get("title"), entity_type=entity_type, entity_id=entity_id,
-                              document_id=document_id, user_id=request.user.id)
-    except docs.DocumentError as exc:
-        raise _document_problem(exc) from None
-    request.dbsession.refresh(version.document)
+    version = _store(request, field, title=form.get("title"), entity_type=entity_type, entity_id=entity_id,
+                     document_id=document_id)
     return Reply(document_json(version.document), status=201,
                  location=request.route_url("api.core.documents.read", id=version.document_id))
 

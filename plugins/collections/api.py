@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, object_session, selectinload
 
 from core.api import DATE, DATETIME, ID, MONEY, Filter, Listing, Operation, Reply, array, nullable, obj, text
-from core.errors import ConflictError, NotFound
+from core.errors import NotFound
 from core.security import get_visible_or_404, restricted_query
 from plugins.collections import services
 from plugins.collections.i18n import _
@@ -173,19 +173,27 @@ def _day(value: str) -> date | None:
 # -- cases and the queue ----------------------------------------------------------------------------
 
 def list_cases(request, call):
-    _fresh_as_of(request)
-    stmt = restricted_query(request, Case)
-    params, as_of = call.params, _as_of(request.dbsession)
-    if params.get("open") is not None:
-        statuses = Case.status.in_(OPEN_STATUSES)
-        stmt = stmt.where(statuses if params["open"] else ~statuses)
-    if params.get("unassigned") is not None:
-        stmt = stmt.where(Case.collector_id.is_(None) if params["unassigned"] else Case.collector_id.is_not(None))
-    if params.get("days_min") is not None:  # days past due >= n  <=>  overdue since on or before as_of - n
-        stmt = stmt.where(Case.overdue_since <= as_of - timedelta(days=params["days_min"]))
-    if params.get("days_max") is not None:
-        stmt = stmt.where(Case.overdue_since >= as_of - timedelta(days=params["days_max"]))
-    return stmt
+    _fresh_as_of(request)  # the days_min/days_max filters and the serializer count from it
+    return restricted_query(request, Case)
+
+
+# The case list's filters that are conditions rather than one column compared (core's Filter(where=...)).
+
+def _open(value: bool, session):
+    statuses = Case.status.in_(OPEN_STATUSES)
+    return statuses if value else ~statuses
+
+
+def _unassigned(value: bool, session):
+    return Case.collector_id.is_(None) if value else Case.collector_id.is_not(None)
+
+
+def _days_min(days: int, session):  # days past due >= n  <=>  overdue since on or before as_of - n
+    return Case.overdue_since <= _as_of(session) - timedelta(days=days)
+
+
+def _days_max(days: int, session):
+    return Case.overdue_since >= _as_of(session) - timedelta(days=days)
 
 
 def _visible_case(request, ident) -> Case:
@@ -256,7 +264,7 @@ def my_queue(request, call):
 def escalate_case(request, call):
     _fresh_as_of(request)
     case = get_visible_or_404(request, Case, call.path["id"])
-    return case_json(services.escalate(request.dbsession, case, call.body.get("reason", "")))
+    return case_json(services.escalate(request.dbsession, case, (call.body or {}).get("reason", "")))
 
 
 def assign_case(request, call):
@@ -362,15 +370,15 @@ def read_target(request, call):
     return _target_record(request.dbsession, _target(request, call.path["id"]))
 
 
-def create_target(request, call):
+def set_target(request, call):
+    """Set a month's target as the targets form does: create it (201) or change the month's target (200)."""
     session = request.dbsession
     month = target_services.parse_month(call.body["month"])
     existing = target_services.get_target(session, month)
+    note = call.body.get("note", (existing.note or "") if existing is not None else "")
+    target = target_services.set_target(session, month, Decimal(call.body["amount"]), note)
     if existing is not None:
-        raise ConflictError(_("The target of ${month} is already set (target ${id}); change it with "
-                              "PATCH /targets/${id}.", mapping={"month": f"{month:%Y-%m}", "id": existing.id}),
-                            "month")
-    target = target_services.set_target(session, month, Decimal(call.body["amount"]), call.body.get("note", ""))
+        return Reply(target_json(target), status=200)
     return Reply(target_json(target), status=201,
                  location=request.route_url("api.collections.targets.read", id=target.id))
 
@@ -413,17 +421,19 @@ def operations() -> list[Operation]:
         "opened_until": _range(Case.opened_on, "lte", "Opened on or before this date."),
     }
     days = {"type": "integer", "minimum": 0, "maximum": 36500}
-    case_params = {
-        "open": {"type": "boolean", "description": "true: any open status (open, promised, escalated); false: closed."},
-        "unassigned": {"type": "boolean", "description": "true: waiting for a collector; false: assigned."},
-        "days_min": {**days, "description": "Days past due at least this."},
-        "days_max": {**days, "description": "Days past due at most this."},
-    }
+    case_filters.update({
+        "open": Filter(schema={"type": "boolean"}, where=_open,
+                       description="true: any open status (open, promised, escalated); false: closed."),
+        "unassigned": Filter(schema={"type": "boolean"}, where=_unassigned,
+                             description="true: waiting for a collector; false: assigned."),
+        "days_min": Filter(schema=days, where=_days_min, description="Days past due at least this."),
+        "days_max": Filter(schema=days, where=_days_max, description="Days past due at most this."),
+    })
     return [
         Operation("GET", "/cases", "cases.list", list_cases, P + "case.view", _("List collection cases"),
                   description=_("A collector sees the cases assigned to them; collections.case.view_all sees every "
                                 "case."),
-                  params=case_params, response=CASE, tags=tags,
+                  response=CASE, tags=tags,
                   listing=Listing(Case, case_json, filters=case_filters, default_sort="-id",
                                   sorts={"opened_on": Case.opened_on, "overdue_amount": Case.overdue_amount,
                                          "stage_since": Case.stage_since, "broken_promises": Case.broken_promises})),
@@ -449,7 +459,7 @@ def operations() -> list[Operation]:
                   body=NEW_PROMISE, response=PROMISE, status=201, idempotent=True, tags=tags),
         Operation("POST", "/cases/{id}/escalate", "cases.escalate", escalate_case, P + "case.escalate",
                   _("Escalate a late case to legal"), body=obj({"reason": text(2000)}, required=[]),
-                  response=CASE, tags=tags),
+                  body_required=False, response=CASE, tags=tags),
         Operation("POST", "/cases/{id}/assign", "cases.assign", assign_case, P + "case.assign",
                   _("Give an open case to another collector"), body=obj({"collector_id": ID}), response=CASE,
                   tags=tags),
@@ -507,10 +517,13 @@ def operations() -> list[Operation]:
         Operation("GET", "/targets/{id}", "targets.read", read_target, P + "target.view",
                   _("One month's target with its split and the collectors' ranking"), response=TARGET_RECORD,
                   tags=tags),
-        Operation("POST", "/targets", "targets.create", create_target, P + "target.manage",
+        Operation("POST", "/targets", "targets.create", set_target, P + "target.manage",
                   _("Set the team target of a month"),
+                  description=_("As the targets form: creates the month's target (201, with its Location) or, "
+                                "when the month has one, changes its amount (200); a note not given is kept. "
+                                "The amount may not fall below what is already split (409)."),
                   body=obj({"month": MONTH, "amount": MONEY, "note": text(2000)}, required=["month", "amount"]),
-                  response=TARGET, status=201, idempotent=True, tags=tags),
+                  response=TARGET, statuses=(201, 200), idempotent=True, tags=tags),
         Operation("PATCH", "/targets/{id}", "targets.update", update_target, P + "target.manage",
                   _("Change a month's team target"), body=obj({"amount": MONEY, "note": text(2000)},
                                                               required=["amount"]),

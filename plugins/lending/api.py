@@ -11,14 +11,13 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session, selectinload
+from sqlalchemy.orm import object_session
 
 from core.api import (
     DATE,
     DATETIME,
     ID,
     MONEY,
-    ApiProblem,
     Filter,
     Listing,
     Operation,
@@ -28,10 +27,11 @@ from core.api import (
     nullable,
     obj,
     text,
-    title_for,
 )
 from core.errors import UserError
+from core.models.document import Document
 from core.security import get_visible_or_404, restricted_query
+from core.web.api_core import DOCUMENT, UPLOAD, attach_upload, attached_documents, document_json
 from plugins.lending import services as service
 from plugins.lending.i18n import _
 from plugins.lending.models import (
@@ -51,8 +51,8 @@ from plugins.lending.models import (
 )
 from plugins.lending.services import cash
 from plugins.lending.services import loans as loans_service
+from plugins.lending.services.customers import CUSTOMER_ENTITY  # the documents' entity type, as the screens
 
-CUSTOMER_ENTITY = "lending.customer"
 RATE = {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]{1,6})?$", "description": "A yearly rate as a fraction: "
         "\"0.12\" is 12 %."}
 STRING = {"type": "string"}
@@ -133,7 +133,6 @@ NEW_REPAYMENT = obj({"amount": MONEY, "paid_on": DATE, "reference": text(100, 1)
 DELINQUENCY = obj({"as_of": nullable(DATE), "buckets": array(obj({"bucket": text(10), "loans": COUNT,
                                                                    "principal_outstanding": MONEY}))})
 
-DOCUMENT_UPLOAD = obj({"file": {"type": "string", "format": "binary"}, "title": text(200)}, required=["file"])
 
 
 # -- serializers -----------------------------------------------------------------------
@@ -271,41 +270,14 @@ def customer_kyc(request, call):
 
 
 def customer_documents(request, call):
-    from core.models.document import Document, DocumentLink
-    from core.web import document_access as access
-
     customer = get_visible_or_404(request, Customer, call.path["id"])
-    linked = select(DocumentLink.document_id).where(DocumentLink.entity_type == CUSTOMER_ENTITY,
-                                                    DocumentLink.entity_id == str(customer.id))
-    stmt = access.visible_documents(request, restricted_query(request, Document)).options(
-        selectinload(Document.versions), selectinload(Document.links))
-    return stmt.where(Document.deleted.is_(False), Document.id.in_(linked))
+    return attached_documents(request, CUSTOMER_ENTITY, customer.id)
 
 
 def upload_customer_document(request, call):
     """A KYC document attached to the customer, through core's document store (as the Documents panel does)."""
-    from core import documents as docs
-    from core.web import document_access as access
-    from core.web.api_core import document_json
-
     customer = get_visible_or_404(request, Customer, call.path["id"])
-    field = call.files.get("file")
-    if field is None:
-        raise ApiProblem(422, title_for(422), _("Send the file in the form field 'file'."), kind="validation",
-                         errors=[{"field": "file", "message": "required"}])
-    access.require_record_edit(request, CUSTOMER_ENTITY, str(customer.id))
-    try:
-        version = docs.upload(request.dbsession, docs.blob_store(request), stream=field.file, filename=field.filename,
-                              title=call.form.get("title"), entity_type=CUSTOMER_ENTITY, entity_id=str(customer.id),
-                              user_id=request.user.id)
-    except docs.DocumentError as exc:
-        status = getattr(exc, "status", 422)
-        status = status if status in (404, 413, 415) else 422
-        raise ApiProblem(status, title_for(status), str(exc), kind="document",
-                         errors=[{"field": getattr(exc, "field", None) or "file", "message": str(exc)}]) from None
-    request.dbsession.refresh(version.document)
-    return Reply(document_json(version.document), status=201,
-                 location=request.route_url("api.core.documents.read", id=version.document_id))
+    return attach_upload(request, call, CUSTOMER_ENTITY, customer.id)
 
 
 # -- cash ------------------------------------------------------------------------------
@@ -442,16 +414,9 @@ def loan_repayments(request, call):
 def post_repayment(request, call):
     loan = get_visible_or_404(request, Loan, call.path["id"])
     body = _texts(call.body)
-    try:
-        repayment = loans_service.post_repayment(request.dbsession, loan, Decimal(body["amount"]),
-                                                 _date(body["paid_on"], "paid_on"), body["reference"])
-    except loans_service.DuplicateReference as exc:
-        # A 409 like any conflict, naming the repayment that already carries the reference.
-        from core.i18n import translate
-
-        raise ApiProblem(409, title_for(409), translate(exc), kind="conflict",
-                         errors=[{"field": "reference", "message": translate(exc)}],
-                         repayment_id=exc.earlier.id if exc.earlier is not None else None) from None
+    # A reference already posted is a DuplicateReference: a 409 whose extra names repayment_id.
+    repayment = loans_service.post_repayment(request.dbsession, loan, Decimal(body["amount"]),
+                                             _date(body["paid_on"], "paid_on"), body["reference"])
     return Reply({**repayment_json(repayment), "loan_status": repayment.loan.status}, status=201,
                  location=_url(request, "repayments.read", id=repayment.id))
 
@@ -536,12 +501,12 @@ def operations() -> list[Operation]:
                   _("Record a KYC decision"), description=_("Verifying needs a document on file; rejecting, a note."),
                   body=KYC, response=CUSTOMER, tags=("lending: customers",)),
         Operation("GET", "/customers/{id}/documents", f"{C}.documents", customer_documents, "lending.customer.view",
-                  _("A customer's KYC documents"), response=_document_schema(), tags=("lending: customers",),
-                  listing=Listing(_document_model(), _document_json, sorts={}, default_sort="-id")),
+                  _("A customer's KYC documents"), response=DOCUMENT, tags=("lending: customers",),
+                  listing=Listing(Document, document_json, sorts={}, default_sort="-id")),
         Operation("POST", "/customers/{id}/documents", f"{C}.documents.upload", upload_customer_document,
                   "lending.customer.manage", _("Upload a KYC document for a customer"),
                   description=_("Stored in the document store and attached to the customer."),
-                  multipart=DOCUMENT_UPLOAD, response=_document_schema(), status=201, idempotent=True,
+                  multipart=UPLOAD, response=DOCUMENT, status=201, idempotent=True,
                   tags=("lending: customers",)),
         # cash
         Operation("GET", "/customers/{id}/cash", "cash.balance", customer_cash, "lending.cash.view",
@@ -613,24 +578,6 @@ def operations() -> list[Operation]:
                   _("Active loans and principal outstanding by delinquency bucket"), response=DELINQUENCY,
                   tags=("lending: loans",)),
     ]
-
-
-def _document_model():
-    from core.models.document import Document
-
-    return Document
-
-
-def _document_json(document):
-    from core.web.api_core import document_json
-
-    return document_json(document)
-
-
-def _document_schema():
-    from core.web.api_core import DOCUMENT
-
-    return DOCUMENT
 
 
 # -- webhook events --------------------------------------------------------------------------

@@ -154,12 +154,7 @@ def _service_fields(body: dict) -> dict:
 # -- handlers ---------------------------------------------------------------------------------
 
 def list_products(request, call):
-    stmt = restricted_query(request, LoanProduct).options(selectinload(LoanProduct.versions))
-    if call.params.get("search"):
-        stmt = stmt.where(services.matching(call.params["search"]))
-    if call.params.get("method"):
-        stmt = stmt.where(services.with_method(call.params["method"]))
-    return stmt
+    return restricted_query(request, LoanProduct).options(selectinload(LoanProduct.versions))
 
 
 def _product(request, call) -> LoanProduct:
@@ -229,12 +224,16 @@ def operations() -> list[Operation]:
         Operation("GET", "/products", "products.list", list_products, "products.view", _("List loan products"),
                   description=_("Each with the terms in force (its current version). Filters: status, code, "
                                 "search (in code and name), method (of the current version)."),
-                  params={"search": text(200, 1, description="Text in the code or the name (any case)."),
-                          "method": {**METHOD, "description": "The current version's repayment method."}},
                   response=page(PRODUCT),
                   listing=Listing(LoanProduct, product_json,
                                   filters={"status": Filter(LoanProduct.status, schema=STATUS),
-                                           "code": Filter(LoanProduct.code, description="The exact code.")},
+                                           "code": Filter(LoanProduct.code, description="The exact code."),
+                                           "search": Filter(schema=text(200, 1),
+                                                            description="Text in the code or the name (any case).",
+                                                            where=lambda value, session: services.matching(value)),
+                                           "method": Filter(schema=METHOD,
+                                                            description="The current version's repayment method.",
+                                                            where=lambda value, session: services.with_method(value))},
                                   sorts={"code": LoanProduct.code, "name": LoanProduct.name,
                                          "created_at": LoanProduct.created_at},
                                   default_sort="code")),

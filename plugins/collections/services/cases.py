@@ -26,6 +26,7 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 
 from core.audit import record_event
 from core.money import ZERO, money
+from core.webhooks import subscribed
 from plugins.collections.i18n import _, _n
 from plugins.collections.models import (
     OPEN_STATUSES,
@@ -205,7 +206,7 @@ def _open_missing(session, on: date) -> int:
         ["case_id", "stage", "bucket", "entered_on", "overdue_at_entry"],
         select(C.c.id, C.c.stage, C.c.bucket, literal(on), literal(ZERO)).where(
             C.c.status.in_(OPEN_STATUSES), ~exists().where(StageEntry.case_id == C.c.id))))
-    if events.anyone_listening(session, events.CASE_OPENED):  # one event per case opened, as open_case does
+    if subscribed(session, events.CASE_OPENED):  # one event per case opened, as open_case does
         from plugins.collections.services import bulk
 
         for chunk in bulk.id_chunks(session, [r.id for r in rows]):

@@ -54,16 +54,6 @@ def publish(session, event: str, data: dict) -> int:
     return core_publish(session, event, data)
 
 
-def anyone_listening(session, event: str) -> bool:
-    """Is an active endpoint subscribed to ``event``? (Spares the set-based jobs a query per case.)"""
-    from sqlalchemy import select
-
-    from core.models.api import WebhookEndpoint
-
-    return any(event in e.event_names
-               for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))))
-
-
 def case_opened(session, case) -> None:
     publish(session, CASE_OPENED, {"case_id": case.id, "loan_id": case.loan_id, "customer_id": case.customer_id,
                                    "stage": case.stage, "bucket": case.bucket,

@@ -34,6 +34,7 @@ from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.meta import utcnow
+from core.webhooks import subscribed
 from plugins.lending.i18n import _, _n, text
 from plugins.lending.i18n import amount as amount_text
 from plugins.lending.i18n import day as day_text
@@ -213,7 +214,7 @@ def _update_delinquency(session, day: date, buckets) -> list[tuple[int, str, str
 # -- 4. events --------------------------------------------------------------------------
 
 def _fire_bucket_events(session, changes) -> None:
-    if changes and events.subscribed(session, "lending.loan.delinquency_changed"):
+    if changes and subscribed(session, "lending.loan.delinquency_changed"):
         for loan_id, old, new, dpd in changes:
             events.delinquency_changed(session, loan_id, old, new, dpd)
     if not changes or not context.has_listeners(session, "lending_loan_delinquency_changed"):

@@ -13,16 +13,6 @@ def _money(value) -> str:
     return f"{value or 0:.2f}"
 
 
-def subscribed(session, event: str) -> bool:
-    """Whether an active endpoint listens to ``event`` (close of business skips the work when none does)."""
-    from sqlalchemy import select
-
-    from core.models.api import WebhookEndpoint
-
-    return any(event in e.event_names
-               for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))))
-
-
 def application_submitted(session, application) -> None:
     publish(session, "lending.application.submitted", {
         "application_id": application.id, "customer_id": application.customer_id,

@@ -53,7 +53,8 @@ class DuplicateReference(ConflictError):
     """A repayment reference that was already posted: the repayment is refused (idempotent posting)."""
 
     def __init__(self, message: str, earlier: Repayment | None = None):
-        super().__init__(message, "reference")
+        super().__init__(message, "reference",
+                         extra={"repayment_id": earlier.id if earlier is not None else None})
         self.earlier = earlier
 
 

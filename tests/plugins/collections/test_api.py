@@ -122,6 +122,16 @@ def test_cases_list_filters_sorting_cursor_and_record_rules(book, api, key):
     assert api.get(f"{API}/cases", {"open": "false"}, headers=sue).json["items"] == []
     assert api.get(f"{API}/cases", {"unassigned": "true"}, headers=sue).json["items"] == []
     assert api.get(f"{API}/cases", {"days_min": 1000}, headers=sue).json["items"] == []
+    # the condition filters are declared: documented and validated like the others
+    problem(api.get(f"{API}/cases", {"days_min": -1}, headers=sue, status=422), 422, "validation")
+    problem(api.get(f"{API}/cases", {"open": "maybe"}, headers=sue, status=422), 422, "validation")
+    doc = api.get("/api/v1/openapi.json", headers=sue).json
+    documented = {p["name"]: p for p in doc["paths"][f"{API}/cases"]["get"]["parameters"]}
+    assert {"open", "unassigned", "days_min", "days_max"} <= set(documented)
+    assert documented["days_min"]["schema"]["minimum"] == 0 and documented["open"]["description"]
+    targets = doc["paths"][f"{API}/targets"]["post"]["responses"]
+    assert {"200", "201"} <= set(targets)
+    assert doc["paths"][f"{API}/cases/{{id}}/escalate"]["post"]["requestBody"]["required"] is False
     assert len(api.get(f"{API}/cases", {"days_min": 1, "days_max": 60, "stage": "early"}, headers=sue).json["items"]) == 4
     big = api.get(f"{API}/cases", {"overdue_min": every[1]["overdue_amount"]}, headers=sue).json["items"]
     assert {c["id"] for c in big} == {every[0]["id"], every[1]["id"]}
@@ -270,6 +280,9 @@ def test_escalate_assign_report_and_release(book, api, key, session, clock, hook
                       422, "refused")
     assert refused["errors"][0]["field"] == "stage"
     problem(api.post_json(f"{API}/cases/{cases['Nora North']}/escalate", {}, headers=key("ana"), status=403), 403)
+    # the body is optional: no body (and no Content-Type) is the same as {}
+    refused = problem(api.post(f"{API}/cases/{cases['Nora North']}/escalate", headers=sue, status=422), 422, "refused")
+    assert refused["errors"][0]["field"] == "stage"
     clock.day = date(2025, 5, 20)
     close(session, date(2025, 5, 18))  # 92 days past due: late
     session.commit()
@@ -343,8 +356,12 @@ def test_targets_create_change_split_and_read(book, api, key, session):
     assert target["month"] == "2025-03" and target["amount"] == "1000.00" and target["shares"] == []
     assert api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1000.00", "note": "March"},
                          headers=h, status=201).headers["Idempotent-Replayed"] == "true"
-    problem(api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "5.00"}, headers=sue, status=409), 409,
-            "conflict")
+    # POST /targets is an upsert, as the targets form: the month's target changes (200), its note kept.
+    again = api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1500.00"}, headers=sue, status=200)
+    assert again.json["id"] == target["id"] and again.json["amount"] == "1500.00" and again.json["note"] == "March"
+    assert "Location" not in again.headers and created.headers["Location"].endswith(f"/targets/{target['id']}")
+    assert api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "1000.00"}, headers=sue,
+                         status=200).json["amount"] == "1000.00"
     problem(api.post_json(f"{API}/targets", {"month": "2025-04", "amount": "-5.00"}, headers=sue, status=422), 422,
             "refused")
     problem(api.post_json(f"{API}/targets", {"month": "2025-13", "amount": "5.00"}, headers=sue, status=422), 422,
@@ -355,6 +372,8 @@ def test_targets_create_change_split_and_read(book, api, key, session):
     split = api.post_json(f"{API}/targets/{tid}/split", None, headers=sue).json
     assert {s["collector_id"] for s in split["shares"]} == {users["ana"], users["ben"]} and split["split"] == "1000.00"
     problem(api.patch_json(f"{API}/targets/{tid}", {"amount": "10.00"}, headers=sue, status=409), 409, "conflict")
+    problem(api.post_json(f"{API}/targets", {"month": "2025-03", "amount": "10.00"}, headers=sue, status=409), 409,
+            "conflict")  # below the split, as PATCH
     shares = api.put_json(f"{API}/targets/{tid}/shares", {"shares": [{"collector_id": users["ana"],
                                                                       "amount": "600.00"}]}, headers=sue).json
     assert shares["shares"] == [{"collector_id": users["ana"], "amount": "600.00"}]

@@ -89,6 +89,8 @@ def test_list_filters_sorts_and_pages(api, key_for, ids):
     assert [p["code"] for p in api.get(f"{API}/products", {"search": "BULLET"}, headers=h).json["items"]] == ["OLD-1"]
     assert api.get(f"{API}/products", {"search": "%"}, headers=h).json["items"] == []  # literal, not a wildcard
     assert [p["code"] for p in api.get(f"{API}/products", {"method": "bullet"}, headers=h).json["items"]] == ["OLD-1"]
+    assert problem(api.get(f"{API}/products", {"method": "balloon"}, headers=h, status=422), 422)["errors"][0][
+        "field"] == "method"  # a declared filter: validated by its schema
     names = [p["name"] for p in api.get(f"{API}/products", {"sort": "-name"}, headers=h).json["items"]]
     assert names == sorted(names, reverse=True)
     first = api.get(f"{API}/products", {"limit": 2}, headers=h).json
