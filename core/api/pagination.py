@@ -114,8 +114,8 @@ def decode_cursor(secret: str, cursor: str, sort: str):
         payload = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
     except (ValueError, TypeError):
         raise bad from None
-    if not hmac.compare_digest(_mac(secret, payload), mac):
-        raise bad
+    if not hmac.compare_digest(_mac(secret, payload).encode(), mac.encode("utf-8", "surrogatepass")):
+        raise bad  # compared as bytes: compare_digest refuses str holding non-ASCII (a made-up cursor)
     try:
         name, value, ident = json.loads(payload)
     except (ValueError, TypeError):

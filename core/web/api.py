@@ -90,13 +90,21 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not a number")
 
 
+def _json_number(text: str):
+    """A JSON number with a fraction or exponent: a Decimal, never a float (money); an integral one
+    (``12.0``, ``1e3``) is the int JSON Schema 2020-12 says it is. Absurd sizes are refused."""
+    value = Decimal(text)
+    if value.adjusted() > 1000:
+        raise ValueError("number too large")
+    return int(value) if value == value.to_integral_value() else value
+
+
 def _json_body(request):
     if request.content_type != "application/json":
         raise ApiProblem(415, title_for(415), _("Send the body as application/json."), kind="media-type")
     try:
-        # Numbers with a fraction become Decimals, never floats (money), so 12.0 is no integer for the
-        # schema either; NaN and Infinity are not JSON.
-        return json.loads(request.body.decode("utf-8") if request.body else "", parse_float=Decimal,
+        # Numbers with a fraction become Decimals, never floats (money); NaN and Infinity are not JSON.
+        return json.loads(request.body.decode("utf-8") if request.body else "", parse_float=_json_number,
                           parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(400, title_for(400), _("The body is not valid JSON."), kind="json") from None

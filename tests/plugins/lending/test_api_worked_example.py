@@ -60,18 +60,9 @@ class Session:
 
 
 @pytest.fixture
-def sender(mutuo_db):
-    from core.services import IWebhookSender
-    from core.webhooks import MemoryWebhookSender
-
-    memory = MemoryWebhookSender()
-    restore = mutuo_db.replace_service(IWebhookSender, memory)
-    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
-        settings["mutuo.webhooks.allowed_hosts"] = "hooks.example.com"
-    yield memory
-    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
-        settings.pop("mutuo.webhooks.allowed_hosts", None)
-    restore()
+def sender(webhook_sender):
+    """Deliveries in memory, endpoints on hooks.example.com (core.testing's webhook_sender)."""
+    return webhook_sender
 
 
 def test_the_worked_example_runs_as_written(mutuo_db, make_user, clock, sender, run_job, monkeypatch):

@@ -9,7 +9,6 @@ import webtest
 from sqlalchemy import func, select
 
 from core.models.api import WebhookDelivery
-from core.models.user import User
 from plugins.products import services
 from plugins.products.testing import TERMS
 
@@ -32,19 +31,9 @@ def api(mutuo_db):
 
 
 @pytest.fixture
-def key_for(mutuo_db, make_user):
-    """key_for(permissions) -> headers with a fresh user's API key holding them."""
-    def make(permissions=MANAGE, **kw):
-        from core.apikeys import create_api_key
-
-        username, _pw = make_user(permissions=permissions, **kw)
-        reg = mutuo_db.registry["mutuo.security"]
-
-        def build(s):
-            user = s.scalars(select(User).where(User.username == username)).one()
-            return create_api_key(s, user, "test", reg, scope=list(permissions))[1]
-        return {"Authorization": f"Bearer {mutuo_db.transaction(build)}"}
-    return make
+def key_for(api_key_for):
+    """key_for(permissions) -> headers with a fresh user's API key holding them (default: a product manager's)."""
+    return lambda permissions=MANAGE, **kw: api_key_for(permissions, **kw)
 
 
 @pytest.fixture
@@ -313,18 +302,9 @@ def test_schedule_refusals(api, key_for):
 # -- events --------------------------------------------------------------------------------------
 
 @pytest.fixture
-def sender(mutuo_db):
-    from core.services import IWebhookSender
-    from core.webhooks import MemoryWebhookSender
-
-    memory = MemoryWebhookSender()
-    restore = mutuo_db.replace_service(IWebhookSender, memory)
-    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
-        settings["mutuo.webhooks.allowed_hosts"] = "hooks.example.com"
-    yield memory
-    for settings in (mutuo_db.app.registry.settings, mutuo_db.settings):
-        settings.pop("mutuo.webhooks.allowed_hosts", None)
-    restore()
+def sender(webhook_sender):
+    """Deliveries in memory, endpoints on hooks.example.com (core.testing's webhook_sender)."""
+    return webhook_sender
 
 
 def test_events_are_declared_and_published(mutuo_db, api, key_for, ids, sender, run_job):
@@ -400,9 +380,14 @@ def test_the_reference_page_lists_them(testapp, logged_in):
 
 
 def test_json_numbers_are_never_floats(api, key_for):
-    """12.0 for a whole number is refused by the schema (a Decimal, not an int), NaN is not JSON: never a 500."""
+    """12.0 is the whole number 12 (JSON Schema 2020-12), 12.5 is refused for a whole number, NaN is not JSON:
+    numbers reach the services as int or Decimal, never float, and never cause a 500."""
     headers = {**key_for(VIEW), "Content-Type": "application/json"}
-    body = json.dumps({**QUOTE, "term_months": "TERM"}).replace('"TERM"', "12.0")
-    assert problem(api.post(f"{API}/schedule", body, headers=headers, status=422), 422)["errors"]
-    body = json.dumps({**QUOTE, "term_months": "TERM"}).replace('"TERM"', "NaN")
-    problem(api.post(f"{API}/schedule", body, headers=headers, status=400), 400)
+
+    def term(literal):
+        return json.dumps({**QUOTE, "term_months": "TERM"}).replace('"TERM"', literal)
+
+    assert len(api.post(f"{API}/schedule", term("12.0"), headers=headers).json["installments"]) == 12
+    assert problem(api.post(f"{API}/schedule", term("12.5"), headers=headers, status=422), 422)["errors"]
+    problem(api.post(f"{API}/schedule", term("NaN"), headers=headers, status=400), 400)
+    problem(api.post(f"{API}/schedule", term("1e99999"), headers=headers, status=400), 400)

@@ -6,17 +6,12 @@ an active product with two versions and a retired one, so generated ids sometime
 """
 from __future__ import annotations
 
-import os
 from decimal import Decimal as D
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from tests.core.test_api_schemathesis import CHECKS
-
-MAX_EXAMPLES = int(os.environ.get("MUTUO_SCHEMATHESIS_EXAMPLES", "12"))
+from core.testing import assert_api_conforms
 
 
 @pytest.fixture
@@ -49,23 +44,4 @@ def manager_key(mutuo_db, make_user):
 
 def test_products_api_conforms_to_its_document(mutuo_db, manager_key):
     headers = {"Authorization": f"Bearer {manager_key}"}
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", mutuo_db.app, headers=headers)
-    failures, operations = [], 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if not operation.path.startswith("/api/v1/products/"):
-            continue
-        operations += 1
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        try:
-            run()
-        except Exception as exc:  # collect them all: one report names every drifted operation
-            failures.append(f"{operation.label}: {exc}")
-    assert operations == 10
-    assert not failures, "\n\n".join(failures)
+    assert assert_api_conforms(mutuo_db.app, headers, prefix="/api/v1/products/") == 10
