@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone
@@ -37,8 +38,8 @@ class Formatter:
         self.tz_name = tz or "UTC"
         self._localizer = localizer
         # Babel parses a pattern on every call; lists format hundreds of cells per page, so parse once.
-        self._numbers: dict[str, object] = {}
-        self._dates: dict[str, object] = {}
+        self._numbers: dict[str, Any] = {}  # babel NumberPattern / DateTimePattern, parsed once
+        self._dates: dict[str, Any] = {}
         self._labels: dict[tuple[str, str], str] = {}
         # Babel's pattern.apply costs ~30 µs a number; where the locale groups by threes with Latin digits,
         # Python's own formatting with the locale's symbols gives the same text in ~2 µs.

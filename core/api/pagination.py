@@ -13,6 +13,7 @@ import hmac
 import json
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 
@@ -35,6 +36,7 @@ def filter_schema(flt) -> dict:
     if flt.schema is not None:
         return {**flt.schema, **({"description": flt.description} if flt.description else {})}
     kind = _kind(flt.column)
+    schema: dict[str, Any]
     if kind is bool:
         schema = {"type": "boolean"}
     elif kind is int:
@@ -54,7 +56,7 @@ def filter_schema(flt) -> dict:
 def list_params(listing: Listing) -> dict[str, dict]:
     """The query parameters of a list operation: limit, cursor, sort and its filters."""
     sorts = sort_columns(listing)
-    params = {
+    params: dict[str, dict] = {
         "limit": {"type": "integer", "minimum": 1, "maximum": listing.max_limit, "default": listing.default_limit,
                   "description": "Items per page."},
         "cursor": {"type": "string", "minLength": 1, "maxLength": CURSOR_MAX,
