@@ -27,11 +27,9 @@ list: p95 ≤ 5 × the bare view's).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import sys
-import threading
 import time
 import uuid
 from decimal import Decimal as D
@@ -89,45 +87,6 @@ def build(url: str, n: int):
 
 # -- client ----------------------------------------------------------------------------------
 
-def load(port: int, request, seconds: float, threads: int, max_requests: int, expect: int):
-    """``request(n) -> (method, path, body, headers)`` from ``threads`` keep-alive connections; latencies in ms."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    counter = iter(range(10**9))
-    stop = time.perf_counter() + seconds
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        while time.perf_counter() < stop and len(latencies) + len(mine) < max_requests:
-            with lock:
-                n = next(counter)
-            method, path, body, headers = request(n)
-            start = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            res = conn.getresponse()
-            answer = res.read()
-            mine.append((time.perf_counter() - start) * 1000)
-            if res.status != expect:
-                errors.append(f"{method} {path}: {res.status} {answer[:300]!r}")
-                break
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    began = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise SystemExit(f"errors: {errors[:3]}")
-    return latencies, elapsed
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("MUTUO_BENCH_DATABASE_URL"),
@@ -170,10 +129,10 @@ def main(argv=None) -> None:
                 ("POST repayment", app_port, repayment, 201)]
         for _name, port, request, expect in runs:
             offset = warm["repayment"] if request is repayment else 0
-            load(port, lambda n, r=request, o=offset: r(n + o), 1.0, 1, 20, expect)
+            web.load_requests(port, lambda n, r=request, o=offset: r(n + o), 1.0, 1, 20, expect)
         results = []
         for name, port, request, expect in runs:
-            latencies, elapsed = load(port, request, args.seconds, args.threads, args.max_requests, expect)
+            latencies, elapsed = web.load_requests(port, request, args.seconds, args.threads, args.max_requests, expect)
             results.append((name, *web.figures(latencies, elapsed), len(latencies)))
     finally:
         for proc in (app_proc, bare_proc):

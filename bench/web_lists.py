@@ -109,32 +109,40 @@ def login(port: int, username: str) -> str:
 
 
 def load(port: int, paths: list[str], cookie: str | None, seconds: float, threads: int, max_requests: int):
-    """Hit ``paths`` (round robin) from ``threads`` keep-alive connections; return latencies in ms."""
-    latencies: list[float] = []
-    errors = []
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
+    """GET ``paths`` (round robin) from ``threads`` keep-alive connections; return latencies in ms."""
     headers = {"Cookie": cookie} if cookie else {}
+    return load_requests(port, lambda n: ("GET", paths[n % len(paths)], None, headers), seconds, threads,
+                         max_requests)
 
-    def worker(offset: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, n = [], offset
+
+def load_requests(port: int, request, seconds: float, threads: int, max_requests: int, expect: int = 200):
+    """``request(n) -> (method, path, body, headers)`` from ``threads`` keep-alive connections; latencies in ms."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(10**9))
+    stop = time.perf_counter() + seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
         while time.perf_counter() < stop and len(latencies) + len(mine) < max_requests:
-            path = paths[n % len(paths)]
-            n += 1
+            with lock:
+                n = next(counter)
+            method, path, body, headers = request(n)
             start = time.perf_counter()
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             res = conn.getresponse()
-            res.read()
+            answer = res.read()
             mine.append((time.perf_counter() - start) * 1000)
-            if res.status != 200:
-                errors.append(f"{path}: {res.status}")
+            if res.status != expect:
+                errors.append(f"{method} {path}: {res.status} {answer[:300]!r}")
                 break
         conn.close()
         with lock:
             latencies.extend(mine)
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
     began = time.perf_counter()
     for t in pool:
         t.start()

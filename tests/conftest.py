@@ -10,9 +10,8 @@ def mutuo_plugins():
 
 @pytest.fixture(autouse=True)
 def _process_locale_per_test():
-    """The process's language and catalogue folders (core.i18n.use_locale) are set by the first app built
-    in the process, with that app's plugins: a test must not leave them to the next one (a sample-only app
-    would hide the products' catalogue from a later test)."""
+    """The process's language (core.i18n.use_locale) is set by the first app built and by every CLI
+    invocation (``--locale es``): a test must not leave it to the next one."""
     from core import i18n
 
     saved = dict(i18n._process_locale)
