@@ -6,15 +6,15 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-import webtest
 from sqlalchemy import select
 
 from core.i18n import in_locale
-from core.testing import csrf_token, login
+from core.testing import csrf_token
 from plugins.collections.models import Case, Promise, Target
 from plugins.collections.services import assign_cases, set_queues
 from plugins.lending import services as lending
 from tests.plugins.collections.conftest import close
+from tests.plugins.collections.test_views import app_for
 
 TODAY = date(2026, 3, 10)
 DISBURSED = date(2026, 1, 15)
@@ -47,12 +47,6 @@ def spanish_book(session, world, make_user, mutuo_db):
     session.commit()
     session.close()  # SQLite: a test session left in a transaction would lock the app out
     return ids, cases
-
-
-def app_for(mutuo_db, username):
-    app = webtest.TestApp(mutuo_db.app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost"})
-    login(app, username)
-    return app
 
 
 def test_the_queue_in_spanish(spanish_book, mutuo_db):

@@ -8,29 +8,13 @@ from decimal import Decimal as D
 import pytest
 import webtest
 
-from core import context
 from core.testing import csrf_token, login
 from plugins.lending import services
 from plugins.lending.models import CashEntry, Loan
 
-from .conftest import SETTINGS, World
+from .test_views import _today, build  # noqa: F401  (fixtures: today and committed builders)
 
 TODAY = date(2025, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def _today(today_is):
-    today_is(TODAY)
-
-
-@pytest.fixture
-def build(mutuo_db, clock):
-    def run(fn):
-        def body(session):
-            context.bind(session, pm=mutuo_db.pm, settings={**SETTINGS, **mutuo_db.settings})
-            return fn(World(session, mutuo_db.documents, clock), session)
-        return mutuo_db.transaction(body)
-    return run
 
 
 @pytest.fixture
