@@ -58,23 +58,24 @@ def make_form(request, schema: colander.Schema, buttons=("save",), **kw) -> defo
     """A bound deform form; every text field gets the input rules of ``core.web.parsing`` and every
     required one ``aria-required`` (its label gets the mark, see core/web/deform/mapping_item.pt)."""
     schema = harden_schema(schema.bind(request=request, **kw.pop("bind", {})))
-    mark_required(schema)
-    return deform.Form(schema, buttons=buttons, **kw)
+    form = deform.Form(schema, buttons=buttons, **kw)
+    mark_required(form)
+    return form
 
 
-def mark_required(schema: colander.SchemaNode) -> None:
-    """``aria-required="true"`` on the input of every required field (a copy of its widget: widgets
-    may be shared between schemas)."""
-    for node in schema.children:
-        if node.children:
-            mark_required(node)
+def mark_required(field) -> None:
+    """``aria-required="true"`` on the input of every required field of a deform form (on a copy of
+    its widget: a widget may be shared between schemas)."""
+    for child in field.children:
+        if child.children:
+            mark_required(child)
             continue
-        widget = getattr(node, "widget", None)
-        if not node.required or widget is None or getattr(widget, "hidden", False):
+        widget = child.widget
+        if not child.required or getattr(widget, "hidden", False):
             continue
         widget = copy.copy(widget)
         widget.attributes = {**(getattr(widget, "attributes", None) or {}), "aria-required": "true"}
-        node.widget = widget
+        child.widget = widget
 
 
 @dataclass(frozen=True)
