@@ -202,3 +202,12 @@ class LookupWidget(deform.widget.Widget):
         if not isinstance(pstruct, str):
             raise deform.widget.Invalid(field.schema, _("Choose one record."), pstruct)
         return pstruct.strip() or colander.null
+
+
+def lookup_input(request, lookup: str, name: str, title: str, value="", oid: str | None = None) -> str:
+    """The widget's markup for a hand-written ``<form>`` (not a deform one): ``${structure: ...}`` it
+    after a ``<label for="OID">`` (``oid`` defaults to ``<name>-lookup``). It posts ``name``."""
+    node = colander.SchemaNode(colander.String(), name=name, title=title, widget=LookupWidget(lookup=lookup))
+    node.oid = oid or f"{name}-lookup"
+    field = deform.Field(node.bind(request=request), renderer=deform.Form.default_renderer)
+    return field.serialize("" if value is None else str(value))

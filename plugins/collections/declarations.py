@@ -97,6 +97,7 @@ def lookups():
     collector finds only the cases assigned to them)."""
     from sqlalchemy import or_, select
 
+    from core.models.user import User
     from core.web.lookups import Lookup, text_match
     from plugins.collections.models import Case
     from plugins.lending.models import Customer
@@ -116,7 +117,17 @@ def lookups():
     def detail(case):
         return " · ".join(part for part in (case.customer.id_number, case.customer.phone) if part)
 
-    return [Lookup("collections.case", Case, P + "case.view", match, label, detail)]
+    def collectors(stmt, q):
+        from plugins.collections.models import CollectorQueue
+
+        holders = select(CollectorQueue.collector_id).where(CollectorQueue.active.is_(True))
+        return by_user(stmt.where(User.id.in_(holders), User.active.is_(True)), q)
+
+    by_user = text_match(User.username, User.full_name, User.email, number=User.id)
+    return [Lookup("collections.case", Case, P + "case.view", match, label, detail),
+            # the team a supervisor gives cases to: users holding an active queue
+            Lookup("collections.collector", User, P + "case.assign", collectors,
+                   lambda u: u.full_name or u.username, lambda u: " · ".join(x for x in (u.username, u.region) if x))]
 
 
 def menu():

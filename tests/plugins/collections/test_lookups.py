@@ -18,3 +18,17 @@ def test_a_collectors_lookup_never_shows_another_collectors_customers(book, mutu
     assert len(labels(sue, "+34 611")) == 4  # the supervisor sees every case (collections.case.view_all)
     detail = ana.get("/lookup/collections.case", {"q": "Nora"}).json["results"][0]["detail"]
     assert "+34 611 222 333" in detail
+
+
+def test_a_supervisor_reassigns_a_case_to_a_collector_chosen_with_the_lookup(book, mutuo_db):
+    users, cases = book
+    sue = app_for(mutuo_db, "sue")
+    found = sue.get("/lookup/collections.collector", {"q": "b"}).json["results"]
+    assert [r["id"] for r in found] == [users["ben"]]  # the team only: sue holds no queue
+    assert [r["id"] for r in sue.get("/lookup/collections.collector", {"q": "su"}).json["results"]] == []
+    app_for(mutuo_db, "ana").get("/lookup/collections.collector", {"q": "b"}, status=403)
+    page = sue.get(f"/collections/cases/{cases['Nora North']}")
+    form = next(f for f in page.forms.values() if f.action.endswith("/assign"))
+    assert page.html.select_one("#reassign .mutuo-lookup")["data-lookup-url"] == "/lookup/collections.collector"
+    form["collector_id"] = str(found[0]["id"])  # what the widget's script posts
+    assert "assigned to ben" in form.submit().follow().text
