@@ -49,7 +49,7 @@ class Lookup:
     """
 
     name: str
-    model: type
+    model: Any  # a mapped class
     permission: str
     match: Callable[[Select, str], Select]
     label: Callable[[Any], str]
