@@ -28,3 +28,16 @@ def test_borrower_investor_and_product_lookups(build, make_user, testapp):
     assert found("customer", str(investor_id))[0] == investor_id  # the customer number ranks first
     product = testapp.get("/lookup/lending.product", {"q": code.lower()}).json["results"]
     assert [p["label"].split()[0] for p in product] == [code] and "months" in product[0]["detail"]
+
+
+def test_the_lookup_and_the_form_marks_speak_spanish(logged_in):
+    app = logged_in(permissions=("core.dashboard.view", "lending.customer.view", "lending.application.manage"),
+                    locale="es")
+    page = app.get("/lending/applications/new")
+    box = page.html.select_one(".mutuo-lookup")
+    assert box["data-lookup-empty"] == "Sin coincidencias"
+    assert box["data-lookup-failed"] == "La búsqueda falló; inténtelo de nuevo."
+    assert box.select_one("[role=combobox]")["placeholder"] == "Escriba un nombre, número, teléfono o documento"
+    assert "Campo obligatorio" in page.text
+    refused = page.forms["deform"].submit("create", status=400)
+    assert "Corrija estos campos:" in refused.html.select_one(".form-error-summary").text
