@@ -94,6 +94,16 @@ def mutuo_configure(config):
 
 
 @hookimpl
+def mutuo_lookups():
+    from core.models.user import User
+    from core.web.lookups import Lookup, text_match
+
+    return [Lookup("core.user", User, "core.user.view", text_match(User.username, User.full_name, User.email,
+                                                                   number=User.id),
+                   lambda u: u.full_name or u.username, lambda u: u.username if u.full_name else "")]
+
+
+@hookimpl
 def mutuo_menu(request):
     from core.i18n import _
     from core.web.menu import MenuEntry

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.messages import Gateway
     from core.plugins import MutuoPluginManager
     from core.security import Permission, RecordRule, RoleSpec
+    from core.web.lookups import Lookup
     from core.web.menu import MenuEntry, Widget
 
 # The markers live with the specs (pluggy's habit), so this module needs nothing
@@ -140,6 +141,18 @@ def mutuo_dashboard(request: Request) -> list[Widget]:
     :class:`core.web.menu.Widget` (title, permission, ``rows`` of
     ``(label, value)``, optional SVG ``chart`` and ``link``, ``order``);
     widgets whose permission the user lacks are dropped.
+    """
+
+
+@hookspec
+def mutuo_lookups() -> list[Lookup]:
+    """Return the record pickers this plugin declares for forms.
+
+    Called at start-up (core mounts each at ``GET /lookup/<name>?q=``, guarded by its
+    permission). Returns a list of :class:`core.web.lookups.Lookup` (name
+    ``<plugin>.<thing>``, model, permission, ``match(stmt, q)`` narrowing and ordering
+    the statement, ``label(row)``, ``detail(row)``). Forms use one with
+    ``LookupWidget(lookup="<name>")``. Rows are read through the record rules.
     """
 
 

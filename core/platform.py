@@ -60,6 +60,7 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     from core.jobs import build_job_registry
     from core.messages.gateways import build_gateway_registry
     from core.security import build_security_registry
+    from core.web.lookups import build_lookup_registry
 
     check_settings(settings)
     pm = pm or get_plugin_manager(settings)
@@ -69,6 +70,7 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     security = build_security_registry(pm)
     registry["mutuo.security"] = security
     registry["mutuo.entities"] = build_entity_registry(pm, security.permissions)
+    registry["mutuo.lookups"] = build_lookup_registry(pm, security.permissions)
     registry["mutuo.jobs"] = build_job_registry(pm)
     registry["mutuo.message_gateways"] = build_gateway_registry(pm, settings)
     attach_celery(registry, settings)

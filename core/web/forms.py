@@ -9,6 +9,8 @@ funded, no longer available), 400 for any other refusal.
 """
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from pathlib import Path
 
 import colander
@@ -53,9 +55,50 @@ class CSRFSchema(colander.MappingSchema):
 
 
 def make_form(request, schema: colander.Schema, buttons=("save",), **kw) -> deform.Form:
-    """A bound deform form; every text field gets the input rules of ``core.web.parsing``."""
+    """A bound deform form; every text field gets the input rules of ``core.web.parsing`` and every
+    required one ``aria-required`` (its label gets the mark, see core/web/deform/mapping_item.pt)."""
     schema = harden_schema(schema.bind(request=request, **kw.pop("bind", {})))
-    return deform.Form(schema, buttons=buttons, **kw)
+    form = deform.Form(schema, buttons=buttons, **kw)
+    mark_required(form)
+    return form
+
+
+def mark_required(field) -> None:
+    """``aria-required="true"`` on the input of every required field of a deform form (on a copy of
+    its widget: a widget may be shared between schemas)."""
+    for child in field.children:
+        if child.children:
+            mark_required(child)
+            continue
+        widget = child.widget
+        if not child.required or getattr(widget, "hidden", False):
+            continue
+        widget = copy.copy(widget)
+        widget.attributes = {**(getattr(widget, "attributes", None) or {}), "aria-required": "true"}
+        child.widget = widget
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One line of a form's error summary: the field's input id (the link), its title and message."""
+
+    oid: str
+    title: str
+    message: str
+
+
+def error_summary(field) -> list[FieldError]:
+    """Every field in error under ``field`` (a deform form), in the order they are shown."""
+    found: list[FieldError] = []
+    for child in field.children:
+        if child.children and child.typ.__class__.__name__ == "Mapping":
+            found.extend(error_summary(child))
+            continue
+        if child.error is None or getattr(child.widget, "hidden", False):
+            continue
+        message = "; ".join(translate(m) for m in child.error.messages()) or translate(child.error.msg or "")
+        found.append(FieldError(child.oid, translate(child.title), message))
+    return found
 
 
 def process(request, form: deform.Form, on_valid, appstruct=None, success_url=None):

@@ -52,6 +52,13 @@ def mutuo_record_rules():
 
 
 @hookimpl
+def mutuo_lookups():
+    from plugins.collections.declarations import lookups
+
+    return lookups()
+
+
+@hookimpl
 def mutuo_configure(config):
     from plugins.collections.services.config import check
     from plugins.collections.views import includeme

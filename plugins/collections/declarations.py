@@ -92,6 +92,44 @@ def record_rules() -> list[RecordRule]:
     ]
 
 
+def lookups():
+    """The case picker: a debtor's name, ID, phone or the case number, through the cases' record rule (a
+    collector finds only the cases assigned to them)."""
+    from sqlalchemy import or_, select
+
+    from core.models.user import User
+    from core.web.lookups import Lookup, text_match
+    from plugins.collections.models import Case
+    from plugins.lending.models import Customer
+
+    by_customer = text_match(Customer.name, Customer.id_number, Customer.phone, number=None)
+
+    def match(stmt, q):
+        debtors = by_customer(select(Customer.id), q).order_by(None)
+        wanted = [Case.customer_id.in_(debtors)]
+        if q.isascii() and q.isdigit() and len(q) <= 9:
+            wanted.append(Case.id == int(q))
+        return stmt.where(or_(*wanted)).order_by(Case.id.desc())
+
+    def label(case):
+        return _("Case ${id} · ${name}", mapping={"id": case.id, "name": case.customer.name})
+
+    def detail(case):
+        return " · ".join(part for part in (case.customer.id_number, case.customer.phone) if part)
+
+    def collectors(stmt, q):
+        from plugins.collections.models import CollectorQueue
+
+        holders = select(CollectorQueue.collector_id).where(CollectorQueue.active.is_(True))
+        return by_user(stmt.where(User.id.in_(holders), User.active.is_(True)), q)
+
+    by_user = text_match(User.username, User.full_name, User.email, number=User.id)
+    return [Lookup("collections.case", Case, P + "case.view", match, label, detail),
+            # the team a supervisor gives cases to: users holding an active queue
+            Lookup("collections.collector", User, P + "case.assign", collectors,
+                   lambda u: u.full_name or u.username, lambda u: " · ".join(x for x in (u.username, u.region) if x))]
+
+
 def menu():
     from core.web.menu import MenuEntry
 

@@ -92,6 +92,13 @@ def mutuo_entity_types():
 
 
 @hookimpl
+def mutuo_lookups():
+    from plugins.lending.lookups import lookups
+
+    return lookups()
+
+
+@hookimpl
 def mutuo_configure(config):
     from plugins.lending.services.limits import max_amount
     from plugins.lending.views import includeme

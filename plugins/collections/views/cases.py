@@ -16,6 +16,7 @@ from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
+from core.web.lookups import lookup_input
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.collections import services
@@ -196,7 +197,9 @@ def case_page(request):
     panels.history = _with_assignments(panels.history, assignments)
     return {"title": _("Case ${id}", mapping={"id": case.id}), "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
             "as_of": as_of, "items": items, "contacts": contacts, "promises": promises, "assignments": assignments,
-            "reports": reports, "team": services.team(session) if can_assign and case.is_open else [],
+            "reports": reports,
+            "collector_lookup": lookup_input(request, "collections.collector", "collector_id", _("Collector"))
+            if can_assign and case.is_open else "",
             "can_log": request.has_permission("collections.contact.log") and case.is_open,
             "can_assign": can_assign and case.is_open,
             "can_escalate": request.has_permission("collections.case.escalate") and case.is_open

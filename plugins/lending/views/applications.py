@@ -12,6 +12,7 @@ from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
+from core.web.lookups import LookupWidget
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.i18n import _, choices
@@ -28,7 +29,6 @@ from plugins.lending.views.common import (
     percent_to_rate,
     rate_as_typed,
 )
-from plugins.products import services as products
 from plugins.products.models import LoanProduct, ProductVersion
 
 
@@ -36,21 +36,11 @@ def application_url(request, application) -> str:
     return request.route_url("lending.application", id=application.id)
 
 
-@colander.deferred
-def _version_widget(node, kw):
-    versions = products.selectable_versions(kw["request"].dbsession)
-    fmt = current()
-    return deform.widget.SelectWidget(values=[("", _("— choose —"))] + [
-        (str(v.id), _("${code} ${name} (v${version}: ${min_amount}–${max_amount}, ${min_term}–${max_term} months)",
-                      mapping={"code": v.product.code, "name": v.product.name, "version": v.number,
-                               "min_amount": fmt.money(v.min_amount, 0), "max_amount": fmt.money(v.max_amount, 0),
-                               "min_term": fmt.number(v.min_term_months), "max_term": fmt.number(v.max_term_months)}))
-        for v in versions])
-
-
 class ApplicationSchema(CSRFSchema):
-    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Borrower (customer number)"))
-    product_version_id = colander.SchemaNode(colander.String(), title=_("Product"), widget=_version_widget)
+    customer_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Borrower"),
+                                      widget=LookupWidget(lookup="lending.borrower"))
+    product_version_id = colander.SchemaNode(colander.String(), title=_("Product"),
+                                             widget=LookupWidget(lookup="lending.product"))
     amount = money_node(_("Amount"))
     term_months = colander.SchemaNode(parsing.WholeNumber(1, 1200), title=_("Term (months)"))
     annual_rate = colander.SchemaNode(colander.String(), title=_("Annual rate (%)"), missing="",
@@ -66,7 +56,8 @@ class ApplicationSchema(CSRFSchema):
 
 
 class InvestSchema(CSRFSchema):
-    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Investor (customer number)"))
+    investor_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Customer.id)), title=_("Investor"),
+                                      widget=LookupWidget(lookup="lending.investor"))
     amount = money_node(_("Amount"))
 
 

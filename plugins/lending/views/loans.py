@@ -12,6 +12,7 @@ from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
+from core.web.lookups import LookupWidget
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.i18n import _, _n, choices
@@ -49,8 +50,8 @@ class RepaymentSchema(CSRFSchema):
 
 
 class NewRepaymentSchema(RepaymentSchema):
-    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title=_("Loan number"),
-                                  insert_before="amount")
+    loan_id = colander.SchemaNode(parsing.Id(parsing.int_bound(Loan.id)), title=_("Loan"),
+                                  widget=LookupWidget(lookup="lending.loan"), insert_before="amount")
 
 
 @view_config(route_name="lending.loans", renderer=LIST_PAGE, permission="lending.loan.view")

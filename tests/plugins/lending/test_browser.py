@@ -21,20 +21,29 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
         version = world.product(min_investment=D("100.00"), investment_increment=D("50.00"))
         borrower = world.customer(role="borrower")
         first, second = world.investor(cash=D("5000.00")), world.investor(cash=D("5000.00"))
-        return version.id, borrower.id, first.id, second.id
+        return version.product.code, borrower.id, first.id, second.id
 
-    version_id, borrower_id, first_id, second_id = mutuo_db.transaction(prepare)
+    product_code, borrower_id, first_id, second_id = mutuo_db.transaction(prepare)
     username, password = make_user(roles=("operations_manager",))
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm buttons
     browser_login(page, username, password)
 
-    # The application, with a field error first.
+    # The application, with a field error first. The product is chosen by typing its code in the
+    # lookup (a combobox: arrow down, Enter); after the error the field still names the product.
     page.goto(f"/lending/applications/new?customer_id={borrower_id}")
-    page.select_option("select[name=product_version_id]", str(version_id))
+    product = page.get_by_role("combobox", name="Product")
+    product.press_sequentially(product_code.lower())
+    page.get_by_role("option").first.wait_for()
+    product.press("ArrowDown")
+    product.press("Enter")
+    assert page.get_by_role("listbox").is_hidden()
+    assert page.locator("input[type=hidden][name=product_version_id]").input_value() != ""
     page.fill("input[name=amount]", "6000.00")
     page.fill("input[name=term_months]", "60")
     page.click("button[name=create]")
-    assert page.locator("text=The term must be between 3 and 36 months").count() == 1
+    assert page.locator("text=The term must be between 3 and 36 months").count() >= 1
+    assert page.locator(".form-error-summary a").count() == 1  # the summary links the one field in error
+    assert product_code in page.get_by_role("combobox", name="Product").input_value()
     page.fill("input[name=term_months]", "12")
     page.fill("textarea[name=purpose]", "Delivery van")
     page.click("button[name=create]")
@@ -56,7 +65,9 @@ def test_application_to_repayment_in_the_browser(page, mutuo_db, make_user, cloc
     page.go_back()
     for investor_id, amount in ((first_id, "3500.00"), (second_id, "2500.00")):
         page.click("#btn-invest")
-        page.fill("input[name=investor_id]", str(investor_id))
+        investor = page.get_by_role("combobox", name="Investor")
+        investor.fill(str(investor_id))  # the customer number is a match too, ranked first
+        page.get_by_role("option").first.click()
         page.fill("input[name=amount]", amount)
         page.click("button[name=invest]")
     assert page.locator("#application-status").text_content() == "funded"

@@ -67,7 +67,9 @@ def test_customer_text_beyond_its_column_is_a_field_error(mutuo_db, make_user, t
 def test_nan_rate_on_an_application_is_a_field_error(mutuo_db, data, make_user, testapp):
     app = manager(make_user, testapp)
     form = app.get(f"/lending/applications/new?customer_id={data['customer']}").forms["deform"]
-    form["product_version_id"] = next(v for v, _sel, _t in form["product_version_id"].options if v)
+    from plugins.lending.models import Application
+
+    form["product_version_id"] = str(mutuo_db.transaction(lambda s: s.get(Application, data["draft"]).product_version_id))
     form["amount"], form["term_months"], form["annual_rate"] = "6,000.00", "12", "NaN"
     res = form.submit("create", status=400)
     assert "is not a percentage" in res.text, [e.text for e in res.html.select(".invalid-feedback, .alert")]

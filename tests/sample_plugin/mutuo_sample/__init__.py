@@ -53,8 +53,18 @@ def mutuo_record_rules():
 
 
 @hookimpl
+def mutuo_lookups():
+    from core.web.lookups import Lookup, text_match
+    from mutuo_sample.models import Note
+
+    return [Lookup("sample.note", Note, "sample.note.view", text_match(Note.title, number=Note.id),
+                   lambda n: n.title, lambda n: f"#{n.id}")]
+
+
+@hookimpl
 def mutuo_configure(config):
     config.add_route("sample.notes", "/notes")
+    config.add_route("sample.note_reply", "/notes/reply")
     config.add_route("sample.note", "/notes/{id}")
     config.scan("mutuo_sample.views")
 

@@ -1,0 +1,71 @@
+"""Lending's record pickers (core.web.lookups): customers, borrowers, investors, loans, products.
+
+The ``match`` functions are core's simple ``text_match`` for now; ``core.search`` will give ranked ones.
+"""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from core.web.lookups import Lookup, text_match
+from plugins.lending.i18n import _, label
+
+
+def _customer_detail(c) -> str:
+    return " · ".join(part for part in (c.id_number, c.phone) if part)
+
+
+def _loan_label(loan):
+    return _("Loan ${id} · ${name}", mapping={"id": loan.id, "name": loan.customer.name})
+
+
+def _loan_detail(loan) -> str:
+    from core.formatting import current
+
+    return f"{current().money(loan.principal)} · {label(loan.status)}"
+
+
+def lookups() -> list[Lookup]:
+    from plugins.lending.models import Customer, Loan
+    from plugins.products.models import LoanProduct, ProductVersion
+    from plugins.products.services import current_version_ids
+
+    by_customer = text_match(Customer.name, Customer.id_number, Customer.phone, Customer.email, number=Customer.id)
+
+    def customers(*roles):
+        def match(stmt, q):
+            return by_customer(stmt.where(Customer.role.in_(roles)) if roles else stmt, q)
+        return match
+
+    def loans(stmt, q):
+        # the borrower's name, ID or phone, or the loan's number
+        borrowers = by_customer(select(Customer.id), q).order_by(None)
+        wanted = [Loan.customer_id.in_(borrowers)]
+        if q.isascii() and q.isdigit() and len(q) <= 9:
+            wanted.append(Loan.id == int(q))
+        return stmt.where(or_(*wanted)).order_by(Loan.id.desc())
+
+    by_product = text_match(LoanProduct.code, LoanProduct.name)
+
+    def products(stmt, q):
+        # what a new application may choose: the current version of an active product
+        stmt = stmt.join(LoanProduct).where(LoanProduct.status == "active",
+                                            ProductVersion.id.in_(current_version_ids()))
+        return by_product(stmt, q)
+
+    def product_detail(v):
+        from core.formatting import current
+
+        fmt = current()
+        return _("${min_amount}–${max_amount}, ${min_term}–${max_term} months",
+                 mapping={"min_amount": fmt.money(v.min_amount, 0), "max_amount": fmt.money(v.max_amount, 0),
+                          "min_term": fmt.number(v.min_term_months), "max_term": fmt.number(v.max_term_months)})
+
+    view = "lending.customer.view"
+    return [
+        Lookup("lending.customer", Customer, view, customers(), lambda c: c.name, _customer_detail),
+        Lookup("lending.borrower", Customer, view, customers("borrower", "both"), lambda c: c.name, _customer_detail),
+        Lookup("lending.investor", Customer, view, customers("investor", "both"), lambda c: c.name, _customer_detail),
+        Lookup("lending.loan", Loan, "lending.loan.view", loans, _loan_label, _loan_detail),
+        Lookup("lending.product", ProductVersion, "lending.application.manage", products,
+               lambda v: f"{v.product.code} {v.product.name} (v{v.number})", product_detail),
+    ]
