@@ -135,6 +135,10 @@ def _clean(chart, title: str) -> str:
 
 def _svg(root: ET.Element, title: str) -> str:
     root.attrib.pop("id", None)
+    # Its natural size (the stylesheet shrinks it to its container, never stretches it past this).
+    _x, _y, width, height = root.get("viewBox", "0 0 480 280").split()
+    root.set("width", width)
+    root.set("height", height)
     root.set("role", "img")
     root.set("aria-label", title)
     heading = ET.Element("title")

@@ -218,6 +218,8 @@ def test_dashboard_widgets(book, mutuo_db, session, world):
     recovered = _card(app_for(mutuo_db, "ana").get("/"), "Recovered by stage per month").select_one(".chart svg")
     assert recovered["aria-label"] == "Money recovered each month, by the case's stage"
     assert "Mar 25" in recovered.text and any(t.text.endswith("Mar 25: 120.00") for t in recovered.select("title"))
+    report = app_for(mutuo_db, "sue").get("/collections/reports/recovery?month=2025-03")  # supervisors read reports
+    assert any(t.text.endswith("Mar 25: 120.00") for t in report.html.select("#recovery-history svg title"))
     # Ben's cases are not his to see: his chart stays empty (the record rule, in the chart's query too).
     assert "No data yet" in _card(app_for(mutuo_db, "ben").get("/"), "Recovered by stage per month").text
 
