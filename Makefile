@@ -1,8 +1,10 @@
-# The two commands: `make run` (embedded SQLite, demo data, http://127.0.0.1:6543) and `make test`.
+# The two commands: `make run` (embedded SQLite, demo data, http://127.0.0.1:6543; `make run PORT=8080`
+# for another port) and `make test`. `make clean` deletes var/ (the demo database): the next run starts anew.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config/development.ini
+PORT   ?= 6543
 
 .PHONY: run test install clean bench scaffold-check lint i18n
 
@@ -27,11 +29,11 @@ run: install
 	$(BIN)/mutuo -c $(CONFIG) db upgrade
 	$(BIN)/mutuo -c $(CONFIG) demo load
 	@echo ""
-	@echo "  Mutuo: http://127.0.0.1:6543/"
+	@echo "  Mutuo: http://127.0.0.1:$(PORT)/   (Ctrl-C stops it; make clean resets the demo)"
 	@echo "  Log in as admin / admin-demo-pass. Every demo role has a user named after it,"
 	@echo "  password <username>-demo-pass (e.g. loan_officer / loan_officer-demo-pass); see: $(BIN)/mutuo users list"
 	@echo ""
-	$(BIN)/mutuo -c $(CONFIG) serve
+	$(BIN)/mutuo -c $(CONFIG) serve --port $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

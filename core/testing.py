@@ -519,10 +519,13 @@ def live_server(mutuo_db):
     thread.join(timeout=5)
 
 
+NO_CHROMIUM = "is not installed (apt-get install chromium)"
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} {NO_CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -547,6 +550,19 @@ def page(request, browser, live_server):
         out.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def browser_tests_skipped(reports) -> int:
+    """How many of the skipped test reports were skipped for want of Chromium."""
+    return sum(1 for report in reports if NO_CHROMIUM in str(getattr(report, "longrepr", "")))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say at the end of the run, where people look, that the browser tests did not run."""
+    skipped = browser_tests_skipped(terminalreporter.stats.get("skipped", []))
+    if skipped:
+        terminalreporter.write_line(f"{skipped} browser test(s) skipped: {CHROMIUM} {NO_CHROMIUM}", yellow=True,
+                                    bold=True)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

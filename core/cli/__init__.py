@@ -179,7 +179,8 @@ def _register_command_modules():
 @click.option("--no-worker", is_flag=True, help="Do not start the embedded Celery worker with beat.")
 @pass_env
 def serve(env, host, port, no_worker):
-    """Serve the web UI with waitress (and, embedded, a worker with beat)."""
+    """Serve the web UI with waitress (and, embedded, a worker with beat); one access log line per request."""
+    import errno
     import signal
 
     import waitress
@@ -194,7 +195,17 @@ def serve(env, host, port, no_worker):
     if behind:
         fail(_("Error: the database is not up to date (${branches}); run `mutuo db upgrade` first.",
                mapping={"branches": "; ".join(behind)}), 2)
-    app = make_app(env.settings, pm=env.pm, engine=env.engine)
+    settings = dict(env.settings)  # the access log is for serve only (off in tests and under other servers)
+    settings["pyramid.includes"] = " ".join((settings.get("pyramid.includes", ""), "core.web.access_log")).strip()
+    app = make_app(settings, pm=env.pm, engine=env.engine)
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            fail(_("Error: port ${port} on ${host} is already in use (another Mutuo?); stop it, or pick another "
+                   "port: mutuo serve --port N (make run PORT=N).", mapping={"port": port, "host": host}), 2)
+        fail(_("Error: cannot listen on ${host}:${port}: ${problem}",
+               mapping={"host": host, "port": port, "problem": exc.strerror or str(exc)}), 2)
     env.transaction("serve", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     worker = None
     if not no_worker:
@@ -205,8 +216,11 @@ def serve(env, host, port, no_worker):
     # SIGTERM (service managers, `kill`) ends serve like Ctrl-C: the finally below stops the worker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        waitress.serve(app, host=host, port=port, threads=int(env.settings.get("mutuo.threads", 8)))
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.close()
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=20)

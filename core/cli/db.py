@@ -120,13 +120,20 @@ def db():
 @pass_env
 def db_upgrade(env):
     """Upgrade core and the enabled plugins to head, then sync default roles."""
+    from alembic.runtime.migration import MigrationContext
+
     from core.accounts import sync_default_roles
     from core.migrate import upgrade
     from core.platform_state import note_enabled_plugins
 
     with env.engine.begin() as conn:
+        before = set(MigrationContext.configure(conn).get_current_heads())
         branches = upgrade(env.settings, env.pm, conn)
-    say(_("Upgraded: ${branches}", mapping={"branches": ", ".join(branches)}))
+        changed = set(MigrationContext.configure(conn).get_current_heads()) != before
+    if changed:
+        say(_("Upgraded: ${branches}", mapping={"branches": ", ".join(branches)}))
+    else:
+        say(_("Already up to date: ${branches}", mapping={"branches": ", ".join(branches)}))
     changes = env.transaction("db upgrade", lambda s: sync_default_roles(s, env.registry["mutuo.security"]))
     env.transaction("db upgrade", lambda s: note_enabled_plugins(s, env.pm.enabled_names))
     for change in changes:

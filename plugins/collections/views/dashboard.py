@@ -1,14 +1,14 @@
 """Collections' dashboard widgets: my queue today, and the overdue amount by stage."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from core.formatting import for_request
 from core.security import apply_record_rules
-from core.web.charts import bar_chart
+from core.web.charts import bar_chart, last_months, months_table, time_series
 from core.web.menu import Widget
 from plugins.collections.i18n import _
-from plugins.collections.models import OPEN_STATUSES, STAGES, Case
+from plugins.collections.models import OPEN_STATUSES, STAGES, Case, Recovery
 from plugins.collections.services import config, queue
 
 
@@ -39,4 +39,24 @@ def widgets(request) -> list[Widget]:
                       rows=[(_("${stage}: cases", mapping={"stage": fmt.label(stage, "collections")}), fmt.number(n))
                             for stage, n, _total in rows],
                       link=request.route_url("collections.cases", _query={"status": "open_any"}), order=301))
+    months = last_months(today, 12)
+    out.append(Widget(_("Recovered by stage per month"), "collections.case.view",
+                      chart=time_series({fmt.label(stage, "collections"): points
+                                         for stage, points in recovered_by_month(request, months).items()},
+                                        months=months, kind="money", stacked=True,
+                                        title=fmt.translate(_("Money recovered each month, by the case's stage"))),
+                      link=request.route_url("collections.reports"), order=302))
+    return out
+
+
+def recovered_by_month(request, months) -> dict[str, list]:
+    """Recoveries per month and stage, in one query; a collector sees their own cases' (the record rule)."""
+    table = months_table(months)
+    stmt = apply_record_rules(request, select(table.c.month, Recovery.stage, func.sum(Recovery.amount))
+                              .join(Recovery, and_(Recovery.paid_on >= table.c.month, Recovery.paid_on < table.c.next))
+                              .join(Case, Case.id == Recovery.case_id)
+                              .group_by(table.c.month, Recovery.stage), Case)
+    out: dict[str, list] = {stage: [] for stage in STAGES}
+    for month, stage, amount in request.dbsession.execute(stmt):
+        out.setdefault(stage, []).append((month, amount or 0))
     return out

@@ -11,7 +11,7 @@ from pyramid.view import view_config
 from core.audit import record_event
 from core.errors import UserError
 from core.formatting import for_request
-from core.web.charts import bar_chart
+from core.web.charts import bar_chart, last_months, time_series
 from plugins.collections.i18n import _, translated
 from plugins.collections.services import config, reports
 from plugins.collections.views.common import TEMPLATES
@@ -46,10 +46,22 @@ def report_page(request):
     fmt = for_request(request)
     chart = bar_chart([(fmt.translate(label), value) for label, value in report.chart],
                       title=fmt.translate(report.chart_title), value_width=90) if report.chart else ""
-    return {"title": report.title, "report": report, "period": period, "chart": chart,
+    history = _recovery_history(request, period, fmt) if name == "recovery" else ""
+    return {"title": report.title, "report": report, "period": period, "chart": chart, "history": history,
             "reports": [(n, t) for n, (t, _fn) in reports.REPORTS.items()],
             "heading": lambda column: translated(column, fmt.localizer),
             "cell": lambda value: fmt.percent(value, 1) if isinstance(value, reports.Percent) else fmt.cell(value)}
+
+
+def _recovery_history(request, period, fmt) -> str:
+    """The twelve months up to the report's: money recovered per month, stacked by stage."""
+    from plugins.collections.views.dashboard import recovered_by_month
+
+    months = last_months(period.start, 12)
+    return time_series({fmt.label(stage, "collections"): points
+                        for stage, points in recovered_by_month(request, months).items()},
+                       months=months, kind="money", stacked=True, width=720, height=260,
+                       title=fmt.translate(_("Money recovered each month, by the case's stage")))
 
 
 def csv_response(request, report, period) -> Response:

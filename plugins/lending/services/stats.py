@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from core.money import money
-from plugins.lending.models import Application, Installment, Investment, Loan
+from core.web.charts import months_table
+from plugins.lending.models import Application, Installment, Investment, Loan, Repayment
+from plugins.lending.services.delinquency import Bucket, bucket_case, days_between
 
 PIPELINE = ("submitted", "approved", "listed", "funded")
 
@@ -58,3 +60,50 @@ def collections_report(session, by: str) -> list[tuple[str, int, Decimal]]:
                            .where(Loan.status == "active", Loan.days_past_due > 0).group_by(column)
                            .order_by(column)).all()
     return [(str(key), int(n), money(left or 0)) for key, n, left in rows]
+
+
+# -- by month, for the dashboard's time series (one query each, grouped in SQL) --------------
+
+def money_by_month(session, months: list[date]) -> dict[str, list[tuple[date, Decimal]]]:
+    """Principal disbursed and money repaid in each of ``months`` (first days): ``{"disbursed": [...],
+    "repaid": [...]}``, each a list of (month, amount) for the months that had any."""
+    table = months_table(months)
+    disbursed = (select(literal("disbursed").label("what"), table.c.month, func.sum(Loan.principal).label("amount"))
+                 .join(Loan, and_(Loan.disbursed_on >= table.c.month, Loan.disbursed_on < table.c.next))
+                 .group_by(table.c.month))
+    repaid = (select(literal("repaid").label("what"), table.c.month, func.sum(Repayment.amount).label("amount"))
+              .join(Repayment, and_(Repayment.paid_on >= table.c.month, Repayment.paid_on < table.c.next))
+              .group_by(table.c.month))
+    out: dict[str, list[tuple[date, Decimal]]] = {"disbursed": [], "repaid": []}
+    for what, month, amount in session.execute(union_all(disbursed, repaid)):
+        out[what].append((month, money(amount or 0)))
+    return out
+
+
+def delinquency_by_month(session, months: list[date], today: date,
+                         buckets: tuple[Bucket, ...]) -> dict[str, list[tuple[date, int]]]:
+    """Loans past due at each month's end (``today`` for the current month), by bucket: ``{bucket:
+    [(month, loans)]}`` for the buckets past ``current``, in their order.
+
+    Rebuilt from the loans' history, since no snapshot is kept: a loan counts at a month's end when
+    it was disbursed and not yet closed then, and an installment due before that day was still
+    unpaid (``paid_on`` later or NULL); its days past due run from the oldest such due date — the
+    rule of close of business (plugins.lending.services.delinquency).
+    """
+    table = months_table(months, today)
+    oldest = (select(table.c.month, table.c.end, func.min(Installment.due_date).label("due"))
+              .join(Installment, and_(Installment.due_date < table.c.end,
+                                      or_(Installment.paid_on.is_(None), Installment.paid_on > table.c.end)))
+              .join(Loan, Loan.id == Installment.loan_id)
+              .where(Loan.disbursed_on <= table.c.end, or_(Loan.closed_on.is_(None), Loan.closed_on > table.c.end))
+              .group_by(table.c.month, table.c.end, Installment.loan_id).subquery())
+    dialect = session.get_bind().dialect.name
+    bucketed = select(oldest.c.month, bucket_case(days_between(dialect, oldest.c.end, oldest.c.due), buckets)
+                      .label("bucket")).subquery()
+    rows = session.execute(select(bucketed.c.month, bucketed.c.bucket, func.count())
+                           .group_by(bucketed.c.month, bucketed.c.bucket)).all()
+    out: dict[str, list[tuple[date, int]]] = {b.name: [] for b in buckets[1:]}
+    for month, bucket, count in rows:
+        out.setdefault(bucket, []).append((month, int(count)))
+    return out
+

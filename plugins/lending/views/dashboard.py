@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core import context
 from core.formatting import current
-from core.web.charts import bar_chart
+from core.web.charts import bar_chart, last_months, time_series
 from core.web.menu import Widget
 from plugins.lending.i18n import _, _n
 from plugins.lending.models import CURRENT
@@ -28,7 +28,21 @@ def widgets(request) -> list[Widget]:
             (_("Disbursed in ${month}", mapping={"month": month}), fmt.money(total)),
             (_("Loans disbursed this month"), fmt.number(count)),
         ], link=request.route_url("lending.loans"), order=200))
-        buckets = stats.by_bucket(session, bucket_names(buckets_from_settings(request.registry.settings or {})))
+        months = last_months(today, 12)
+        flows = stats.money_by_month(session, months)
+        out.append(Widget(_("Disbursements and repayments by month"), "lending.loan.view",
+                          chart=time_series({_("Disbursed"): flows["disbursed"], _("Repaid"): flows["repaid"]},
+                                            months=months, kind="money",
+                                            title=fmt.translate(_("Principal disbursed and money repaid by month"))),
+                          link=request.route_url("lending.loans"), order=203))
+        bucket_set = buckets_from_settings(request.registry.settings or {})
+        past_due = stats.delinquency_by_month(session, months, today, bucket_set)
+        out.append(Widget(_("Delinquency over time"), "lending.loan.view",
+                          chart=time_series({_bucket_title(fmt, name): points for name, points in past_due.items()},
+                                            months=months, kind="number", stacked=True,
+                                            title=fmt.translate(_("Loans past due at each month's end, by bucket"))),
+                          link=request.route_url("lending.loans", _query={"status": "active"}), order=204))
+        buckets = stats.by_bucket(session, bucket_names(bucket_set))
         out.append(Widget(_("Delinquency by bucket"), "lending.loan.view",
                           chart=bar_chart([(_bucket_title(fmt, name), int(left.to_integral_value()))
                                            for name, _count, left in buckets],

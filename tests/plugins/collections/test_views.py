@@ -204,9 +204,28 @@ def test_breakdown_by_region_counts_open_cases(book, mutuo_db):
     assert rows["North"][1] == "2" and rows["South"][1] == "2"
 
 
-def test_dashboard_widgets(book, mutuo_db):
+def test_dashboard_widgets(book, mutuo_db, session, world):
     home = app_for(mutuo_db, "ana").get("/")
     assert "My collection queue today" in home.text and "Overdue amount by stage" in home.text
+    recovered = _card(home, "Recovered by stage per month").select_one(".chart svg")
+    assert recovered.select_one("text").text == "No data yet"
+    _users, cases = book
+    case = session.get(Case, cases["Nora North"])
+    with world.clock.at(TODAY):
+        lending.post_repayment(session, case.loan, D("120.00"), TODAY, "DASH-1")
+    session.commit()
+    session.close()
+    recovered = _card(app_for(mutuo_db, "ana").get("/"), "Recovered by stage per month").select_one(".chart svg")
+    assert recovered["aria-label"] == "Money recovered each month, by the case's stage"
+    assert "Mar 25" in recovered.text and any(t.text.endswith("Mar 25: 120.00") for t in recovered.select("title"))
+    report = app_for(mutuo_db, "sue").get("/collections/reports/recovery?month=2025-03")  # supervisors read reports
+    assert any(t.text.endswith("Mar 25: 120.00") for t in report.html.select("#recovery-history svg title"))
+    # Ben's cases are not his to see: his chart stays empty (the record rule, in the chart's query too).
+    assert "No data yet" in _card(app_for(mutuo_db, "ben").get("/"), "Recovered by stage per month").text
+
+
+def _card(page, title):
+    return {w.select_one(".card-title").text: w for w in page.html.select(".widget")}[title]
 
 
 def _collections_routes(mutuo_db):

@@ -234,9 +234,23 @@ def test_dashboard_widgets_with_chart(data, make_user, testapp):
     page = app.get("/")
     assert "Loan book" in page.text and "Funding pipeline" in page.text
     assert "<svg" in page.text and "Principal outstanding by delinquency bucket" in page.text
+    cards = {w.select_one(".card-title").text: w for w in page.html.select(".widget")}
+    for title in ("Disbursements and repayments by month", "Delinquency over time"):
+        chart = cards[title].select_one(".chart svg")
+        assert chart is not None and "No data yet" not in chart.text, title  # months of history drawn
+    assert "Jun 25" in cards["Disbursements and repayments by month"].text  # months on the x axis
+    assert any("1-30 days" in t.text for t in cards["Delinquency over time"].select("title"))
+    assert "<style" not in page.text and "style=" not in page.text and "pygal.config" not in page.text
     plain = webtest.TestApp(testapp.app)
     login(plain, *make_user(permissions=("core.dashboard.view",)))
     assert "Loan book" not in plain.get("/").text
+
+
+def test_dashboard_charts_of_an_empty_book_say_no_data_yet(make_user, testapp):
+    page = manager(make_user, testapp).get("/")
+    cards = {w.select_one(".card-title").text: w for w in page.html.select(".widget")}
+    for title in ("Disbursements and repayments by month", "Delinquency over time", "Delinquency by bucket"):
+        assert cards[title].select_one(".chart svg text").text == "No data yet", title
 
 
 def test_api_with_a_bearer_key(mutuo_db, data, build):
