@@ -42,15 +42,18 @@ class StageClock:
 
     def __init__(self) -> None:
         self.stack: list[str] = []
-        self.spent: dict[str, float] = defaultdict(float)
+        self.spent: dict[str, float] = defaultdict(float)  # wall time
+        self.cpu: dict[str, float] = defaultdict(float)  # this thread's CPU time (waiting for a core excluded)
         self.statements: Counter = Counter()  # stage that issued them -> how many
         self.mark = time.perf_counter()
+        self.cpu_mark = time.thread_time()
 
     def _charge(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if self.stack:
             self.spent[self.stack[-1]] += now - self.mark
-        self.mark = now
+            self.cpu[self.stack[-1]] += cpu - self.cpu_mark
+        self.mark, self.cpu_mark = now, cpu
 
     def enter(self, stage: str) -> None:
         self._charge()
@@ -62,6 +65,7 @@ class StageClock:
 
     def reset(self) -> None:
         self.spent.clear()
+        self.cpu.clear()
         self.statements.clear()
 
 
@@ -113,19 +117,20 @@ def listen(engine) -> None:
 
 
 def measure(app, get, requests: int):
-    """Run ``get()`` ``requests`` times through ``app``; return (ms per request by stage, statements per request
-    by issuing stage, wall ms, CPU ms per request)."""
+    """Run ``get()`` ``requests`` times through ``app``; return ((wall ms, CPU ms) per request by stage, statements
+    per request by issuing stage, wall ms, CPU ms per request)."""
     CLOCK.reset()
     wall = cpu = 0.0
     for _ in range(requests):
         started, started_cpu = time.perf_counter(), time.process_time()
         CLOCK.stack[:] = ["view code and framework"]
-        CLOCK.mark = started
+        CLOCK.mark, CLOCK.cpu_mark = started, time.thread_time()
         get()
         CLOCK.leave()
         wall += time.perf_counter() - started
         cpu += time.process_time() - started_cpu
-    per = {stage: CLOCK.spent.get(stage, 0.0) * 1000 / requests for stage in ORDER}
+    per = {stage: (CLOCK.spent.get(stage, 0.0) * 1000 / requests, CLOCK.cpu.get(stage, 0.0) * 1000 / requests)
+           for stage in ORDER}
     statements = {stage: n / requests for stage, n in CLOCK.statements.items()}
     return per, statements, wall * 1000 / requests, cpu * 1000 / requests
 
@@ -160,14 +165,15 @@ def _group(filename: str) -> str:
 
 
 def report(name: str, per: dict, statements: dict, wall: float, cpu: float, modules) -> str:
-    """The breakdown of one page as text (printed, and pasted into docs/performance.md)."""
+    """The breakdown of one page as text (printed, and pasted into docs/performance.md). CPU is what this
+    process spent; wall adds waiting (for PostgreSQL, and for a core on a busy machine)."""
     lines = [f"{name}: {wall:.2f} ms wall, {cpu:.2f} ms CPU per request; "
              f"{sum(statements.values()):.1f} SQL statements",
-             f"  {'stage':28} {'ms':>7} {'share':>6}  statements issued"]
+             f"  {'stage':28} {'wall ms':>8} {'share':>6} {'CPU ms':>7}  statements issued"]
     for stage in ORDER:
+        spent, used = per[stage]
         issued = statements.get(stage, 0)
-        lines.append(f"  {stage:28} {per[stage]:7.2f} {per[stage] / wall * 100 if wall else 0:5.0f}%  "
-                     f"{issued:.1f}" if issued else
-                     f"  {stage:28} {per[stage]:7.2f} {per[stage] / wall * 100 if wall else 0:5.0f}%")
-    lines.append("  own time by module (cProfile): " + ", ".join(f"{m} {ms:.2f}" for m, ms in modules))
+        lines.append(f"  {stage:28} {spent:8.2f} {spent / wall * 100 if wall else 0:5.0f}% {used:7.2f}"
+                     + (f"  {issued:.1f}" if issued else ""))
+    lines.append("  own time by module (cProfile, wall ms): " + ", ".join(f"{m} {ms:.2f}" for m, ms in modules))
     return "\n".join(lines)

@@ -226,6 +226,8 @@ def main(argv=None) -> None:
                         help="also break one request of each page down by stage (in-process, see bench/request_stages.py)")
     parser.add_argument("--profile-requests", type=int, default=200)
     parser.add_argument("--profile-only", action="store_true", help="the breakdown alone, no load")
+    parser.add_argument("--exact-count-too", action="store_true",
+                        help="also load the loans list with ?count=all (a full count, as before the cap)")
     parser.add_argument("--reuse", action="store_true",
                         help="PostgreSQL: keep the database of an earlier run if it holds --loans loans")
     args = parser.parse_args(argv)
@@ -248,6 +250,8 @@ def main(argv=None) -> None:
             ("collector queue", app_port, ["/collections/queue"], collector),
             ("case page", app_port, [f"/collections/cases/{c}" for c in cases], collector),
         ]
+        if args.exact_count_too:  # the loans list as it counted before the cap: every row, every time
+            pages.insert(2, ("loans list, exact count", app_port, ["/lending/loans?count=all"], boss))
         for _name, port, paths, cookie in pages:
             # Warm up one request at a time first: Chameleon compiling one template in several threads
             # at once can fail (seen here: "AST constructor recursion depth mismatch"), then pool connections.
@@ -272,8 +276,7 @@ def main(argv=None) -> None:
         verdict = "" if name.startswith("bare") else ("meets" if ok else "misses") + \
             f" (≤ {TARGET_RATIO}× bare, < {TARGET_MS} ms, ≥ {TARGET_RPS} req/s)"
         print(f"{name:28} {rps:8.0f} {p50:8.1f} {p95:8.1f} {ratio:9.1f}  {verdict}")
-    misses = [name for name, rps, _p50, p95, _c in results[1:]
-              if p95 / bare_p95 > TARGET_RATIO or p95 >= TARGET_MS or rps < TARGET_RPS]
+    misses = [name for name, rps, _p50, p95, _c in results[1:] if name in PROFILED and ( p95 / bare_p95 > TARGET_RATIO or p95 >= TARGET_MS or rps < TARGET_RPS)]
     for name in misses:
         print(f"MISSES: {name} (targets: p95 ≤ {TARGET_RATIO}× bare and < {TARGET_MS} ms, ≥ {TARGET_RPS} req/s)")
     if misses or args.profile:
