@@ -45,3 +45,26 @@ def test_core_pages_keep_their_query_budgets(mutuo_db, make_user, testapp):
     users(17)
     many = query_counts(testapp, mutuo_db.engine, BUDGETS, **ids)
     assert_query_budgets(few, many, BUDGETS)
+
+
+def test_a_list_counts_up_to_its_cap_and_exactly_on_demand(mutuo_db, make_user, dbsession):
+    from pyramid.testing import DummyRequest
+
+    from core.web.listing import Listing, count_rows
+
+    for _ in range(5):
+        make_user()
+    users = select(User)
+    assert count_rows(dbsession, users, 3) == (3, True)  # more than 3
+    assert count_rows(dbsession, users, 10) == (5, False)
+    assert count_rows(dbsession, users, None) == (5, False)
+
+    def listing(**params):
+        request = DummyRequest(params={"per_page": "25", **params})
+        request.dbsession = dbsession
+        return Listing(request, users, columns=[], count_cap=2).run()
+
+    capped = listing()
+    assert (capped.total, capped.capped, len(capped.rows)) == (2, True, 5)  # the page still shows every row it has
+    exact = listing(count="all")
+    assert (exact.total, exact.capped) == (5, False) and "count=all" in exact.url(page=2)

@@ -22,7 +22,7 @@ BUDGETS = {
     "/lending/applications": 4,
     "/lending/funding": 5,
     "/lending/repayments": 4,
-    "/lending/loans/{loan}": 15,
+    "/lending/loans/{loan}": 13,
     "/lending/customers/{borrower}": 11,
     "/lending/customers/{investor}": 18,
     "/lending/customers/{investor}/statement": 10,
