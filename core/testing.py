@@ -304,6 +304,63 @@ def make_user(mutuo_db):
     return make
 
 
+class QueryLog(list):
+    """The SQL statements run inside a :func:`count_queries` block (a list of strings)."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{n}. {' '.join(text.split())[:300]}" for n, text in enumerate(self, 1))
+
+
+#: Transaction control and SQLite's connection setup: not the page's queries (and not sent on every dialect).
+NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+@contextmanager
+def count_queries(engine):
+    """``with count_queries(mutuo_db.engine) as queries: ...`` — every statement sent to the database meanwhile
+    (a ``before_cursor_execute`` listener); ``len(queries)`` is the count, ``str(queries)`` lists them."""
+    from sqlalchemy import event
+
+    found = QueryLog()
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip()[:9].upper().startswith(NOT_COUNTED):
+            found.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def page_queries(testapp, engine, url: str) -> QueryLog:
+    """The statements one GET of ``url`` runs (answered 200), the page visited once before so that
+    once-per-process work (a first template compile, a catalogue) is not counted."""
+    testapp.get(url, status=200)
+    with count_queries(engine) as queries:
+        testapp.get(url, status=200)
+    return queries
+
+
+def query_counts(testapp, engine, pages, **ids) -> dict[str, QueryLog]:
+    """:func:`page_queries` of each page, a pattern like ``/lending/loans/{loan}`` filled from ``ids``."""
+    return {page: page_queries(testapp, engine, page.format(**ids)) for page in pages}
+
+
+def assert_query_budgets(few: dict, many: dict, budgets: dict) -> None:
+    """Each page ran its budget of statements with a few rows shown (``few``, from :func:`query_counts`) and the
+    same number with many (``many``): a page that queries once per row (an N+1) fails whatever its budget."""
+    problems = []
+    for page, budget in budgets.items():
+        if len(few[page]) != budget:
+            problems.append(f"{page}: {len(few[page])} statements, budget {budget}:\n{few[page]}")
+        elif len(many[page]) != len(few[page]):
+            problems.append(f"{page}: {len(few[page])} statements with a few rows, {len(many[page])} with more "
+                            f"(one per row?):\n{many[page]}")
+    assert not problems, "\n\n".join(problems)
+
+
 def login(testapp, username: str, password: str = "correct-horse-battery"):
     """Log ``testapp`` in through the real login form."""
     page = testapp.get("/login")

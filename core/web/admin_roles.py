@@ -6,6 +6,7 @@ import deform
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import accounts
 from core.i18n import _, translate
@@ -46,7 +47,8 @@ def _role_url(request, role):
 @view_config(route_name="admin.roles", renderer="core:web/templates/admin/roles.pt", permission="core.role.view")
 def roles(request):
     h = for_request(request)
-    listing = Listing(request, restricted_query(request, Role), columns=[
+    stmt = restricted_query(request, Role).options(selectinload(Role.grants), selectinload(Role.users))  # no N+1
+    listing = Listing(request, stmt, columns=[
         Column("name", _("Name"), Role.name, link=_role_url),
         Column("title", _("Title"), Role.title, value=h.role_title),
         Column("permissions", _("Permissions"), value=lambda r: _("all") if r.name == ADMIN_ROLE else len(r.grants)),

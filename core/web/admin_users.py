@@ -4,6 +4,7 @@ import deform
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core import accounts
 from core.apikeys import revoke_api_key, user_keys
@@ -72,7 +73,7 @@ def users(request):
     roles = [(r.name, translate_declared(r.title, r.plugin) or r.name)
              for r in request.dbsession.scalars(select(Role).order_by(Role.name))]
     listing = Listing(
-        request, restricted_query(request, User),
+        request, restricted_query(request, User).options(selectinload(User.roles)),  # no query per row for its roles
         columns=[
             Column("username", _("Username"), User.username, link=_user_url),
             Column("full_name", _("Full name"), User.full_name),

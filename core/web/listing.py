@@ -16,6 +16,7 @@ always works).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pyramid.response import Response
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from core.i18n import TranslationString, _, translate
 from core.web.parsing import (
@@ -39,6 +40,9 @@ from core.web.parsing import (
 )
 
 PAGE_SIZES = (25, 50, 100)
+#: A list counts at most this many rows past the start of the page shown ("More than 1,000 found");
+#: ``?count=all`` counts them all. Counting 100,000 rows is a scan on every page view; 1,001 is an index peek.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ class Listing:
     sort: str = ""
     values: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)  # filter key -> why its value was ignored
+    #: how many rows past the page's start are counted; None: always count them all (a list that is never big)
+    count_cap: int | None = COUNT_CAP
+    #: set by run(): True when ``total`` is a lower bound (there are more rows than counted)
+    capped: bool = False
 
     def filtered(self):
         """The statement narrowed by every readable filter; an unreadable one is ignored and explained."""
@@ -143,22 +151,41 @@ class Listing:
         return stmt.order_by(col.sort.desc() if sort.startswith("-") else col.sort.asc())
 
     def run(self) -> Listing:
+        """Count (capped, see :data:`COUNT_CAP`) and fetch the page asked for: two statements."""
         stmt = self.ordered(self.filtered())
         session = self.request.dbsession
-        self.total = session.scalar(count_query(stmt))
         self.per_page = _whole(self.request.params.get("per_page"), 25)
         self.per_page = self.per_page if self.per_page in PAGE_SIZES else 25
-        self.page = min(max(1, _whole(self.request.params.get("page"), 1)), self.pages)
+        asked = _whole(self.request.params.get("page"), 1)
+        limit = None if self.count_cap is None or self.counts_all else (asked - 1) * self.per_page + self.count_cap
+        self.total, self.capped = count_rows(session, stmt, limit)
+        self.page = min(max(1, asked), self.pages)
         result = session.execute(stmt.limit(self.per_page).offset((self.page - 1) * self.per_page))
         self.rows = list(result.scalars() if len(result.keys()) == 1 else result)
         return self
 
     @property
+    def counts_all(self) -> bool:
+        """The user asked for the exact number (``?count=all``, the "Count all" link)."""
+        return self.request.params.get("count") == "all"
+
+    @property
     def pages(self) -> int:
+        """Pages known: with a capped count, at least one more follows (the pager says "of 40+")."""
         return max(1, -(-self.total // self.per_page))
 
+    def summary(self) -> str:
+        """"1,234 found", or "More than 1,000 found" when the count stopped at its cap."""
+        if self.capped:
+            return self.h.translate(_("More than ${n} found", mapping={"n": self.h.number(self.total)}))
+        return self.h.plural("${n} found", "${n} found", self.total)
+
+    def count_all_url(self) -> str:
+        return self.url(count="all")
+
     def url(self, **changes) -> str:
-        params = {**self.values, "sort": self.sort, "per_page": self.per_page, "page": self.page, **changes}
+        params = {**self.values, "sort": self.sort, "per_page": self.per_page, "page": self.page,
+                  "count": "all" if self.counts_all else None, **changes}
         params = {k: v for k, v in params.items() if v not in ("", None)}
         return self.request.path + "?" + urlencode(params)
 
@@ -173,8 +200,8 @@ class Listing:
     def wants_csv(self) -> bool:
         return self.request.params.get("format") == "csv"
 
-    @property
-    def h(self):
+    @functools.cached_property
+    def h(self):  # once per listing, not once per cell
         from core.web.helpers import for_request
 
         return for_request(self.request)
@@ -233,6 +260,17 @@ def _whole(text, default: int) -> int:
         return parse_int(text or "", minimum=1, maximum=INT64_MAX)
     except InputError:
         return default
+
+
+def count_rows(session, stmt, limit: int | None) -> tuple[int, bool]:
+    """(rows, capped): the rows of a list query, counting at most ``limit`` (None: all of them)."""
+    if limit is None:
+        return session.scalar(count_query(stmt)), False
+    peek = stmt.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
+    if stmt._group_by_clauses or stmt._distinct:
+        peek = stmt.order_by(None)
+    found = session.scalar(select(func.count()).select_from(peek.limit(limit + 1).subquery()))
+    return (limit, True) if found > limit else (found, False)
 
 
 def count_query(stmt):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import colander
 import deform
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from core.errors import UserError
 from core.formatting import current
@@ -78,19 +79,24 @@ def _fields(data) -> dict:
 @view_config(route_name="lending.applications", renderer=LIST_PAGE, permission="lending.application.view")
 def applications(request):
     cells = Cells(request)
-    listing = Listing(request, restricted_query(request, Application).join(Customer).join(
-        ProductVersion, ProductVersion.id == Application.product_version_id).join(LoanProduct), columns=[
-        Column("id", "#", Application.id, link=application_url),
-        Column("borrower", _("Borrower"), Customer.name, value=lambda a: a.customer.name,
-               link=lambda r, a: r.route_url("lending.customer", id=a.customer_id)),
-        Column("product", _("Product"), LoanProduct.code, value=lambda a: _product_label(request, a)),
-        Column("amount", _("Amount"), Application.amount, value=lambda a: a.amount, kind="money", css="money"),
-        Column("term_months", _("Term"), Application.term_months, value=lambda a: cells.months(a.term_months)),
-        Column("annual_rate", _("Rate"), Application.annual_rate, value=lambda a: a.annual_rate, kind="percent"),
-        Column("status", _("Status"), Application.status, value=lambda a: a.status, kind="label", domain="lending"),
-        Column("region", _("Region"), Application.region),
-        Column("industry", _("Industry"), Application.industry),
-        Column("created_at", _("Created"), Application.created_at, value=lambda a: a.created_at, kind="date"),
+    # The page's rows carry their customer (joined) and product label: no query per row shown.
+    label = (LoanProduct.code + " v" + cast(ProductVersion.number, String)).label("product_label")
+    stmt = (restricted_query(request, Application).join(Customer).join(
+        ProductVersion, ProductVersion.id == Application.product_version_id).join(LoanProduct)
+        .options(contains_eager(Application.customer)).add_columns(label))
+    listing = Listing(request, stmt, columns=[
+        Column("id", "#", Application.id, value=lambda r: r[0].id, link=lambda req, r: application_url(req, r[0])),
+        Column("borrower", _("Borrower"), Customer.name, value=lambda r: r[0].customer.name,
+               link=lambda req, r: req.route_url("lending.customer", id=r[0].customer_id)),
+        Column("product", _("Product"), LoanProduct.code, value=lambda r: r.product_label),
+        Column("amount", _("Amount"), Application.amount, value=lambda r: r[0].amount, kind="money", css="money"),
+        Column("term_months", _("Term"), Application.term_months, value=lambda r: cells.months(r[0].term_months)),
+        Column("annual_rate", _("Rate"), Application.annual_rate, value=lambda r: r[0].annual_rate, kind="percent"),
+        Column("status", _("Status"), Application.status, value=lambda r: r[0].status, kind="label",
+               domain="lending"),
+        Column("region", _("Region"), Application.region, value=lambda r: r[0].region),
+        Column("industry", _("Industry"), Application.industry, value=lambda r: r[0].industry),
+        Column("created_at", _("Created"), Application.created_at, value=lambda r: r[0].created_at, kind="date"),
     ], filters=[
         Filter("q", _("Borrower"), lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
                                                             Customer.id_number.ilike(f"%{v}%")))),
@@ -102,11 +108,6 @@ def applications(request):
     actions = [(_("New application"), request.route_url("lending.application_new"))] \
         if request.has_permission("lending.application.manage") else []
     return render_listing(listing, title=_("Loan applications"), actions=actions)
-
-
-def _product_label(request, application) -> str:
-    version = request.dbsession.get(ProductVersion, application.product_version_id)
-    return version.label if version else ""
 
 
 @view_config(route_name="lending.application_new", renderer="core:web/templates/form_page.pt",

@@ -5,6 +5,7 @@ import colander
 import deform
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.formatting import current
 from core.money import money
@@ -174,11 +175,12 @@ def customer_page(request):
                                                  .order_by(Application.id.desc()).limit(50)).all()
     if request.has_permission("lending.loan.view"):
         loans = session.scalars(select(Loan).where(Loan.customer_id == customer.id).order_by(Loan.id.desc())
-                                .limit(50)).all()
+                                .limit(50).options(selectinload(Loan.installments))).all()  # outstanding: no N+1
         values["loans"] = [(loan, outstanding_principal(loan)) for loan in loans]
         if customer.is_investor:
             values["holdings"] = session.scalars(select(Holding).where(Holding.investor_id == customer.id)
-                                                 .order_by(Holding.id.desc()).limit(50)).all()
+                                                 .order_by(Holding.id.desc()).limit(50)
+                                                 .options(selectinload(Holding.loan))).all()
     if customer.is_investor and request.has_permission("lending.cash.view"):
         values["account"] = {"balance": cash.balance(session, customer.id),
                              "reserved": cash.reserved(session, customer.id),

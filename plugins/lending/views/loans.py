@@ -4,6 +4,7 @@ from __future__ import annotations
 import colander
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from core import context
 from core.errors import UserError
@@ -16,7 +17,7 @@ from core.web.lookups import LookupWidget
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.i18n import _, _n, choices
-from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Installment, Loan, Repayment
+from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Holding, Installment, Loan, Repayment
 from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
@@ -106,7 +107,10 @@ def loan_page(request):
     today = context.today(request.dbsession)
     schedule = [(i, service.installment_state(i, today)) for i in loan.installments]
     version = request.dbsession.get(ProductVersion, loan.product_version_id)
-    return {"title": _("Loan ${id}", mapping={"id": loan.id}), "loan": loan, "version": version, "schedule": schedule, "today": today,
+    holdings = request.dbsession.scalars(select(Holding).where(Holding.loan_id == loan.id).order_by(Holding.id)
+                                         .options(joinedload(Holding.investor))).all()  # not one query per investor
+    return {"title": _("Loan ${id}", mapping={"id": loan.id}), "loan": loan, "version": version, "schedule": schedule,
+            "today": today, "holdings": holdings,
             "outstanding": service.outstanding_principal(loan),
             "payoff": service.payoff_amount(request.dbsession, loan, today) if loan.status == "active" else None,
             "last_closed": last_closed(request.dbsession),
