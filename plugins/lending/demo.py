@@ -403,15 +403,16 @@ def summary(session, story: Story) -> str:
     closed = session.scalar(select(func.count()).select_from(BusinessDate)) or 0
     others = session.scalar(select(func.count()).select_from(Application)
                             .where(Application.status != "disbursed")) or 0
+    months = (story.today.year - story.start.year) * 12 + story.today.month - story.start.month
+    made, cured, written_off = sum(loans.values()), story.counts["cured"], loans.get("written_off", 0)
+    repayments = session.scalar(select(func.count()).select_from(Repayment)) or 0
     parts = {"customers": _n("${n} customer", "${n} customers", story.n),
-             "loans": _n("${n} loan", "${n} loans", sum(loans.values())),
-             "months": _n("${n} month", "${n} months", (story.today.year - story.start.year) * 12
-                          + story.today.month - story.start.month),
+             "loans": _n("${n} loan", "${n} loans", made),
+             "months": _n("${n} month", "${n} months", months),
              "late": _n("${n} late today", "${n} late today", late),
-             "cured": _n("${n} cured", "${n} cured", story.counts["cured"]),
-             "written_off": _n("${n} written off", "${n} written off", loans.get("written_off", 0)),
-             "repayments": _n("${n} repayment", "${n} repayments",
-                              session.scalar(select(func.count()).select_from(Repayment)) or 0),
+             "cured": _n("${n} cured", "${n} cured", cured),
+             "written_off": _n("${n} written off", "${n} written off", written_off),
+             "repayments": _n("${n} repayment", "${n} repayments", repayments),
              "others": _n("${n} application in other statuses", "${n} applications in other statuses", others),
              "closed": _n("${n} business date closed", "${n} business dates closed", closed)}
     return text(_("${customers}, ${loans} over ${months} (${late}, ${cured}, ${written_off}), ${repayments}, "
