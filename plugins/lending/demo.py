@@ -291,8 +291,9 @@ class Story:
         target = money(application.amount * share)
         version = products.get_version(self.session, application.product_version_id)
         step, minimum = version.investment_increment, version.min_investment
+        funded = services.funded_amount(self.session, application.id)
         for investor_id in self.rng.sample(self.investors, min(len(self.investors), 8)):
-            left = services.remaining(self.session, application) - (application.amount - target)
+            left = target - funded
             if left <= 0:
                 break
             piece = max(minimum, (application.amount / self.rng.choice((1, 2, 2, 3)) // step) * step)
@@ -301,6 +302,7 @@ class Story:
                 services.invest(self.session, application, self.session.get(Customer, investor_id), piece)
             except UserError:
                 continue  # this investor has no money left; the next one will do
+            funded += piece
 
     # -- loans and their repayments -----------------------------------------------------------
 
