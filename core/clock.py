@@ -4,11 +4,21 @@
 ``frozen`` is a :class:`FrozenClock`, for tests and demos: ``clock.day`` is
 today's date wherever the services look (None: the real date).
 :func:`core.context.today` asks this service, after ``as_of``.
+
+Replays of history (the demo) also move the *timestamps* every record and
+audit entry gets (:func:`core.models.meta.utcnow`): inside
+``with replay(day):`` the time is 09:00 of ``day`` in the company's zone plus
+the real time elapsed since the block began, so records written on one
+replayed day keep their order and stamps never go back as the days move on.
+The replay is per thread (a context variable): a web request served meanwhile
+keeps the real time.
 """
 from __future__ import annotations
 
+import time as _time
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from zope.interface import implementer
@@ -57,6 +67,31 @@ class FrozenClock(SystemClock):
 
     def __repr__(self):
         return f"FrozenClock({self.day!r})"
+
+
+#: (start of the replayed day in UTC, monotonic seconds when the block began), or None: the real time
+_REPLAY: ContextVar[tuple[datetime, float] | None] = ContextVar("mutuo_replay", default=None)
+REPLAY_HOUR = time(9)
+
+
+@contextmanager
+def replay(day: date, zone: str = "UTC"):
+    """``with replay(day):`` — :func:`utcnow` is 09:00 of ``day`` (in ``zone``) plus the time spent inside."""
+    start = datetime.combine(day, REPLAY_HOUR, ZoneInfo(zone)).astimezone(UTC)
+    token = _REPLAY.set((start, _time.monotonic()))
+    try:
+        yield
+    finally:
+        _REPLAY.reset(token)
+
+
+def utcnow() -> datetime:
+    """Now in UTC: the real time, or the replayed one inside :func:`replay`."""
+    replayed = _REPLAY.get()
+    if replayed is None:
+        return datetime.now(UTC)
+    start, began = replayed
+    return start + timedelta(seconds=_time.monotonic() - began)
 
 
 BACKENDS = {"system": lambda settings: SystemClock(), "frozen": lambda settings: FrozenClock()}

@@ -180,13 +180,15 @@ def demo():
 
 
 @demo.command("load")
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="1 = small; larger builds proportionally more records.")
+@click.option("--scale", default=None, type=click.IntRange(1, 1_000_000),
+              help="Default 10: a few hundred customers, about 200 loans over the last 18 months; 1 = a small "
+                   "book of the same shape; larger builds proportionally more.")
 @pass_env
 def demo_load(env, scale):
-    """Create demo users and records once (running it again changes nothing)."""
-    from core.demo import load_demo
+    """Create demo users and records once (running it again changes nothing); lists the demo users' passwords."""
+    from core.demo import DEFAULT_SCALE, echo_logins, load_demo
 
-    loaded = load_demo(env, scale, echo=say)
+    loaded = load_demo(env, scale or DEFAULT_SCALE, echo=say)
     if not loaded:
         say(_("Demo data is already loaded; nothing to do."))
+    echo_logins(env, say)

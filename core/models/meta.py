@@ -44,7 +44,10 @@ def Rate():
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now in UTC; a replay of history (``core.clock.replay``, the demo) gives the replayed day's time."""
+    from core.clock import utcnow as clock_now
+
+    return clock_now()
 
 
 class Base(DeclarativeBase):

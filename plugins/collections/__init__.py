@@ -95,6 +95,13 @@ def mutuo_demo_data(session, scale):
     return load(session, scale)
 
 
+@hookimpl
+def lending_demo_day(session, day, story):
+    from plugins.collections.demo import day as demo_day
+
+    demo_day(session, day, story)
+
+
 # -- lending's events -------------------------------------------------------------------
 # They run inside lending's transaction: a case opens, moves or closes with the loan change.
 

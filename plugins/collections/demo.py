@@ -1,25 +1,32 @@
-"""Demo data: a collections team on top of lending's demo loan book, through the services.
+"""Demo data: a collections team working lending's replayed loan book, day by day, through the services.
 
-Lending's demo replays a year of history and closes the last 90 business
-dates without firing events, so its overdue loans have no case yet: the
-daily sync (the same service as the job ``collections.sync_cases``) opens
-them here. Then the team: collectors holding stage queues, some with the
-regions where most loans are, generalists for the rest, a supervisor; the
-assignment job spreads the cases over them; the action-item job creates
-today's items; a month target is set and split; a few contacts and promises
-are logged so the queue and the reports have something to show. From then
-on ``lending.close_of_business`` opens and moves cases through the events,
-and ``collections.assign_cases`` spreads them over the same collectors.
+Lending's demo replays 18 months of history (see plugins/lending/demo.py);
+on each replayed day it calls ``lending_demo_day``, implemented here by
+:func:`day`: on the first day the team is formed (collectors holding stage
+queues, some with the regions where most loans are, generalists for the
+rest, a supervisor); from then on, on every day with open cases, the daily
+jobs run as the scheduler runs them after close of business (sync, promises,
+assignment, action items), a team target is set and split on the first
+working day of each month, and the collectors work their queues: a contact
+every few days per case — no answer, a text, a talk, a promise to pay. A
+borrower who is going to pay soon (``story.next_payment``) promises that day
+and keeps it; others promise and break it, or are not reached. Cases are
+opened, re-staged and closed by lending's events as the days are closed, so
+every record carries its replayed date.
+
+:func:`load` (``mutuo_demo_data``, after lending) sets up the same team on a
+book loaded without this plugin's day, runs the jobs once for today and says
+what the story built.
 
 Demo users log in with ``<username>-demo-pass`` (development only).
 """
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from core.accounts import create_user
 from core.demo import demo_password
@@ -29,12 +36,11 @@ from core.i18n import translate
 from core.models.user import User
 from core.money import money
 from plugins.collections.i18n import _
-from plugins.collections.models import OPEN_STATUSES, Case
+from plugins.collections.models import OPEN_STATUSES, Case, Contact, Promise, Target
 from plugins.collections.services import actions, assignment, cases, config, contacts, strategies, targets
 from plugins.lending.models import Loan
 
 DEFAULT_REGIONS = ("North", "South", "East")
-MAX_CONTACTS = 120
 
 
 def _regions(session) -> list[str]:
@@ -50,7 +56,7 @@ def _team_plan(regions: list[str], scale: int) -> list[tuple[str, tuple[str, ...
     plan = [(f"{names[i]}.early", ("early",), region) for i, region in enumerate(regions[:3])]
     plan += [("fran.early", ("early",), ""), ("gema.mid", ("mid",), regions[0]), ("hugo.mid", ("mid",), ""),
              ("ines.late", ("late",), "")]
-    for n in range(min(max(scale - 1, 0), 10)):  # bigger books, bigger team
+    for n in range(min(scale // 5, 10)):  # bigger books, bigger team
         plan.append((f"extra{n + 1}.{('early', 'mid')[n % 2]}", (("early", "mid")[n % 2],), ""))
     return plan
 
@@ -78,60 +84,132 @@ def _team(session, scale: int) -> list[User]:
     return members
 
 
-OUTCOMES = (("call", "no_answer", ""), ("call", "right_party_contact", _("Knows about the delay, will call back")),
-            ("call", "promise_to_pay", _("Promised to pay after payday")),
-            ("call", "third_party", _("Spoke to a relative")),
-            ("sms", "no_answer", ""), ("call", "wrong_number", _("Number belongs to someone else")),
-            ("visit", "dispute", _("Says the amount is wrong; wants the statement")))
 #: What the demo collectors write (notes, the SMS to debtors) is in the company's language.
 DEMO_SMS = _("We are waiting for your payment; please call us.")
+#: days between two contacts on one case, by stage
+CADENCE = {"early": 4, "mid": 6, "late": 9}
+#: (weight, channel, outcome, note) when the borrower is not about to pay
+NOT_PAYING = ((30, "call", "no_answer", ""), (15, "sms", "no_answer", ""),
+              (15, "call", "right_party_contact", _("Knows about the delay, will call back")),
+              (22, "call", "promise_to_pay", _("Promised to pay after payday")),
+              (6, "call", "third_party", _("Spoke to a relative")),
+              (4, "call", "wrong_number", _("Number belongs to someone else")),
+              (4, "call", "refused", _("Refuses to pay until the statement is checked")),
+              (4, "visit", "dispute", _("Says the amount is wrong; wants the statement")))
+STATE = "collections.demo"
 
 
-def _activity(session, rng: random.Random) -> tuple[int, int]:
-    """A few contacts and promises on assigned cases (the queue and reports then show something)."""
-    today = config.today(session)
-    open_cases = list(session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES), Case.collector_id.is_not(None))
-                                      .order_by(Case.id).limit(MAX_CONTACTS)))
-    made = promised = 0
-    company = strategies.company_language(session)
-    for case in open_cases[::2]:
-        channel, outcome, note = rng.choice(OUTCOMES)
-        extra = {}
+class Desk:
+    """The team's memory across replayed days (kept in the session for lending's demo transaction)."""
+
+    def __init__(self, session, scale: int):
+        self.rng = random.Random(11)
+        self.scale = scale
+        self.company = strategies.company_language(session)
+        self.last_contact: dict[int, date] = {}
+        self.targets: set[date] = set()
+
+
+def _desk(session, story) -> Desk:
+    desk = session.info.get(STATE)
+    if desk is None:
+        strategies.ensure_defaults(session)
+        _team(session, story.scale)
+        desk = session.info[STATE] = Desk(session, story.scale)
+    return desk
+
+
+def day(session, day: date, story) -> None:
+    """One replayed day of the collections department (the hook ``lending_demo_day``)."""
+    desk = _desk(session, story)
+    if not session.scalar(select(func.count()).select_from(Case).where(Case.status.in_(OPEN_STATUSES))):
+        return  # nothing open: the jobs would change nothing (an empty book has no cases to work)
+    # The daily jobs, as the scheduler runs them after close of business; the promise and assignment jobs
+    # only when they have something to do (else they change nothing).
+    cases.sync(session)
+    if session.scalar(select(exists().where(Promise.status == "pending"))):
+        contacts.check_promises(session)
+    if session.scalar(select(exists().where(Case.status.in_(OPEN_STATUSES), Case.needs_assignment.is_(True)))):
+        assignment.assign_cases(session)
+    actions.create_due_items(session)
+    month = day.replace(day=1)
+    if month not in desk.targets:
+        desk.targets.add(month)
+        _target(session, month, _("Demo: two fifths of what is overdue at the start of the month"))
+    _work(session, day, story, desk)
+
+
+def _target(session, month: date, note) -> None:
+    if targets.get_target(session, month) is not None:
+        return
+    open_amount = session.scalar(select(func.sum(Case.overdue_amount)).where(Case.status.in_(OPEN_STATUSES))) or 0
+    amount = max(money(Decimal(open_amount) * Decimal("0.4") / 100) * 100, Decimal("1000.00"))
+    target = targets.set_target(session, month, amount, translate(note, strategies.company_language(session)))
+    targets.split_evenly(session, target)
+
+
+def _work(session, today: date, story, desk: Desk) -> int:
+    """Each collector contacts the cases of their queue that are due a contact; returns how many were logged."""
+    made = 0
+    rng = desk.rng
+    for case in session.scalars(select(Case).where(Case.status.in_(("open", "escalated")),
+                                                   Case.collector_id.is_not(None)).order_by(Case.id)):
+        last = desk.last_contact.get(case.id)
+        if last is not None and (today - last).days < CADENCE[case.stage]:
+            continue
+        if last is None and rng.random() < 0.5:
+            continue  # the queue is long: not every new case is called on its first day
+        paying = story.next_payment(case.loan_id)
+        extra: dict = {}
+        if paying is not None and 0 <= (paying - today).days <= 14:
+            channel, outcome, note = "call", "promise_to_pay", _("Will pay the arrears on the agreed day")
+            due = paying
+        else:
+            weights = [w for w, *_rest in NOT_PAYING]
+            _w, channel, outcome, note = rng.choices(NOT_PAYING, weights)[0]
+            due = today + timedelta(days=rng.choice((2, 3, 5, 7)))
         if outcome == "promise_to_pay":
-            half = money(contacts.promise_limit(session, case, today) / 2)
-            if half <= 0:
-                channel, outcome, note = OUTCOMES[1]  # nothing owed today: nothing to promise
+            limit = contacts.promise_limit(session, case, today)
+            if limit <= 0:
+                channel, outcome, note = NOT_PAYING[0][1:]
             else:
-                extra = {"promise_amount": half, "promise_due": today + timedelta(days=rng.choice((0, 1, 3, 7)))}
+                share = Decimal("1") if paying is not None else Decimal(rng.choice(("0.3", "0.5", "1")))
+                extra = {"promise_amount": max(money(limit * share), Decimal("0.01")), "promise_due": due}
         try:
             contacts.log_contact(session, case, case.collector_id, channel=channel, outcome=outcome,
-                                 note=translate(note, company) if note else "",
-                                 message=translate(DEMO_SMS, company) if channel == "sms" else "",
-                                 next_action_on=today + timedelta(days=rng.choice((1, 2, 5))), **extra)
+                                 note=translate(note, desk.company) if note else "",
+                                 message=translate(DEMO_SMS, desk.company) if channel == "sms" else "",
+                                 next_action_on=today + timedelta(days=CADENCE[case.stage]), **extra)
         except UserError:
             continue  # e.g. no phone on file for an SMS: a real collector would choose another channel
+        desk.last_contact[case.id] = today
         made += 1
-        promised += outcome == "promise_to_pay"
-    return made, promised
+    return made
 
 
 def load(session, scale: int) -> str:
-    rng = random.Random(11)
+    """The team and today's jobs when lending's demo ran without this plugin's day; what the story built."""
     strategies.ensure_defaults(session)
-    synced = cases.sync(session)
     members = _team(session, scale)
-    run = assignment.assign_cases(session)
-    items = actions.create_due_items(session)
+    cases.sync(session)
+    contacts.check_promises(session)
+    assignment.assign_cases(session)
+    actions.create_due_items(session)
     today = config.today(session)
-    open_amount = session.scalar(select(func.sum(Case.overdue_amount)).where(Case.status.in_(OPEN_STATUSES))) or 0
-    target = targets.set_target(session, today.replace(day=1), money(Decimal(open_amount) / 5) or Decimal("10000.00"),
-                                translate(_("Demo: a fifth of what is overdue today"),
-                                          strategies.company_language(session)))
-    targets.split_evenly(session, target)
-    made, promised = _activity(session, rng)
+    _target(session, today.replace(day=1), _("Demo: two fifths of what is overdue at the start of the month"))
+    opened = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+    promised = dict(session.execute(select(Promise.status, func.count()).group_by(Promise.status)).all())
+    months = {(d.year, d.month) for d in session.scalars(select(Case.opened_on).distinct())}
     fmt = current()
-    return fmt.translate(_("${collectors} collectors with stage queues; ${synced}; ${assigned}; ${items} action "
-                           "items; ${contacts} contacts, ${promises} promises", mapping={
-                               "collectors": fmt.number(len(members)), "synced": synced, "assigned": run.summary,
-                               "items": fmt.number(sum(items.created.values())), "contacts": fmt.number(made),
-                               "promises": fmt.number(promised)}))
+    return fmt.translate(_("${collectors} collectors with stage queues; ${cases} cases over ${months} months "
+                           "(${open} open, ${written_off} written off); ${contacts} contacts; promises: ${kept} kept, "
+                           "${broken} broken, ${pending} pending; ${targets} monthly targets", mapping={
+                               "collectors": fmt.number(len(members)), "cases": fmt.number(sum(opened.values())),
+                               "months": fmt.number(len(months)),
+                               "open": fmt.number(sum(opened.get(s, 0) for s in OPEN_STATUSES)),
+                               "written_off": fmt.number(opened.get("written_off", 0)),
+                               "contacts": fmt.number(session.scalar(select(func.count()).select_from(Contact))),
+                               "kept": fmt.number(promised.get("kept", 0)),
+                               "broken": fmt.number(promised.get("broken", 0)),
+                               "pending": fmt.number(promised.get("pending", 0)),
+                               "targets": fmt.number(session.scalar(select(func.count()).select_from(Target)))}))

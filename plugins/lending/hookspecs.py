@@ -20,6 +20,11 @@ from typing import TYPE_CHECKING
 from core import hookspec
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from plugins.lending.demo import Story
     from plugins.lending.models import Application, Loan, Repayment
 
 
@@ -90,5 +95,23 @@ def lending_loan_closed(loan: Loan) -> None:
 
     Called when a repayment settles the last amount owed; ``loan.status`` is
     already ``"closed"`` and ``loan.closed_on`` the repayment's date.
+    Returns nothing.
+    """
+
+
+@hookspec
+def lending_demo_day(session: Session, day: date, story: Story) -> None:
+    """Add a department's part to one day of the demo's replayed history.
+
+    Called only by the demo loader (``mutuo demo load``, lending's
+    ``plugins.lending.demo``), once for every day of the replayed 18 months,
+    in date order, inside lending's demo transaction: the business date is
+    ``day`` and new records and audit entries are stamped on it
+    (``core.demo.replay_day``). By then close of business has closed the day
+    before (its events fired) and expired listings; the day's applications,
+    investments, disbursements and repayments follow. Run the department's
+    daily jobs and its people's work through its services here.
+    ``story.next_payment(loan_id)`` says when an overdue borrower will pay
+    (a date, or None), so contacts and promises fit what happens next.
     Returns nothing.
     """

@@ -5,8 +5,11 @@ Names and descriptions are written in the language the demo is loaded in (the CL
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal as D
 
+from core import context
+from core.demo import replay_day, story_start
 from core.formatting import current
 from plugins.products import services
 from plugins.products.i18n import _, _n
@@ -44,14 +47,24 @@ def _in_language(spec: dict) -> dict:
 
 
 def load(session, scale: int) -> str:
+    """The products, on the first day of the demo's history (lending's loans come after)."""
+    start = story_start(context.today(session), scale)
+    with replay_day(session, start):
+        made = _products(session, scale)
+    # A second version a week later, so the version history has something to show.
+    with replay_day(session, start + timedelta(days=7)):
+        services.update_product(session, made[0], default_rate=D("0.115"), max_term_months=48)
+    count = len(made)
+    return _n("${n} product", "${n} products", count)
+
+
+def _products(session, scale: int) -> list:
     made = []
     for spec in map(_in_language, PRODUCTS):
         product = services.create_product(session, **COMMON, **spec)
         services.activate(session, product)
         made.append(product)
-    # A second version, so the version history has something to show.
-    services.update_product(session, made[0], default_rate=D("0.115"), max_term_months=48)
-    for i in range(max(scale - 1, 0) * 2):
+    for i in range(max(min(scale, 3) - 1, 0) * 2):  # a few pilots on bigger books, not one per unit
         spec = _in_language(PRODUCTS[i % len(PRODUCTS)])
         pilot = current().translate(_("${name} (pilot ${number})", mapping={"name": spec["name"], "number": i + 1}))
         product = services.create_product(session, **COMMON, **{**spec, "code": f"{spec['code']}-X{i + 1}",
@@ -60,5 +73,4 @@ def load(session, scale: int) -> str:
             services.activate(session, product)
             services.retire(session, product)
         made.append(product)
-    count = len(made)
-    return _n("${n} product", "${n} products", count)
+    return made

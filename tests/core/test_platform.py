@@ -167,7 +167,7 @@ def test_demo_load_runs_once(tmp_path):
                                             "mutuo.demo_users": "true"})
     assert run_cli("db", "upgrade", config=ini).returncode == 0
     first = run_cli("demo", "load", config=ini)
-    assert first.returncode == 0 and "sample: 3 notes" in first.stdout and "admin-demo-pass" in first.stdout
+    assert first.returncode == 0 and "sample: 30 notes" in first.stdout and "admin-demo-pass" in first.stdout
     second = run_cli("demo", "load", config=ini)
     assert second.returncode == 0 and "already loaded" in second.stdout
     users = run_cli("users", "list", config=ini)

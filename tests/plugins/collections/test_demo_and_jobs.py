@@ -29,7 +29,7 @@ def test_close_of_business_on_the_demo_data_opens_cases_the_assignment_job_sprea
     from plugins.products.demo import load as products_demo
 
     _demo(mutuo_db, products_demo)
-    _demo(mutuo_db, lending_demo, 2)
+    _demo(mutuo_db, lending_demo, 1)
     summary = _demo(mutuo_db, collections_demo)
     assert "collectors with stage queues" in summary
     after_demo = _open_cases(mutuo_db)
@@ -108,7 +108,7 @@ def test_demo_roll_rates_agree_with_lendings_buckets(mutuo_db):
     from plugins.products.demo import load as products_demo
 
     _demo(mutuo_db, products_demo)
-    _demo(mutuo_db, lending_demo, 2)
+    _demo(mutuo_db, lending_demo, 1)
     _demo(mutuo_db, collections_demo)
 
     def compare(session):
