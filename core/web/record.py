@@ -30,6 +30,10 @@ HISTORY_LIMIT = 50
 #: The words of the diff's (visually hidden) header, for screen readers.
 DIFF_WORDS = (_("Field"), _("Before"), _("After"))
 
+#: The words of the fields of core's other audited records (their labels come from the columns: core.entities).
+FIELD_WORDS = (_("Document"), _("Number"), _("Filename"), _("Content type"), _("Size"), _("Uploaded by"),
+               _("Uploaded at"), _("Entity type"), _("Entity"), _("Created at"), _("Created by"))
+
 
 @dataclass(frozen=True)
 class Shown:
