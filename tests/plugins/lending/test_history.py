@@ -81,3 +81,12 @@ def test_a_closed_loan_shows_no_current_badge(data, make_user, testapp, build): 
     page = app.get(f"/lending/loans/{data['loan']}")
     assert page.html.find(id="loan-bucket") is None and "bg-success" not in page.html.find("h1").decode()
     assert page.html.find(id="loan-status").text == "closed"
+
+
+def test_history_labels_are_the_plugins_words_in_spanish(data, make_user, testapp):  # noqa: F811
+    login(testapp, *make_user(roles=("admin",), locale="es"))
+    history = testapp.get(f"/lending/loans/{data['loan']}").html.find(id="history")
+    labels = {th.text for th in history.select("th.diff-field")}
+    assert {"Prestatario", "Tasa anual", "Comisión de apertura"} <= labels
+    assert "Principal" not in labels and "Borrower" not in labels
+    assert "15 ene 2025" in history.text  # the day the Spanish way
