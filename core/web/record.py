@@ -32,7 +32,7 @@ DIFF_WORDS = (_("Field"), _("Before"), _("After"))
 
 #: The words of the fields of core's other audited records (their labels come from the columns: core.entities).
 FIELD_WORDS = (_("Document"), _("Number"), _("Filename"), _("Content type"), _("Size"), _("Uploaded by"),
-               _("Uploaded at"), _("Entity type"), _("Entity"), _("Created at"), _("Created by"))
+               _("Uploaded at"), _("Entity type"), _("Entity"), _("Created at"), _("Created by"), _("Note"))
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,12 @@ class Diff(str):
 
 
 def _cell(value: Shown | None) -> Markup:
+    """A value; a long one is cut to three lines by CSS (the record's page shows it whole)."""
     if value is None:
         return Markup('<span class="text-muted">—</span>')
     if value.url:
-        return Markup('<a class="diff-value" href="{}" title="{}">{}</a>').format(value.url, value.text, value.text)
-    return Markup('<span class="diff-value" title="{}">{}</span>').format(value.text, value.text)
+        return Markup('<a class="diff-value" href="{}">{}</a>').format(value.url, value.text)
+    return Markup('<span class="diff-value">{}</span>').format(value.text)
 
 
 class _Attributes(dict):
@@ -187,7 +188,13 @@ class HistoryReader:
     def label(self, f: Field, domain: str) -> str:
         if isinstance(f.label, TranslationString):
             return self.h.translate(f.label)
-        return self.h.label(f.label or "", domain)
+        return self.words(f.label or "", domain)
+
+    def words(self, code: str, domain: str) -> str:
+        """A label or code in the entity's plugin's words, else any enabled plugin's (event data of a
+        user written by collections), else as it is."""
+        found = self.h.label(code, domain)
+        return self.h.label(code) if found == str(code).replace("_", " ") else found
 
     def show(self, f: Field, value, domain: str) -> Shown | None:
         """One stored value (JSON: amounts and dates as text) written the user's way."""
@@ -222,8 +229,8 @@ class HistoryReader:
             return h.when(_moment(str(value)))
         if kind == "bool":
             return h.yes_no(value)
-        if kind == "label":
-            return h.label(value, domain)
+        if kind == "label" or (kind is None and isinstance(value, str) and _CODE.fullmatch(value)):
+            return self.words(str(value), domain)
         if kind is None and isinstance(value, str):
             return _localised(value, h)
         if kind is None and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -257,6 +264,7 @@ def _moment(text: str) -> datetime:
 
 
 #: Values of fields no model describes (event data): amounts, days and moments written as text.
+_CODE = re.compile(r"[a-z][a-z0-9_]*")  # a stored code (``pending``, ``equal_installment``): shown as words
 _DECIMAL = re.compile(r"-?\d+\.\d+")
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?")

@@ -118,6 +118,8 @@ LOAN_FIELDS = _TERMS | {
     "oldest_unpaid_due": _("Oldest unpaid due date"), "penalty_accrued": Field(_("Penalty accrued"), "money"),
     "closed_on": _("Closed"),
 }
+#: The words of the close of business's audit event (``business_date_closed``), shown in the audit log.
+EVENT_WORDS = (_("Loans changed"), _("Bucket changes"))
 REPAYMENT_FIELDS = {
     "loan_id": _("Loan"), "amount": _("Amount"), "paid_on": _("Paid on"), "reference": _("Reference"),
     "principal": _("Principal"), "interest": _("Interest"), "fee": _("Fee"), "penalty": _("Penalty"),

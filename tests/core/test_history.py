@@ -44,7 +44,7 @@ def test_a_note_history_by_label_formatted_with_a_link_to_its_owner(mutuo_db, ma
     update, checked, insert = tables[:3]  # newest first (the event was queued before the flush)
     assert [(th.text, [td.text for td in th.parent.select("td")]) for th in update.select("th.diff-field")] == [
         ("Body", ["", "x" * 300]), ("Amount", ["0.00", "1,234.50"])]  # labels in the model's order, money
-    assert update.select_one("td.diff-after span.diff-value")["title"] == "x" * 300  # cut by CSS, whole on hover
+    assert update.select_one("td.diff-after span.diff-value").text == "x" * 300  # cut to three lines by CSS
     assert not insert.select("td.diff-before")  # a new record: one value per field
     owner = {th.text: th.parent for th in insert.select("th.diff-field")}["Owner"]
     assert owner.a.text == username and owner.a["href"].endswith(f"/admin/users/{owner_id}")
@@ -61,19 +61,21 @@ def roles_app(testapp, make_user):
 
 
 def test_the_permission_page_is_a_matrix_with_users_in_a_panel(roles_app, mutuo_db):
+    with mutuo_db.session_factory() as s:
+        ids = {r.name: str(r.id) for r in s.query(Role)}
     page = roles_app.get("/admin/permissions")
     matrix = page.html.find(id="permission-matrix")
-    roles = [a.text for a in matrix.select("thead a.perm-role-name")]
-    assert "admin" in roles and "staff" in roles
+    heads = matrix.select("thead a.perm-role-name")  # the roles' titles, each opening its users
+    roles = [{v: k for k, v in ids.items()}[a["href"].rsplit("=", 1)[1]] for a in heads]
+    assert "admin" in roles and "staff" in roles and heads[roles.index("admin")].text == "Administrator"
     row = page.html.find(id="perm-core.dashboard.view")
     ticks = [bool(td.text.strip()) for td in row.select("td.perm-cell")]
     assert ticks[roles.index("admin")] and ticks[roles.index("staff")]
     assert not page.html.find(id="perm-core.role.manage").select("td.perm-cell")[roles.index("staff")].text.strip()
     assert "View the dashboard" in row.th.text or row.th.span.text  # the permission's title, not only its name
     assert [th.text for th in matrix.select("tr.perm-group th")][0] == "Core"
-    with mutuo_db.session_factory() as s:
-        staff = s.query(Role).filter_by(name="staff").one().id
-    panel = roles_app.get("/admin/permissions", {"role": str(staff)}).html.find(id="role-users")
+    staff = ids["staff"]
+    panel = roles_app.get("/admin/permissions", {"role": staff}).html.find(id="role-users")
     assert "matrix-clerk" in panel.text and panel.find("a", href=f"http://localhost/admin/roles/{staff}")
     assert "style=" not in page.text
 
