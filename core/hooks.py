@@ -80,10 +80,17 @@ def mutuo_entity_types():
     from core.models.user import Role, User
 
     return [
-        EntityType(User, _("User"), "core.user.view", "core.user.manage", "admin.user", "{username}"),
-        EntityType(Role, _("Role"), "core.role.view", "core.role.manage", "admin.role", "{name}"),
+        EntityType(User, _("User"), "core.user.view", "core.user.manage", "admin.user", "{username}", fields={
+            "username": _("Username"), "full_name": _("Full name"), "email": _("E-mail"),
+            "password_hash": _("Password"), "active": _("Active"), "last_login": _("Last login"),
+            "region": _("Region"), "locale": _("Language"), "created_at": _("Created")}),
+        EntityType(Role, _("Role"), "core.role.view", "core.role.manage", "admin.role", "{name}", fields={
+            "name": _("Name"), "title": _("Title"), "description": _("Description"), "builtin": _("Built-in"),
+            "plugin": _("Declared by")}),
         EntityType(Document, _("Document"), "core.document.view", "core.document.manage", "documents.document",
-                   "{title}"),
+                   "{title}", fields={
+                       "title": _("Title"), "description": _("Description"), "current_version": _("Version"),
+                       "created_by": _("Created by"), "created_at": _("Created"), "deleted": _("Deleted")}),
     ]
 
 

@@ -129,23 +129,21 @@ def role_edit(request):
 
 @view_config(route_name="admin.permissions", renderer="core:web/templates/admin/permissions.pt", permission="core.role.view")
 def permissions(request):
-    """For every permission: the roles and the users that hold it."""
+    """The matrix: permissions (grouped by plugin) × roles, a tick where the role grants it; the users
+    of the chosen role (``?role=ID``) in the side panel."""
     session = request.dbsession
-    by_perm: dict[str, list[Role]] = {}
-    for grant in session.scalars(select(RolePermission)):
-        by_perm.setdefault(grant.permission, []).append(grant.role)
-    admin = session.scalars(select(Role).where(Role.name == ADMIN_ROLE)).first()
-    users_of = {r.id: [u for u in r.users if u.active] for r in session.scalars(select(Role))}
+    roles = list(session.scalars(select(Role).options(selectinload(Role.users)).order_by(Role.name)))
+    granted = {(g.role_id, g.permission) for g in session.scalars(select(RolePermission))}
+    everything = {r.id for r in roles if r.name == ADMIN_ROLE}  # admin holds every permission, later ones too
+    groups = grouped_permissions(request)
     selected = request.params.get("permission")
-    rows = []
-    for group, perms in grouped_permissions(request):
-        for perm in perms:
-            roles = sorted(by_perm.get(perm.name, []) + ([admin] if admin else []), key=lambda r: r.name)
-            users = sorted({u.username for r in roles for u in users_of.get(r.id, [])})
-            rows.append((group, perm, roles, users))
     if selected:
-        rows = [r for r in rows if r[1].name == selected]
-    return {"title": _("Permissions"), "rows": rows, "selected": selected}
+        groups = [(title, [p for p in perms if p.name == selected]) for title, perms in groups]
+        groups = [g for g in groups if g[1]]
+    chosen = next((r for r in roles if str(r.id) == request.params.get("role", "")), None)
+    users = sorted((u for u in chosen.users if u.active), key=lambda u: u.username) if chosen else []
+    return {"title": _("Permissions"), "roles": roles, "groups": groups, "selected": selected, "chosen": chosen,
+            "users": users, "holds": lambda role, perm: role.id in everything or (role.id, perm.name) in granted}
 
 
 def includeme(config):

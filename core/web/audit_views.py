@@ -1,15 +1,21 @@
-"""The audit log browser: filters, pagination, CSV export, links to records."""
+"""The audit log browser: filters, pagination, CSV export, links to records.
+
+Rows read like the record pages' history (core.web.record.HistoryReader): the entity type's title,
+the record by its label, the changes as a field / before / after diff. The plain CSV keeps what is
+stored (the record's id, the changes' JSON).
+"""
 from datetime import UTC, date, datetime, time, timedelta
 
 from pyramid.view import view_config
 from sqlalchemy import distinct, select
 
-from core.entities import record_url
+from core.entities import entity_types, record_url
 from core.i18n import _
 from core.models.audit import AuditEntry
 from core.security import restricted_query
 from core.web.helpers import for_request
 from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.record import HistoryReader
 
 #: The words of core's audit actions (shown by h.label; plugins declare theirs in their own catalogue).
 ACTION_WORDS = (
@@ -20,6 +26,21 @@ ACTION_WORDS = (
     _("plugins changed"), _("plugin uninstalled"), _("document upload"), _("document download"),
     _("document delete"), _("document gc"), _("demo loaded"),
 )
+
+
+#: Short cells that may take two lines, so the log fits 1440 px with its diff column.
+WRAP = "text-wrap audit-short"
+
+
+class _Stored(str):
+    """A stored value (the CSV writes it) that still knows its entry (the page shows it the user's way)."""
+
+    entry: AuditEntry
+
+    def __new__(cls, text, entry):
+        self = super().__new__(cls, text or "")
+        self.entry = entry
+        return self
 
 
 def _day(value: str, end: bool = False):
@@ -45,19 +66,28 @@ def audit_log(request):
     session = request.dbsession
     h = for_request(request)
     actions = [(a, h.label(a)) for a in session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))]
-    types = [(t, t) for t in session.scalars(select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type))]
+    titles = {name: h.translate(et.title) for name, et in entity_types(request).items()}
+    types = [(t, titles.get(t, t)) for t in session.scalars(
+        select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type))]
+    reader = HistoryReader(request)
+
+    def record(h, value):
+        shown = reader.record(value.entry.entity_type, value)
+        return shown.text if shown else str(value)
+
     listing = Listing(
         request, restricted_query(request, AuditEntry),
         columns=[
             Column("id", "#", AuditEntry.id),
-            Column("at", _("When"), AuditEntry.at),
+            Column("at", _("When"), AuditEntry.at, css=WRAP),
             Column("actor", _("Actor"), AuditEntry.actor),
-            Column("action", _("Action"), AuditEntry.action, kind="label"),
-            Column("entity_type", _("Entity"), AuditEntry.entity_type),
-            Column("entity_id", _("Id"), AuditEntry.entity_id,
+            Column("action", _("Action"), AuditEntry.action, kind="label", css=WRAP),
+            Column("entity_type", _("Entity"), AuditEntry.entity_type, show=lambda h, v: titles.get(v, v), css=WRAP),
+            Column("entity_id", _("Record"), AuditEntry.entity_id, value=lambda e: _Stored(e.entity_id, e), show=record, css=WRAP,
                    link=lambda r, e: record_url(r, e.entity_type, e.entity_id) or r.route_url(
                        "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
-            Column("changes", _("Changes"), value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…"),
+            Column("changes", _("Changes"), value=lambda e: _Stored(e.changes, e),
+                   show=lambda h, v: reader.diff(v.entry), css="audit-changes"),
             Column("client_addr", _("Address"), AuditEntry.client_addr),
             Column("hash", _("Hash"), value=lambda e: e.hash[:12]),
         ],
@@ -71,7 +101,10 @@ def audit_log(request):
         ],
         default_sort="-id", export_name="audit-log",
     )
-    return render_listing(listing, title=_("Audit log"))
+    shown = render_listing(listing, title=_("Audit log"))
+    if isinstance(shown, dict):  # the page (not the CSV): the rows' records and references, one query per type
+        reader.prepare(listing.rows, records=True)
+    return shown
 
 
 def includeme(config):

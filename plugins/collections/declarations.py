@@ -1,6 +1,7 @@
 """What collections declares to core: permissions, roles, record types, record rules, menu, jobs."""
 from __future__ import annotations
 
+from core.entities import Field
 from core.security import Permission, RecordRule, RoleSpec
 from plugins.collections.i18n import _
 
@@ -57,11 +58,14 @@ def entity_types():
     from plugins.collections.models import Case, CollectorQueue, Contact, Promise, StrategyAction, Target
 
     return [
-        EntityType(Case, _("Collection case"), P + "case.view", P + "contact.log", "collections.case", "Case {id}"),
-        EntityType(Contact, _("Contact attempt"), P + "case.view", P + "contact.log", None, "Contact {id}"),
-        EntityType(Promise, _("Promise to pay"), P + "case.view", P + "contact.log", None, "Promise {id}"),
+        EntityType(Case, _("Collection case"), P + "case.view", P + "contact.log", "collections.case", _("Case {id}"),
+                   fields=CASE_FIELDS),
+        EntityType(Contact, _("Contact attempt"), P + "case.view", P + "contact.log", None, _("Contact {id}"),
+                   fields=CONTACT_FIELDS),
+        EntityType(Promise, _("Promise to pay"), P + "case.view", P + "contact.log", None, _("Promise {id}"),
+                   fields=PROMISE_FIELDS),
         EntityType(StrategyAction, _("Strategy action"), P + "strategy.view", P + "strategy.manage",
-                   "collections.strategy", "{stage} {channel} day {day_offset}"),
+                   "collections.strategy", "{title}", fields=ACTION_FIELDS),
         EntityType(CollectorQueue, _("Collector queue"), P + "case.view_all", P + "case.assign", None, "{stage} queue"),
         EntityType(Target, _("Collections target"), P + "target.view", P + "target.manage", "collections.target",
                    "Target {month}"),
@@ -165,3 +169,29 @@ def jobs():
                 _("Creates each open case's due action items from its stage's strategy and sends the SMS and "
                   "email ones."), time_limit=1800),
     ]
+
+
+#: What history calls the fields of collections' records (kinds come from the columns).
+CASE_FIELDS = {
+    "loan_id": _("Loan"), "open_loan_id": Field(_("Open loan"), ref="lending.loan"), "customer_id": _("Borrower"),
+    "status": _("Status"), "stage": _("Stage"), "bucket": _("Bucket"), "region": _("Region"),
+    "collector_id": _("Collector"), "needs_assignment": _("Needs assignment"), "assigned_at": _("Assigned"),
+    "overdue_amount": _("Overdue amount"), "overdue_since": _("Overdue since"), "opened_on": _("Opened"),
+    "stage_since": _("In this stage since"), "closed_on": _("Closed"), "close_reason": Field(_("Closed because"), "label"),
+    "next_action_on": _("Next action"), "promise_due": _("Promise due"), "broken_promises": _("Broken promises"),
+    "high_risk": _("High risk"), "escalated_at": _("Escalated"), "created_at": _("Created"),
+}
+CONTACT_FIELDS = {
+    "case_id": _("Case"), "collector_id": _("Collector"), "channel": _("Channel"), "outcome": _("Outcome"),
+    "note": _("Note"), "next_action_on": _("Next action"), "contacted_on": _("Contacted on"), "stage": _("Stage"),
+    "created_at": _("Created"),
+}
+PROMISE_FIELDS = {
+    "case_id": _("Case"), "contact_id": _("Contact"), "collector_id": _("Collector"), "amount": _("Amount"),
+    "made_on": _("Made on"), "due_on": _("Due on"), "status": _("Status"), "paid_amount": _("Paid"),
+    "resolved_on": _("Resolved on"), "created_at": _("Created"),
+}
+ACTION_FIELDS = {
+    "stage": _("Stage"), "position": _("Position"), "day_offset": _("Days into the stage"), "channel": _("Channel"),
+    "repeat_every": _("Repeat every (days)"), "title": _("Title"), "message": _("Message"), "active": _("Active"),
+}

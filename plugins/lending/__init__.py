@@ -7,6 +7,7 @@ distributed to investors pro rata, and the daily close of business
 into its events (``plugins/lending/hookspecs.py``). See docs/plugins/lending.md.
 """
 from core import PluginInfo, hookimpl
+from core.entities import Field
 from plugins.lending.i18n import _
 
 PLUGIN = PluginInfo(name="lending", title=_("Lending"), version="1.0.0", depends=("products",),
@@ -82,13 +83,49 @@ def mutuo_entity_types():
 
     return [
         EntityType(Customer, _("Customer"), "lending.customer.view", "lending.customer.manage", "lending.customer",
-                   "{name}"),
+                   "{name}", fields=CUSTOMER_FIELDS),
         EntityType(Application, _("Loan application"), "lending.application.view", "lending.application.manage",
-                   "lending.application", "Application {id}"),
-        EntityType(Loan, _("Loan"), "lending.loan.view", "lending.loan.manage", "lending.loan", "Loan {id}"),
+                   "lending.application", _("Application {id}"), fields=APPLICATION_FIELDS),
+        EntityType(Loan, _("Loan"), "lending.loan.view", "lending.loan.manage", "lending.loan", _("Loan {id}"),
+                   fields=LOAN_FIELDS),
         EntityType(Repayment, _("Repayment"), "lending.repayment.view", "lending.repayment.post", "lending.repayment",
-                   "{reference}"),
+                   "{reference}", fields=REPAYMENT_FIELDS),
     ]
+
+
+#: What history calls the fields of lending's records (kinds come from the columns: Money, Rate, dates, references).
+_TERMS = {"customer_id": _("Borrower"), "product_version_id": _("Product"), "amount": _("Amount"),
+          "term_months": _("Term (months)"), "annual_rate": _("Annual rate"), "region": _("Region"),
+          "industry": _("Industry"), "status": _("Status"), "created_at": _("Created")}
+CUSTOMER_FIELDS = {
+    "role": Field(_("Role"), "label"), "kind": _("Kind"), "name": _("Name"), "id_number": _("ID number"),
+    "phone": _("Phone"), "email": _("E-mail"), "region": _("Region"), "industry": _("Industry"),
+    "kyc_status": _("KYC status"), "kyc_note": _("KYC note"), "kyc_checked_at": _("KYC checked"),
+    "created_at": _("Created"),
+}
+APPLICATION_FIELDS = _TERMS | {
+    "purpose": _("Purpose"), "review_pending": Field(_("Review pending"), "bool"),
+    "decision_reason": _("Decision reason"), "decided_by": _("Decided by"), "submitted_at": _("Submitted"),
+    "decided_at": _("Decided"), "listed_on": _("Listed on"), "funding_deadline": _("Funding deadline"),
+    "funded_at": _("Funded"), "closed_reason": Field(_("Closed because"), "label"),
+}
+LOAN_FIELDS = _TERMS | {
+    "application_id": _("Application"), "principal": _("Principal"),
+    "repayment_method": Field(_("Repayment method"), "label"), "disbursed_on": _("Disbursed"),
+    "origination_fee": _("Origination fee"), "payout": _("Payout"), "service_fee_rate": _("Service fee"),
+    "penalty_daily_rate": _("Daily penalty rate"), "grace_days": _("Grace days"),
+    "allocation_order": _("Allocation order"), "days_past_due": _("Days past due"), "bucket": _("Bucket"),
+    "oldest_unpaid_due": _("Oldest unpaid due date"), "penalty_accrued": Field(_("Penalty accrued"), "money"),
+    "closed_on": _("Closed"),
+}
+#: The words of the close of business's audit event (``business_date_closed``), shown in the audit log.
+EVENT_WORDS = (_("Loans changed"), _("Bucket changes"))
+REPAYMENT_FIELDS = {
+    "loan_id": _("Loan"), "amount": _("Amount"), "paid_on": _("Paid on"), "reference": _("Reference"),
+    "principal": _("Principal"), "interest": _("Interest"), "fee": _("Fee"), "penalty": _("Penalty"),
+    "prepaid_principal": _("Prepaid principal"), "service_fee": _("Service fee"),
+    "distributed": _("Distributed to investors"), "posted_at": _("Posted"),
+}
 
 
 @hookimpl

@@ -4,6 +4,7 @@ Public modules for other plugins: ``plugins.products.schedule`` (pure engine),
 ``plugins.products.models`` and ``plugins.products.services``.
 """
 from core import PluginInfo, hookimpl
+from core.entities import Field
 from plugins.products.i18n import _
 
 PLUGIN = PluginInfo(
@@ -40,10 +41,26 @@ def mutuo_entity_types():
 
     return [
         EntityType(LoanProduct, _("Loan product"), "products.view", "products.manage", "products.product",
-                   "{code} {name}"),
+                   "{code} {name}", fields=PRODUCT_FIELDS),
         EntityType(ProductVersion, _("Product version"), "products.view", "products.manage", "products.version",
-                   _("version {number} of product {product_id}")),
+                   _("version {number} of product {product_id}"), fields=VERSION_FIELDS),
     ]
+
+
+#: What the history of products and their versions calls their fields (kinds come from the columns).
+PRODUCT_FIELDS = {"code": _("Code"), "name": _("Name"), "description": _("Description"), "status": _("Status"),
+                  "created_at": _("Created")}
+VERSION_FIELDS = {
+    "product_id": _("Product"), "number": _("Version"), "created_at": _("Created"),
+    "min_amount": _("Minimum amount"), "max_amount": _("Maximum amount"),
+    "min_term_months": _("Minimum term (months)"), "max_term_months": _("Maximum term (months)"),
+    "default_rate": _("Default annual rate"), "min_rate": _("Minimum annual rate"), "max_rate": _("Maximum annual rate"),
+    "repayment_method": Field(_("Repayment method"), "label"), "day_count": Field(_("Day count"), "label"),
+    "origination_fee_rate": _("Origination fee"), "penalty_daily_rate": _("Daily penalty rate"),
+    "grace_days": _("Grace days"), "service_fee_rate": _("Service fee"), "min_investment": _("Minimum investment"),
+    "investment_increment": _("Investment increment"), "funding_window_days": _("Funding window (days)"),
+    "allocation_order": _("Allocation order"),
+}
 
 
 @hookimpl

@@ -1,8 +1,6 @@
 """The collector's queue, the case list, the case page and its workflow buttons, the contact form."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import colander
 import deform
 from pyramid.httpexceptions import HTTPNotFound
@@ -17,7 +15,7 @@ from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.lookups import lookup_input
-from core.web.record import record_panels
+from core.web.record import history_item, record_panels
 from core.web.shell import flash
 from plugins.collections import services
 from plugins.collections.i18n import _
@@ -194,7 +192,7 @@ def case_page(request):
         if case.high_risk else []
     can_assign = request.has_permission("collections.case.assign")
     panels = record_panels(request, case, can_edit=request.has_permission("collections.contact.log"))
-    panels.history = _with_assignments(panels.history, assignments)
+    panels.history = _with_assignments(request, panels.history, assignments)
     return {"title": _("Case ${id}", mapping={"id": case.id}), "case": case, "loan": loan, "customer": case.customer, "overdue": overdue,
             "as_of": as_of, "items": items, "contacts": contacts, "promises": promises, "assignments": assignments,
             "reports": reports,
@@ -209,16 +207,18 @@ def case_page(request):
             "csrf": request.session.get_csrf_token(), "panels": panels}
 
 
-def _with_assignments(history: list[dict], assignments) -> list[dict]:
+def _with_assignments(request, history: list[dict], assignments) -> list[dict]:
     """The audit history plus the assignment history rows, newest first.
 
     The assignment job audits one event per collector (see services.assignment); each case's own
     assignments live in collections_assignment and are shown here as history entries.
     """
-    pool = current().translate(_("(pool)"))
-    extra = [{"entry": SimpleNamespace(at=a.assigned_at, actor=a.assigned_by, action="case_assigned"),
-              "changes": [("collector", f"{previous or '∅'} → {to or pool}"), ("reason", label(a.reason)),
-                          ("stage", label(a.stage))]}
+    fmt = current()
+    pool = fmt.translate(_("(pool)"))
+    words = [fmt.translate(w) for w in (_("Collector"), _("Reason"), _("Stage"))]
+    extra = [history_item(request, a.assigned_at, a.assigned_by, "case_assigned",
+                          [(words[0], previous or pool, to or pool), (words[1], None, fmt.translate(label(a.reason))),
+                           (words[2], None, fmt.translate(label(a.stage)))])
              for a, to, previous in assignments if a.reason != "manual"]  # by hand: the audited update shows it
     return sorted(history + extra, key=lambda item: item["entry"].at, reverse=True)
 
