@@ -22,12 +22,12 @@ BUDGETS = {
     "/lending/applications": 4,
     "/lending/funding": 5,
     "/lending/repayments": 4,
-    "/lending/loans/{loan}": 13,
+    "/lending/loans/{loan}": 16,
     "/lending/customers/{borrower}": 11,
     "/lending/customers/{investor}": 18,
     "/lending/customers/{investor}/statement": 10,
-    "/lending/applications/{application}": 13,
-    "/lending/repayments/{repayment}": 6,
+    "/lending/applications/{application}": 15,
+    "/lending/repayments/{repayment}": 7,
 }
 
 
