@@ -11,6 +11,7 @@ from core.db import is_retryable  # the one rule, shared with requests
 from core.errors import JobFailed
 from core.formatting import formatter
 from core.i18n import _, translate
+from core.jobs.chunks import FanOut
 from core.jobs.runs import RunOutcome, sweep_stale_runs, utcnow
 from core.jobs.spec import RETRY_ATTEMPTS
 
@@ -208,13 +209,23 @@ def _execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str
     log.info("job %s slot %s: started (%s, run %s)", name, slot, trigger, run_id)
 
     def body(request):
+        from core.jobs.chunks import FanOut, write_chunks
+
         request.job_name, request.job_slot, request.job_run_id = name, slot, run_id
-        return spec.task(request)
+        result = spec.task(request)
+        if isinstance(result, FanOut):  # the plan commits with the parent's own writes
+            if not result.chunks:
+                return spec.finish(request, []) if spec.finish else None
+            return FanOut([{}] * write_chunks(request.dbsession, run_id, result))
+        return result
 
     status, error, interrupt = "succeeded", None, None
     heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
+        if isinstance(result, FanOut):  # a chunked run ends with its last chunk (core.jobs.chunks)
+            heartbeat.stop()
+            return _fan_out(registry, name, slot, run_id, len(result.chunks), spec.time_limit)
         summary = "" if result is None else translate(result, speak)  # stored in the company's language
     except JobFailed as exc:
         status, summary, error = "failed", translate(exc, speak), traceback.format_exc()
@@ -258,6 +269,19 @@ def _execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str
     if interrupt is not None:
         raise interrupt
     return RunOutcome(name, slot, status, run_id, summary, error)
+
+
+def _fan_out(registry, name: str, slot: str, run_id: int, count: int, time_limit: int) -> RunOutcome:
+    """Start a planned run's chunks; inline, the run has ended when this returns."""
+    from core.jobs.chunks import chunk_mode, dispatch
+    from core.models.job import JobRun
+
+    log.info("job %s slot %s: %d chunk(s) planned (run %s, %s)", name, slot, count, run_id,
+             chunk_mode(registry.settings))
+    dispatch(registry, run_id, count, time_limit)
+    with registry["dbsession_factory"]() as session:
+        run = session.get(JobRun, run_id)
+        return RunOutcome(name, slot, run.status, run_id, run.summary, run.error)
 
 
 def _run_heartbeat(registry, name: str, run_id: int):
