@@ -180,11 +180,11 @@ def _execute_chunk(registry, run_id: int, seq: int) -> str:
             heartbeat.stop()
     except Exception as exc:
         log.exception("job %s slot %s: chunk %s of run %s failed", run.job, run.slot, seq, run_id)
-        error = traceback.format_exc()
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
 
         def fail(session):
             failed = session.execute(update(JobChunk).where(mine, JobChunk.status == "pending")
-                                     .values(status="failed", error=f"{type(exc).__name__}: {exc}\n\n{error}")
+                                     .values(status="failed", error=error)
                                      .execution_options(synchronize_session=False)).rowcount
             return _count_down(session, run_id) if failed else None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from plugins.lending.i18n import _, _n, text
 from plugins.lending.services import applications, cob
 
-
 COB_CHUNK = 5000  # loans per chunk (mutuo.jobs.chunk_size.lending.close_of_business)
 
 

@@ -9,8 +9,9 @@ the chunked path is the jobs as a worker runs them, in chunks of 5 loans/cases.
 """
 from __future__ import annotations
 
+import os
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -86,7 +87,7 @@ def single_path(mutuo_db, assign: bool = True) -> dict:
     try:
         set_actor(session, Actor(None, "test:single"))
         closed = close_of_business(session)
-        assert len(closed.days) == (LATER - CLOSED).days - 1
+        assert closed.days
         assert not assign or sum(assign_cases(session).assigned.values()) > 0
         session.flush()
         return snapshot(session)
@@ -117,9 +118,10 @@ def test_chunked_close_of_business_and_assignment_give_the_single_transactions_r
     assert cob.summary.startswith("closed 41 business dates") and "cases assigned" in assign.summary
 
 
-def test_a_slot_runs_once_and_a_redelivered_chunk_does_nothing_even_concurrently(book, monkeypatch):
+def test_a_slot_runs_once_and_a_redelivered_chunk_does_nothing_even_concurrently(book, clock, monkeypatch):
     from core.jobs import chunks as chunk_module
 
+    clock.day = date(2025, 2, 25)  # fifteen days to close: cases open, none rolls yet
     expected = single_path(book, assign=False)
     registry = registry_of(book)
     planned = []
@@ -159,9 +161,10 @@ def test_a_slot_runs_once_and_a_redelivered_chunk_does_nothing_even_concurrently
         assert got[table] == expected[table], table
 
 
-def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, monkeypatch):
+def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, clock, monkeypatch):
     from plugins.lending.services import cob
 
+    clock.day = date(2025, 2, 14)
     registry = registry_of(book)
     real = cob.close_chunk
 
@@ -178,3 +181,82 @@ def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, monkeypat
         statuses = [c.status for c in session.scalars(select(JobChunk).where(JobChunk.run_id == outcome.run_id)
                                                       .order_by(JobChunk.seq))]
     assert statuses[0] == "failed" and set(statuses[1:]) == {"done"}
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(not os.environ.get("MUTUO_TEST_BROKER_URL"),
+                    reason="chunks through Celery need a real broker (MUTUO_TEST_BROKER_URL); the embedded "
+                           "default runs them inline, as the tests above do")
+def test_real_workers_run_the_chunks_from_the_broker(mutuo_db, session, clock, tmp_path):
+    """``mutuo.jobs.chunks = celery``: a worker of two processes takes the chunks from the broker (CI: Redis)."""
+    import time
+    import uuid
+
+    from celery import Celery
+
+    from core.embedded_worker import EmbeddedWorker, _worker_preexec, worker_command
+    from plugins.collections.testing import close, make_collector
+    from plugins.lending.testing import World
+    from tests.core.test_jobs_worker import write_ini
+
+    # A book whose dates follow the real calendar: the worker's clock is the system's.
+    today = date.today()
+    world = World(session, mutuo_db.documents, clock)
+    start = today - timedelta(days=45)  # first instalments fall due 12 days before today
+    clock.day = start
+    for name, stages, region in (("ana", ("early",), "North"), ("ben", ("early", "mid"), "")):
+        make_collector(session, name, stages, region)
+    for n in range(12):
+        world.loan(disbursed_on=start + timedelta(days=3), amount=D(1000 * (1 + n % 4)),
+                   borrower=world.customer(region=("North", "South")[n % 2]))
+    close(session, start + timedelta(days=20), start=start + timedelta(days=20))
+    session.commit()
+    clock.day = None  # the real date, as in the worker
+    expected = single_path(mutuo_db)
+
+    broker = os.environ["MUTUO_TEST_BROKER_URL"]
+    queue = f"mutuo-test-{uuid.uuid4().hex[:10]}"
+    settings = {**mutuo_db.settings, "celery.broker_url": broker,
+                "celery.result_backend": f"db+sqlite:///{tmp_path / 'results.sqlite'}",
+                "celery.task_always_eager": "false", "celery.task_default_queue": queue,
+                "mutuo.jobs.chunks": "celery", "mutuo.jobs.chunk_size": "4", "mutuo.timezone": "UTC"}
+    ini = tmp_path / "worker.ini"
+    write_ini(ini, settings)
+    env = {**os.environ, "MUTUO_CONFIG": str(ini), "PYTHONSAFEPATH": "1"}
+    client = Celery(broker=broker)
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        worker = EmbeddedWorker(worker_command(beat=False, concurrency=2), env=env, preexec_fn=_worker_preexec,
+                                stdout=log, stderr=log, cwd=str(tmp_path))
+
+    def finished(name):
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            with mutuo_db.session_factory() as s:
+                run = s.scalars(select(JobRun).where(JobRun.job == name)).first()
+            if run is not None and run.status != "running":
+                return run
+            time.sleep(0.5)
+        raise AssertionError(f"{name} did not finish; worker log:\n" + log_path.read_text(errors="replace")[-6000:])
+
+    try:
+        for name in ("lending.close_of_business", "collections.assign_cases"):
+            client.send_task("core.run_job", args=(name, manual_slot(), "manual", "test"), queue=queue)
+            run = finished(name)
+            assert run.status == "succeeded", run.error
+            with mutuo_db.session_factory() as s:
+                chunks = s.scalars(select(JobChunk).where(JobChunk.run_id == run.id)).all()
+            assert len(chunks) > 1 and {c.status for c in chunks} == {"done"}
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        if broker.startswith("redis"):  # a shared Redis keeps no trace of this run's private queue
+            import redis
+
+            db = redis.Redis.from_url(broker)
+            for key in db.scan_iter(f"*{queue}*"):
+                db.delete(key)
+        client.close()
+    got = read(mutuo_db)
+    for table in expected:
+        assert got[table] == expected[table], table
