@@ -161,7 +161,7 @@ def test_a_slot_runs_once_and_a_redelivered_chunk_does_nothing_even_concurrently
         assert got[table] == expected[table], table
 
 
-def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, clock, monkeypatch):
+def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, clock, monkeypatch, logged_in):
     from plugins.lending.services import cob
 
     clock.day = date(2025, 2, 14)
@@ -181,6 +181,11 @@ def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, clock, mo
         statuses = [c.status for c in session.scalars(select(JobChunk).where(JobChunk.run_id == outcome.run_id)
                                                       .order_by(JobChunk.seq))]
     assert statuses[0] == "failed" and set(statuses[1:]) == {"done"}
+    # The run's page says how its chunks went (the error, with each failed chunk, for managers).
+    admin = logged_in(permissions=("core.dashboard.view", "core.job.view", "core.job.manage"))
+    page = admin.get(f"/admin/jobs/lending.close_of_business/runs/{outcome.run_id}")
+    assert " ".join(page.html.find(id="run-chunks").text.split()) == f"{len(statuses) - 1} done, 0 waiting, 1 failed"
+    assert "chunk 0" in page.html.find(id="run-error").text
 
 
 @pytest.mark.worker
