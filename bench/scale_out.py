@@ -34,16 +34,15 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import collections_daily as daily  # noqa: E402  (the book's builder)
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-
-import collections_daily as daily  # noqa: E402  (the book's builder)
 
 PLUGINS = "products lending collections"
 JOBS = ("lending.close_of_business", "collections.assign_cases")
@@ -220,6 +219,61 @@ def purge(broker: str, queue: str) -> None:
             db.delete(key)
 
 
+# -- web processes ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def web_throughput(url: str, processes: list[int], seconds: float, clients: int) -> list[tuple]:
+    """The collector queue (a list page) served by gunicorn with 1, 2, 4 processes × 4 threads."""
+    import shutil
+    import socket
+
+    import web_lists
+
+    from tests.core.test_jobs_worker import write_ini
+
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    if gunicorn is None:
+        print("web: gunicorn is not installed (pip install -e '.[web]'); skipped")
+        return []
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mutuo-web-") as tmp:
+        ini = Path(tmp) / "web.ini"
+        write_ini(ini, settings_for(url, "memory://", "unused", 1))
+        for count in processes:
+            port = free_port()
+            log = open(Path(tmp) / f"gunicorn{count}.log", "wb")  # noqa: SIM115  (closed below)
+            server = subprocess.Popen([gunicorn, "--paste", str(ini), "--workers", str(count), "--worker-class",
+                                       "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}"],
+                                      stdout=log, stderr=log, cwd=tmp)
+            try:
+                end = time.monotonic() + 120
+                while time.monotonic() < end:
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                        break
+                    except OSError:
+                        time.sleep(0.3)
+                cookie = web_lists.login(port, "collector001")
+                paths = ["/collections/queue"]
+                for _warm in range(count * 2):  # every process compiles its templates once
+                    web_lists.load(port, paths, cookie, 0.5, 1, 10)
+                web_lists.load(port, paths, cookie, 1.0, clients, 200)
+                latencies, elapsed = web_lists.load(port, paths, cookie, seconds, clients, 10**6)
+                rows.append((count, *web_lists.figures(latencies, elapsed)))
+            finally:
+                server.terminate()
+                server.wait(30)
+                log.close()
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=20_000, help="overdue loans, each with an open case")
@@ -228,6 +282,12 @@ def main(argv=None) -> None:
     parser.add_argument("--chunk", type=int, default=2_000, help="loans/cases per chunk")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--reuse", action="store_true", help="keep the book built by an earlier run")
+    parser.add_argument("--web", type=int, nargs="*", default=[1, 2, 4],
+                        help="gunicorn process counts for the list page (none: skip)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per web configuration")
+    parser.add_argument("--clients", type=int, default=8, help="client threads for the web load")
+    parser.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=True,
+                        help="time the chunked jobs (--no-jobs: the web part alone, on the kept database)")
     args = parser.parse_args(argv)
 
     template, run_url, broker = urls()
@@ -236,6 +296,19 @@ def main(argv=None) -> None:
     if not args.reuse:
         build(template, args.cases, args.current, args.collectors)
 
+    if args.jobs:
+        jobs(template, run_url, broker, args)
+    if args.web:
+        web = web_throughput(run_url, args.web, args.seconds, args.clients)
+        if web:
+            print(f"\nweb: the collector queue (a list page), {args.clients} client threads × {args.seconds:.0f} s, "
+                  f"gunicorn gthread × 4 threads per process, PostgreSQL")
+            print(f"{'processes':>10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'req/s vs 1':>11}")
+            for count, rps, p50, p95 in web:
+                print(f"{count:>10} {rps:8.0f} {p50:8.1f} {p95:8.1f} {rps / web[0][1]:10.2f}x")
+
+
+def jobs(template: str, run_url: str, broker: str, args) -> None:
     fresh_copy(template, run_url)
     cob_s, assign_s = single_path(run_url)
     expected, loans, assigned = fingerprint(run_url)
