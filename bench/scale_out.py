@@ -229,10 +229,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_page(port: int, log: Path, deadline: float = 180) -> None:
+    """Until a web process answers the login page (the port is open before the processes are up)."""
+    import http.client
+
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", "/login")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer within {deadline} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
 def web_throughput(url: str, processes: list[int], seconds: float, clients: int) -> list[tuple]:
     """The collector queue (a list page) served by gunicorn with 1, 2, 4 processes × 4 threads."""
     import shutil
-    import socket
 
     import web_lists
 
@@ -250,16 +268,11 @@ def web_throughput(url: str, processes: list[int], seconds: float, clients: int)
             port = free_port()
             log = open(Path(tmp) / f"gunicorn{count}.log", "wb")  # noqa: SIM115  (closed below)
             server = subprocess.Popen([gunicorn, "--paste", str(ini), "--workers", str(count), "--worker-class",
-                                       "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}"],
+                                       "gthread", "--threads", "4", "--timeout", "120",
+                                       "--bind", f"127.0.0.1:{port}"],
                                       stdout=log, stderr=log, cwd=tmp)
             try:
-                end = time.monotonic() + 120
-                while time.monotonic() < end:
-                    try:
-                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                        break
-                    except OSError:
-                        time.sleep(0.3)
+                wait_for_page(port, Path(tmp) / f"gunicorn{count}.log")
                 cookie = web_lists.login(port, "collector001")
                 paths = ["/collections/queue"]
                 for _warm in range(count * 2):  # every process compiles its templates once
