@@ -300,7 +300,7 @@ def run_job(self, name: str, slot: str, trigger: str, triggered_by: str = "") ->
 
 def run_chunk(self, run_id: int, seq: int) -> str:
     """Run one chunk of a chunked run, at most once (task ``core.run_chunk``; see core.jobs.chunks)."""
-    from core.jobs.chunks import execute_chunk
+    from core.jobs import execute_chunk
 
     return execute_chunk(get_registry(self.app), run_id, seq)
 

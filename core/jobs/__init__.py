@@ -22,10 +22,12 @@ imports none of them.
 from __future__ import annotations
 
 from core.errors import JobFailed  # noqa: F401
-from core.jobs.chunks import Chunk, FanOut, chunk_mode, chunk_size, execute_chunk, id_ranges, in_range  # noqa: F401
+from core.jobs.chunks import Chunk, FanOut, chunk_mode, chunk_size, id_ranges, in_range  # noqa: F401
 from core.jobs.execution import (  # noqa: F401
     database_unreachable,
+    execute_chunk,
     execute_job,
+    finish_run,
     is_retryable,
     job_platform,
     request_env,

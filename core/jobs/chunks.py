@@ -24,12 +24,16 @@ Where chunks run is a setting, not code: ``mutuo.jobs.chunks = inline``
 (default: in the process that planned them, one after the other — the
 embedded SQLite set-up) or ``celery`` (one ``core.run_chunk`` message each, so
 every worker takes some). The code path is the same either way.
+
+This module holds what a job uses to plan (``FanOut``, ``id_ranges``,
+``in_range``, ``chunk_size``) and the chunk table's bookkeeping; running a
+chunk and ending the run live in :mod:`core.jobs.execution` with the rest of
+running jobs (``execute_chunk``, ``finish_run``, ``dispatch``).
 """
 from __future__ import annotations
 
 import json
 import logging
-import traceback
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select, true, update
@@ -113,94 +117,6 @@ def write_chunks(session, run_id: int, fan_out: FanOut) -> int:
     return len(fan_out.chunks)
 
 
-def dispatch(registry, run_id: int, count: int, time_limit: int) -> None:
-    """Start the chunks of a planned run: here, in order (inline), or one Celery message each."""
-    if chunk_mode(registry.settings) == "inline":
-        for seq in range(count):
-            execute_chunk(registry, run_id, seq)
-        return
-    from core.celery_app import celery_app
-    from core.jobs.spec import HARD_LIMIT_GRACE
-
-    task = celery_app(registry).tasks["core.run_chunk"]
-    for seq in range(count):
-        task.send_now((run_id, seq), soft_time_limit=time_limit, time_limit=time_limit + HARD_LIMIT_GRACE)
-
-
-# -- 2. one chunk ------------------------------------------------------------------------
-
-def execute_chunk(registry, run_id: int, seq: int) -> str:
-    """Run chunk ``seq`` of run ``run_id`` at most once; returns done | already | failed | gone."""
-    from core.i18n import in_locale
-    from core.jobs.execution import job_localizer
-
-    with in_locale(job_localizer(registry).locale_name, registry.get("mutuo.pm")):
-        return _execute_chunk(registry, run_id, seq)
-
-
-def _execute_chunk(registry, run_id: int, seq: int) -> str:
-    from core.jobs.execution import _run_heartbeat, _write, run_in_request
-    from core.models.job import JobChunk, JobRun
-
-    with registry["dbsession_factory"]() as session:
-        run = session.execute(select(JobRun.job, JobRun.slot, JobRun.status).where(JobRun.id == run_id)).first()
-    if run is None or run.status not in ("running", "lost"):
-        log.warning("chunk %s of run %s: the run is %s; chunk not run", seq, run_id,
-                    run.status if run else "gone")
-        return "gone"
-    spec = registry["mutuo.jobs"].get(run.job)
-    if spec is None or spec.chunk is None:
-        log.error("chunk %s of run %s: job %s has no chunk function here; not run", seq, run_id, run.job)
-        return "gone"
-    actor = f"job:{run.job}"
-    mine = and_(JobChunk.run_id == run_id, JobChunk.seq == seq)
-
-    def body(request):
-        from core.jobs.runs import utcnow
-
-        session = request.dbsession
-        # The marker and the work share this transaction: a second copy blocks on the row, then finds it done.
-        claimed = session.execute(update(JobChunk).where(mine, JobChunk.status == "pending")
-                                  .values(status="done", finished=utcnow())
-                                  .execution_options(synchronize_session=False)).rowcount
-        if not claimed:
-            return None
-        request.job_name, request.job_slot, request.job_run_id = run.job, run.slot, run_id
-        args = json.loads(session.scalar(select(JobChunk.args).where(mine)) or "{}")
-        result = spec.chunk(request, args) or {}
-        session.execute(update(JobChunk).where(mine).values(result=json.dumps(result, default=str))
-                        .execution_options(synchronize_session=False))
-        return _count_down(session, run_id)
-
-    heartbeat = _run_heartbeat(registry, run.job, run_id)
-    try:
-        try:
-            pending = run_in_request(registry, actor, body)
-        finally:
-            heartbeat.stop()
-    except Exception as exc:
-        log.exception("job %s slot %s: chunk %s of run %s failed", run.job, run.slot, seq, run_id)
-        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
-
-        def fail(session):
-            failed = session.execute(update(JobChunk).where(mine, JobChunk.status == "pending")
-                                     .values(status="failed", error=error)
-                                     .execution_options(synchronize_session=False)).rowcount
-            return _count_down(session, run_id) if failed else None
-
-        pending = _write(registry, actor, fail)
-        if pending == 0:
-            finish_run(registry, run_id)
-        return "failed"
-    if pending is None:
-        log.info("job %s slot %s: chunk %s of run %s was already done; nothing done twice", run.job, run.slot,
-                 seq, run_id)
-        return "already"
-    if pending == 0:
-        finish_run(registry, run_id)
-    return "done"
-
-
 def _count_down(session, run_id: int) -> int:
     """One chunk fewer to wait for; the row lock serialises concurrent chunks, so exactly one sees 0."""
     from core.models.job import JobRun
@@ -208,56 +124,3 @@ def _count_down(session, run_id: int) -> int:
     return session.execute(update(JobRun).where(JobRun.id == run_id)
                            .values(chunks_pending=JobRun.chunks_pending - 1)
                            .returning(JobRun.chunks_pending)).scalar_one()
-
-
-# -- 3. the end of the run -----------------------------------------------------------------
-
-def finish_run(registry, run_id: int) -> str:
-    """Call the job's ``finish`` over its chunks and record the run's end; returns the run's status."""
-    from core.audit import record_event
-    from core.i18n import _, translate
-    from core.jobs.execution import _first_line, _write, job_localizer, run_in_request
-    from core.jobs.runs import utcnow
-    from core.models.job import JobChunk, JobRun
-
-    speak = job_localizer(registry)
-    with registry["dbsession_factory"]() as session:
-        run = session.execute(select(JobRun.job, JobRun.slot, JobRun.trigger).where(JobRun.id == run_id)).one()
-        rows = session.execute(select(JobChunk.seq, JobChunk.args, JobChunk.status, JobChunk.result,
-                                      JobChunk.error).where(JobChunk.run_id == run_id)
-                               .order_by(JobChunk.seq)).all()
-    spec = registry["mutuo.jobs"][run.job]
-    failed = [r for r in rows if r.status == "failed"]
-    status, error = "succeeded", None
-    if failed:
-        status = "failed"
-        summary = translate(_("${failed} of ${total} chunks failed (first: chunk ${seq}: ${error}); the other "
-                              "chunks' work is kept.",
-                              mapping={"failed": len(failed), "total": len(rows), "seq": failed[0].seq,
-                                       "error": (failed[0].error or "").splitlines()[0][:200]}), speak)
-        error = "\n\n".join(f"chunk {r.seq} {r.args}:\n{r.error}" for r in failed)
-    else:
-        chunks = [Chunk(r.seq, json.loads(r.args or "{}"), json.loads(r.result or "{}")) for r in rows]
-
-        def body(request):
-            request.job_name, request.job_slot, request.job_run_id = run.job, run.slot, run_id
-            return spec.finish(request, chunks) if spec.finish else None
-
-        try:
-            result = run_in_request(registry, f"job:{run.job}", body)
-            summary = "" if result is None else translate(result, speak)
-        except Exception as exc:
-            status, summary, error = "failed", f"{type(exc).__name__}: {_first_line(exc)}", traceback.format_exc()
-    log.log(logging.INFO if status == "succeeded" else logging.ERROR, "job %s slot %s: %s after %d chunk(s): %s",
-            run.job, run.slot, status, len(rows), summary)
-
-    def finish(session):
-        session.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status.in_(("running", "lost")))
-                        .values(status=status, finished=utcnow(), summary=summary, error=error)
-                        .execution_options(synchronize_session=False))
-        record_event(session, "job_run", "core.job", run.job,
-                     {"job": run.job, "slot": run.slot, "status": status, "trigger": run.trigger,
-                      "run_id": run_id, "chunks": len(rows)})
-
-    _write(registry, f"job:{run.job}", finish)
-    return status

@@ -119,14 +119,14 @@ def test_chunked_close_of_business_and_assignment_give_the_single_transactions_r
 
 
 def test_a_slot_runs_once_and_a_redelivered_chunk_does_nothing_even_concurrently(book, clock, monkeypatch):
-    from core.jobs import chunks as chunk_module
+    from core.jobs import execution
 
     clock.day = date(2025, 2, 25)  # fifteen days to close: cases open, none rolls yet
     expected = single_path(book, assign=False)
     registry = registry_of(book)
     planned = []
     # A worker that planned the run but whose chunk messages are still in the broker.
-    monkeypatch.setattr(chunk_module, "dispatch", lambda reg, run_id, count, limit: planned.append((run_id, count)))
+    monkeypatch.setattr(execution, "dispatch", lambda reg, run_id, count, limit: planned.append((run_id, count)))
     slot = "2030-01-01T00:30:00Z"
     outcomes, errors = race(book, lambda session, n, barrier: (
         barrier.wait(), execute_job(registry, "lending.close_of_business", slot, "beat"))[1], count=3)
