@@ -109,6 +109,9 @@ class MutuoCelery(Celery):
         self.mutuo_pid = os.getpid()
         self.mutuo_heartbeats: dict = {}
         self.task(bind=True, name="core.run_job", own_transactions=True, ignore_result=True)(run_job)
+        # acks_late: a chunk whose worker died is delivered again; its marker makes the second copy a no-op.
+        self.task(bind=True, name="core.run_chunk", own_transactions=True, ignore_result=True,
+                  acks_late=True, reject_on_worker_lost=True)(run_chunk)
 
     def on_configure(self):  # called by Celery when the configuration is first read
         self._config_source = celery_settings(self.mutuo_settings, self.mutuo_config_file)
@@ -293,6 +296,13 @@ def _send_if_committed(success, task, args, kwargs, options):
 def run_job(self, name: str, slot: str, trigger: str, triggered_by: str = "") -> dict:
     """Run a registered job for a slot, at most once; the run table is the record (task ``core.run_job``)."""
     return execute_job(get_registry(self.app), name, slot, trigger, triggered_by, task_id=self.request.id).as_dict()
+
+
+def run_chunk(self, run_id: int, seq: int) -> str:
+    """Run one chunk of a chunked run, at most once (task ``core.run_chunk``; see core.jobs.chunks)."""
+    from core.jobs import execute_chunk
+
+    return execute_chunk(get_registry(self.app), run_id, seq)
 
 
 def enqueue_job(name: str, trigger: str, triggered_by: str = "", *, slot: str | None = None,

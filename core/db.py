@@ -1,6 +1,9 @@
 """Engine, session factory and request.dbsession (pyramid_tm + zope.sqlalchemy)."""
 from __future__ import annotations
 
+import os
+import weakref
+
 import transaction
 import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
@@ -9,12 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy."):
     url = settings.get(prefix + "url", "")
-    options = {}
+    options: dict = {}
     if url.startswith("sqlite"):
         # Concurrent web + worker processes on one file: wait rather than fail.
         options["connect_args"] = {"timeout": 30}
         _make_parent_dir(url)
+    elif str(settings.get("mutuo.db.prepared_statements", "true")).strip().lower() in ("false", "no", "off", "0"):
+        # Behind PgBouncer in transaction pooling mode (before 1.21, or without max_prepared_statements)
+        # the next transaction may run on another server connection: psycopg must not prepare statements.
+        options["connect_args"] = {"prepare_threshold": None}
     engine = engine_from_config(settings, prefix, future=True, **options)
+    _ENGINES.add(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -23,6 +31,19 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy."):
 
     attach_key(engine, audit_key(settings))
     return engine
+
+
+# Engines of this process. A forked child (gunicorn's web workers, Celery's pool) must never use the
+# connections its parent opened: it drops the inherited pool without closing the parent's sockets.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+def _forget_parent_connections() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 def _make_parent_dir(url: str) -> None:

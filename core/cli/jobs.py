@@ -74,7 +74,8 @@ def jobs_run(env, name, wait):
     if wait:
         from core.jobs import execute_job, job_platform, manual_slot
 
-        registry = job_platform(env.settings, base=env.registry, engine=env.engine)
+        # --wait: a chunked job's chunks run here too, one after the other.
+        registry = job_platform({**env.settings, "mutuo.jobs.chunks": "inline"}, base=env.registry, engine=env.engine)
         outcome = execute_job(registry, name, manual_slot(), "cli", _who())
         _report(outcome.as_dict())
         return

@@ -11,7 +11,8 @@ Modules by layer (this package re-exports their public names):
 * ``runs``: admins' settings (pause, overrides), job states, the run table's sweeps;
 * ``execution``: a job's Pyramid environment and ``execute_job``; retries follow
   :func:`core.db.is_retryable`, the rule requests follow too;
-* ``health``: heartbeats of runs and of worker/beat processes.
+* ``health``: heartbeats of runs and of worker/beat processes;
+* ``chunks``: chunked runs (a plan, chunks any worker runs once each, a finish).
 
 Core's own jobs (audit verify and checkpoint, documents gc and verify, message
 delivery, identity clean-up) live beside the feature they maintain and are
@@ -21,9 +22,12 @@ imports none of them.
 from __future__ import annotations
 
 from core.errors import JobFailed  # noqa: F401
+from core.jobs.chunks import Chunk, FanOut, chunk_mode, chunk_size, id_ranges, in_range  # noqa: F401
 from core.jobs.execution import (  # noqa: F401
     database_unreachable,
+    execute_chunk,
     execute_job,
+    finish_run,
     is_retryable,
     job_platform,
     request_env,

@@ -1,16 +1,23 @@
-"""Running one job: its Pyramid environment, its own request and transaction, retries and its run row."""
+"""Running one job: its Pyramid environment, its own request and transaction, retries and its run row.
+
+A chunked job's chunks and its end run here too (see :mod:`core.jobs.chunks` for the model).
+"""
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 import traceback
 from contextlib import contextmanager
 
+from sqlalchemy import and_, select, update
+
 from core.db import is_retryable  # the one rule, shared with requests
 from core.errors import JobFailed
 from core.formatting import formatter
 from core.i18n import _, translate
+from core.jobs.chunks import FanOut, chunk_mode
 from core.jobs.runs import RunOutcome, sweep_stale_runs, utcnow
 from core.jobs.spec import RETRY_ATTEMPTS
 
@@ -208,13 +215,23 @@ def _execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str
     log.info("job %s slot %s: started (%s, run %s)", name, slot, trigger, run_id)
 
     def body(request):
+        from core.jobs.chunks import write_chunks
+
         request.job_name, request.job_slot, request.job_run_id = name, slot, run_id
-        return spec.task(request)
+        result = spec.task(request)
+        if isinstance(result, FanOut):  # the plan commits with the parent's own writes
+            if not result.chunks:
+                return spec.finish(request, []) if spec.finish else None
+            return FanOut([{}] * write_chunks(request.dbsession, run_id, result))
+        return result
 
     status, error, interrupt = "succeeded", None, None
     heartbeat = _run_heartbeat(registry, name, run_id)
     try:
         result = run_in_request(registry, actor, body)
+        if isinstance(result, FanOut):  # a chunked run ends with its last chunk (core.jobs.chunks)
+            heartbeat.stop()
+            return _fan_out(registry, name, slot, run_id, len(result.chunks), spec.time_limit)
         summary = "" if result is None else translate(result, speak)  # stored in the company's language
     except JobFailed as exc:
         status, summary, error = "failed", translate(exc, speak), traceback.format_exc()
@@ -260,6 +277,18 @@ def _execute_job(registry, name: str, slot: str, trigger: str, triggered_by: str
     return RunOutcome(name, slot, status, run_id, summary, error)
 
 
+def _fan_out(registry, name: str, slot: str, run_id: int, count: int, time_limit: int) -> RunOutcome:
+    """Start a planned run's chunks; inline, the run has ended when this returns."""
+    from core.models.job import JobRun
+
+    log.info("job %s slot %s: %d chunk(s) planned (run %s, %s)", name, slot, count, run_id,
+             chunk_mode(registry.settings))
+    dispatch(registry, run_id, count, time_limit)
+    with registry["dbsession_factory"]() as session:
+        run = session.get(JobRun, run_id)
+        return RunOutcome(name, slot, run.status, run_id, run.summary, run.error)
+
+
 def _run_heartbeat(registry, name: str, run_id: int):
     """Refresh the run's heartbeat from a thread while the job runs (its own short transactions)."""
     from core.jobs.health import Heartbeat, heartbeat_seconds, touch_run
@@ -279,3 +308,137 @@ def database_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and any(
         s in text for s in ("connection failed", "could not connect", "connection refused", "unable to open",
                             "password authentication", "could not translate host"))
+
+
+def dispatch(registry, run_id: int, count: int, time_limit: int) -> None:
+    """Start the chunks of a planned run: here, in order (inline), or one Celery message each."""
+    if chunk_mode(registry.settings) == "inline":
+        for seq in range(count):
+            execute_chunk(registry, run_id, seq)
+        return
+    from core.jobs.spec import HARD_LIMIT_GRACE
+
+    # The Celery app kept on the registry (core.celery_app); core.jobs itself imports no Celery.
+    task = registry["mutuo.celery"].tasks["core.run_chunk"]
+    for seq in range(count):
+        task.send_now((run_id, seq), soft_time_limit=time_limit, time_limit=time_limit + HARD_LIMIT_GRACE)
+
+
+# -- chunked runs (core.jobs.chunks): one chunk, and the end of the run --------------------
+
+def execute_chunk(registry, run_id: int, seq: int) -> str:
+    """Run chunk ``seq`` of run ``run_id`` at most once; returns done | already | failed | gone."""
+    from core.i18n import in_locale
+
+    with in_locale(job_localizer(registry).locale_name, registry.get("mutuo.pm")):
+        return _execute_chunk(registry, run_id, seq)
+
+
+def _execute_chunk(registry, run_id: int, seq: int) -> str:
+    from core.jobs.chunks import _count_down
+    from core.models.job import JobChunk, JobRun
+
+    with registry["dbsession_factory"]() as session:
+        run = session.execute(select(JobRun.job, JobRun.slot, JobRun.status).where(JobRun.id == run_id)).first()
+    if run is None or run.status not in ("running", "lost"):
+        log.warning("chunk %s of run %s: the run is %s; chunk not run", seq, run_id,
+                    run.status if run else "gone")
+        return "gone"
+    spec = registry["mutuo.jobs"].get(run.job)
+    if spec is None or spec.chunk is None:
+        log.error("chunk %s of run %s: job %s has no chunk function here; not run", seq, run_id, run.job)
+        return "gone"
+    actor = f"job:{run.job}"
+    mine = and_(JobChunk.run_id == run_id, JobChunk.seq == seq)
+
+    def body(request):
+        session = request.dbsession
+        # The marker and the work share this transaction: a second copy blocks on the row, then finds it done.
+        claimed = session.execute(update(JobChunk).where(mine, JobChunk.status == "pending")
+                                  .values(status="done", finished=utcnow())
+                                  .execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            return None
+        request.job_name, request.job_slot, request.job_run_id = run.job, run.slot, run_id
+        args = json.loads(session.scalar(select(JobChunk.args).where(mine)) or "{}")
+        result = spec.chunk(request, args) or {}
+        session.execute(update(JobChunk).where(mine).values(result=json.dumps(result, default=str))
+                        .execution_options(synchronize_session=False))
+        return _count_down(session, run_id)
+
+    heartbeat = _run_heartbeat(registry, run.job, run_id)
+    try:
+        try:
+            pending = run_in_request(registry, actor, body)
+        finally:
+            heartbeat.stop()
+    except Exception as exc:
+        log.exception("job %s slot %s: chunk %s of run %s failed", run.job, run.slot, seq, run_id)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
+
+        def fail(session):
+            failed = session.execute(update(JobChunk).where(mine, JobChunk.status == "pending")
+                                     .values(status="failed", error=error)
+                                     .execution_options(synchronize_session=False)).rowcount
+            return _count_down(session, run_id) if failed else None
+
+        pending = _write(registry, actor, fail)
+        if pending == 0:
+            finish_run(registry, run_id)
+        return "failed"
+    if pending is None:
+        log.info("job %s slot %s: chunk %s of run %s was already done; nothing done twice", run.job, run.slot,
+                 seq, run_id)
+        return "already"
+    if pending == 0:
+        finish_run(registry, run_id)
+    return "done"
+
+
+def finish_run(registry, run_id: int) -> str:
+    """Call the job's ``finish`` over its chunks and record the run's end; returns the run's status."""
+    from core.audit import record_event
+    from core.jobs.chunks import Chunk
+    from core.models.job import JobChunk, JobRun
+
+    speak = job_localizer(registry)
+    with registry["dbsession_factory"]() as session:
+        run = session.execute(select(JobRun.job, JobRun.slot, JobRun.trigger).where(JobRun.id == run_id)).one()
+        rows = session.execute(select(JobChunk.seq, JobChunk.args, JobChunk.status, JobChunk.result,
+                                      JobChunk.error).where(JobChunk.run_id == run_id)
+                               .order_by(JobChunk.seq)).all()
+    spec = registry["mutuo.jobs"][run.job]
+    failed = [r for r in rows if r.status == "failed"]
+    status, error = "succeeded", None
+    if failed:
+        status = "failed"
+        summary = translate(_("${failed} of ${total} chunks failed (first: chunk ${seq}: ${error}); the other "
+                              "chunks' work is kept.",
+                              mapping={"failed": len(failed), "total": len(rows), "seq": failed[0].seq,
+                                       "error": (failed[0].error or "").splitlines()[0][:200]}), speak)
+        error = "\n\n".join(f"chunk {r.seq} {r.args}:\n{r.error}" for r in failed)
+    else:
+        chunks = [Chunk(r.seq, json.loads(r.args or "{}"), json.loads(r.result or "{}")) for r in rows]
+
+        def body(request):
+            request.job_name, request.job_slot, request.job_run_id = run.job, run.slot, run_id
+            return spec.finish(request, chunks) if spec.finish else None
+
+        try:
+            result = run_in_request(registry, f"job:{run.job}", body)
+            summary = "" if result is None else translate(result, speak)
+        except Exception as exc:
+            status, summary, error = "failed", f"{type(exc).__name__}: {_first_line(exc)}", traceback.format_exc()
+    log.log(logging.INFO if status == "succeeded" else logging.ERROR, "job %s slot %s: %s after %d chunk(s): %s",
+            run.job, run.slot, status, len(rows), summary)
+
+    def finish(session):
+        session.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status.in_(("running", "lost")))
+                        .values(status=status, finished=utcnow(), summary=summary, error=error)
+                        .execution_options(synchronize_session=False))
+        record_event(session, "job_run", "core.job", run.job,
+                     {"job": run.job, "slot": run.slot, "status": status, "trigger": run.trigger,
+                      "run_id": run_id, "chunks": len(rows)})
+
+    _write(registry, f"job:{run.job}", finish)
+    return status

@@ -24,6 +24,10 @@ class JobSpec:
     schedule: str  # crontab "m h dom mon dow" or "every N seconds|minutes|hours"
     description: str = ""
     time_limit: int = 3600  # seconds; a run still "running" after this is failed
+    #: A chunked job (core.jobs.chunks): ``task`` returns a FanOut, ``chunk(request, args) -> dict`` does one
+    #: chunk in its own transaction, ``finish(request, chunks) -> summary`` ends the run once all are done.
+    chunk: Callable | None = None
+    finish: Callable | None = None
 
 
 

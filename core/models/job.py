@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.meta import Base, UTCDateTime, utcnow
@@ -50,6 +50,8 @@ class JobRun(Base):
     time_limit: Mapped[int] = mapped_column(Integer, default=3600)
     #: Refreshed by the running worker every few seconds; a run whose heartbeat stops is marked lost.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Chunks of a chunked run not yet done (None: not chunked); the chunk that brings it to 0 finishes the run.
+    chunks_pending: Mapped[int | None] = mapped_column(Integer)
 
 
 class ProcessHeartbeat(Base):
@@ -64,3 +66,26 @@ class ProcessHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JobChunk(Base):
+    """One piece of a chunked run (docs/jobs.md, "Chunked jobs"): done at most once, in its own transaction.
+
+    The parent run writes its chunks with its own work; a chunk marks its row
+    ``done`` in the transaction that does its work, so a redelivered or
+    concurrent copy finds it done and does nothing. The run ends (the job's
+    ``finish``) when its last chunk is done.
+    """
+
+    __tablename__ = "core_job_chunk"
+    __audit__ = False  # the run and its job_run audit event are the record
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_core_job_chunk_run_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("core_job_run.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    args: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what the chunk works on (an id range, ids)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | done | failed
+    result: Mapped[str | None] = mapped_column(Text)  # JSON the chunk returned; finish() adds them up
+    error: Mapped[str | None] = mapped_column(Text)
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit import record_event
 from core.i18n import _, translate
@@ -17,7 +17,7 @@ from core.jobs import (
     sweep_stale_runs,
 )
 from core.jobs.health import liveness
-from core.models.job import RUN_STATUSES, JobRun
+from core.models.job import RUN_STATUSES, JobChunk, JobRun
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.helpers import for_request
 from core.web.listing import Column, Filter, Listing, render_listing
@@ -125,8 +125,11 @@ def run_page(request):
     run = request.dbsession.get(JobRun, run_id)
     if run is None or run.job != spec.name:
         raise HTTPNotFound()
+    # A chunked run (core.jobs.chunks): how many of its chunks are done, still waiting, failed.
+    chunks = dict(request.dbsession.execute(select(JobChunk.status, func.count()).where(JobChunk.run_id == run.id)
+                                            .group_by(JobChunk.status)).all())
     return {"title": _("${job} run #${id}", mapping={"job": spec.name, "id": run.id}), "spec": spec, "run": run, "duration": _duration(run),
-            **_common(request)}
+            "chunks": chunks, **_common(request)}
 
 
 @view_config(route_name="jobs.run_now", request_method="POST", permission="core.job.run")

@@ -164,7 +164,8 @@ def jobs():
                   "collections.promise_grace_days)."), time_limit=1800),
         JobSpec("collections.assign_cases", tasks.assign_cases, "45 0 * * *",
                 _("Assigns new and re-staged cases to the collectors holding their stage's queue, least loaded "
-                  "first, matching regions."), time_limit=1800),
+                  "first, matching regions."), time_limit=1800,
+                chunk=tasks.assign_cases_chunk, finish=tasks.assign_cases_finish),
         JobSpec("collections.create_action_items", tasks.create_action_items, "50 0 * * *",
                 _("Creates each open case's due action items from its stage's strategy and sends the SMS and "
                   "email ones."), time_limit=1800),

@@ -187,7 +187,8 @@ def mutuo_jobs():
     return [
         JobSpec("lending.close_of_business", jobs.close_of_business, "30 0 * * *",
                 _("Closes every business date not yet closed up to yesterday: days past due, delinquency "
-                  "buckets, late penalties."), time_limit=3600),
+                  "buckets, late penalties."), time_limit=3600,
+                chunk=jobs.close_of_business_chunk, finish=jobs.close_of_business_finish),
         JobSpec("lending.expire_listings", jobs.expire_listings, "15 0 * * *",
                 _("Expires listed applications whose funding window has passed and releases the reservations."),
                 time_limit=600),

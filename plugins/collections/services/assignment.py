@@ -142,32 +142,109 @@ def assign_cases(session) -> AssignRun:
     run = AssignRun()
     by = current_actor(session).name[:100]
     for stage in STAGES:
-        waiting = session.execute(
-            select(Case.id, Case.overdue_amount, Case.region, Case.collector_id)
-            .where(Case.status.in_(OPEN_STATUSES), Case.needs_assignment.is_(True), Case.stage == stage)
-            .order_by(Case.overdue_amount.desc(), Case.id)).all()
-        if not waiting:
-            continue
-        team = holders(session, stage)
-        if not team:
-            run.unassigned[stage] = len(waiting)
-            continue
-        picker = Picker(team)
-        chosen: dict[int, list] = defaultdict(list)  # collector id -> [(case id, previous)]
-        kept: list[int] = []
-        for case_id, amount, region, previous in waiting:
-            if previous is not None and picker.fits(previous, region):
-                kept.append(case_id)
-                continue
-            holder = picker.pick(region)
-            picker.add(holder, Decimal(amount or 0))
-            chosen[holder.id].append((case_id, previous))
-        _write(session, stage, chosen, kept, picker, by, run)
+        planned = _plan_stage(session, stage, run)
+        if planned is not None:
+            chosen, kept, picker = planned
+            _write(session, stage, chosen, kept, _names(picker), by, run)
     session.expire_all()
     return run
 
 
-def _write(session, stage, chosen, kept, picker, by, run) -> None:
+def _plan_stage(session, stage: str, run: AssignRun, moved: dict | None = None):
+    """(chosen, kept, picker) for one stage, or None; ``moved``: load changes planned but not yet written."""
+    waiting = session.execute(
+        select(Case.id, Case.overdue_amount, Case.region, Case.collector_id)
+        .where(Case.status.in_(OPEN_STATUSES), Case.needs_assignment.is_(True), Case.stage == stage)
+        .order_by(Case.overdue_amount.desc(), Case.id)).all()
+    if not waiting:
+        return None
+    team = holders(session, stage)
+    if not team:
+        run.unassigned[stage] = len(waiting)
+        return None
+    for holder in team:  # as if the earlier stages' plans were written (the single path writes each stage first)
+        amount, count = (moved or {}).get(holder.id, (ZERO, 0))
+        holder.amount += amount
+        holder.count += count
+    picker = Picker(team)
+    chosen: dict[int, list] = defaultdict(list)  # collector id -> [(case id, previous)]
+    kept: list[int] = []
+    for case_id, amount, region, previous in waiting:
+        if previous is not None and picker.fits(previous, region):
+            kept.append(case_id)
+            continue
+        holder = picker.pick(region)
+        picker.add(holder, Decimal(amount or 0))
+        chosen[holder.id].append((case_id, previous))
+        if moved is not None:
+            for who, sign in ((holder.id, 1), (previous, -1)):
+                if who is not None:
+                    was_amount, was_count = moved.get(who, (ZERO, 0))
+                    moved[who] = (was_amount + sign * Decimal(amount or 0), was_count + sign)
+    return chosen, kept, picker
+
+
+def _names(picker: Picker) -> dict[int, str]:
+    return {holder_id: holder.username for holder_id, holder in picker.holders.items()}
+
+
+# -- chunked (the assign_cases job; docs/jobs.md "Chunked jobs") -----------------------------
+# The choices are made once, in the planning run, exactly as above; chunks of at most ``size``
+# cases write them, each in its own transaction, and only for cases still waiting (a case given
+# to someone by hand meanwhile, or written by an earlier copy of the chunk, is left alone).
+
+def plan_assignment(session, size: int) -> tuple[list[dict], AssignRun]:
+    """The chunks' args (stage, [case, collector, previous] triples, kept cases) and what could not be assigned."""
+    run = AssignRun()
+    moved: dict[int, tuple[Decimal, int]] = {}
+    chunks: list[dict] = []
+    for stage in STAGES:
+        planned = _plan_stage(session, stage, run, moved)
+        if planned is None:
+            continue
+        chosen, kept, picker = planned
+        triples = [(case_id, collector_id, previous)
+                   for collector_id, cases in chosen.items() for case_id, previous in cases]
+        names = _names(picker)
+        for start in range(0, max(len(triples), len(kept)), size):
+            part = triples[start:start + size]
+            chunks.append({"stage": stage, "assign": part, "kept": kept[start:start + size],
+                           "names": {str(who): names[who] for who in {t[1] for t in part}}})
+    return chunks, run
+
+
+def assign_chunk(session, args: dict) -> dict:
+    """Write one chunk of the plan: ``{"assigned": {username: n}, "kept": n}``."""
+    C = Case.__table__
+    stage = args["stage"]
+    planned = [int(t[0]) for t in args["assign"]] + [int(i) for i in args["kept"]]
+    waiting = set()
+    for chunk in bulk.id_chunks(session, planned):
+        waiting.update(session.scalars(select(C.c.id).where(bulk.in_ids(session, C.c.id, chunk),
+                                                            C.c.needs_assignment.is_(True), C.c.stage == stage,
+                                                            C.c.status.in_(OPEN_STATUSES))))
+    chosen: dict[int, list] = defaultdict(list)
+    for case_id, collector_id, previous in args["assign"]:
+        if case_id in waiting:
+            chosen[int(collector_id)].append((int(case_id), previous))
+    kept = [i for i in args["kept"] if i in waiting]
+    run = AssignRun()
+    names = {int(who): name for who, name in args["names"].items()}
+    _write(session, stage, chosen, kept, names, current_actor(session).name[:100], run)
+    session.expire_all()
+    return {"assigned": dict(run.assigned), "kept": run.kept}
+
+
+def finish_assignment(results: list[dict], unassigned: dict) -> AssignRun:
+    run = AssignRun(unassigned=dict(unassigned))
+    for result in results:
+        for name, count in result.get("assigned", {}).items():
+            run.assigned[name] += count
+        run.kept += result.get("kept", 0)
+    return run
+
+
+def _write(session, stage, chosen, kept, names: dict[int, str], by, run) -> None:
     now = utcnow()
     C = Case.__table__
     for chunk in bulk.id_chunks(session, kept):
@@ -196,7 +273,7 @@ def _write(session, stage, chosen, kept, picker, by, run) -> None:
                 session.execute(update(C).where(these).values(collector_id=collector_id, assigned_at=now,
                                                               needs_assignment=False))
     for collector_id, cases in chosen.items():
-        name = picker.holders[collector_id].username
+        name = names[collector_id]
         run.assigned[name] += len(cases)
         # One audit event per collector and stage, naming every case: the chain covers each assignment
         # without a row per case (the history table holds that, and the case page shows it).

@@ -20,6 +20,13 @@ time zone):
    changed, loading those loans in chunks (only when a plugin listens).
 
 No loan-at-a-time ORM loop; the work is proportional to the delinquent loans.
+
+Chunked (the ``lending.close_of_business`` job, docs/jobs.md "Chunked jobs"):
+:func:`plan_close` claims the dates and splits the active loans into id
+ranges; :func:`close_chunk` does steps 2–4 for one range, every date in
+order, in its own transaction; :func:`finish_close` records each date's
+totals and its audit event. Every loan's figures depend only on that loan, so
+the result is the one :func:`close_of_business` gives in one transaction.
 """
 from __future__ import annotations
 
@@ -55,6 +62,11 @@ class DayResult:
     loans_changed: int = 0
     bucket_changes: list[tuple[int, str, str, int]] = field(default_factory=list)  # (loan, old, new, dpd)
     penalty: Decimal = Decimal(0)
+    changed_buckets: int | None = None  # a chunked close counts them without the list
+
+    @property
+    def bucket_change_count(self) -> int:
+        return len(self.bucket_changes) if self.changed_buckets is None else self.changed_buckets
 
 
 @dataclass
@@ -69,7 +81,7 @@ class CloseResult:
         first, last = self.days[0].business_date, self.days[-1].business_date
         span = day_text(first) if first == last else text(_("${first} to ${last}", mapping={
             "first": day_text(first), "last": day_text(last)}))
-        changes = sum(len(d.bucket_changes) for d in self.days)
+        changes = sum(d.bucket_change_count for d in self.days)
         updates = sum(d.loans_changed for d in self.days)
         penalty = sum((d.penalty for d in self.days), Decimal(0))
         updates_text = _n("${n} loan update", "${n} loan updates", updates)
@@ -82,7 +94,9 @@ class CloseResult:
 
 
 def last_closed(session) -> date | None:
-    return session.scalar(select(func.max(BusinessDate.business_date)))
+    """The last closed business date; while a chunk closes a date (``close_chunk``), that date."""
+    closing = session.info.get("lending.closing_day")
+    return closing or session.scalar(select(func.max(BusinessDate.business_date)))
 
 
 def dates_to_close(session, through: date, start: date | None = None) -> list[date]:
@@ -108,6 +122,13 @@ def close_of_business(session, through: date | None = None, *, start: date | Non
 
 
 def close_day(session, day: date, buckets) -> DayResult:
+    _claim(session, day)
+    out = _close_loans(session, day, buckets, {})
+    _record_day(session, out)
+    return out
+
+
+def _claim(session, day: date) -> None:
     session.flush()
     try:
         with session.begin_nested():
@@ -115,19 +136,78 @@ def close_day(session, day: date, buckets) -> DayResult:
     except IntegrityError:
         raise UserError(_("Business date ${day} is already closed (another run closed it); nothing was done twice.",
                           mapping={"day": day_text(day)}), "through") from None
+
+
+def _close_loans(session, day: date, buckets, ids: dict) -> DayResult:
+    """Steps 2–4 for the loans of ``ids`` (a chunk's id range; ``{}``: every loan)."""
     out = DayResult(day)
-    out.penalty = _accrue_penalties(session, day)
-    changes = _update_delinquency(session, day, buckets)
+    out.penalty = _accrue_penalties(session, day, ids)
+    changes = _update_delinquency(session, day, buckets, ids)
     out.loans_changed = len(changes)
     out.bucket_changes = [c for c in changes if c[1] != c[2]]
-    session.execute(update(BusinessDate.__table__).where(BusinessDate.__table__.c.business_date == day).values(
-        loans=out.loans_changed, bucket_changes=len(out.bucket_changes), penalty_accrued=out.penalty))
     session.expire_all()  # loans and installments changed under the ORM's feet
     _fire_bucket_events(session, out.bucket_changes)
-    record_event(session, "business_date_closed", "lending.business_date", day.isoformat(),
-                 {"loans_changed": out.loans_changed, "bucket_changes": len(out.bucket_changes),
-                  "penalty_accrued": out.penalty})
     return out
+
+
+def _record_day(session, out: DayResult) -> None:
+    changes = out.bucket_change_count
+    session.execute(update(BusinessDate.__table__)
+                    .where(BusinessDate.__table__.c.business_date == out.business_date)
+                    .values(loans=out.loans_changed, bucket_changes=changes, penalty_accrued=out.penalty))
+    record_event(session, "business_date_closed", "lending.business_date", out.business_date.isoformat(),
+                 {"loans_changed": out.loans_changed, "bucket_changes": changes, "penalty_accrued": out.penalty})
+
+
+# -- chunked: plan, chunks, finish ---------------------------------------------------------
+
+def plan_close(session, size: int, through: date | None = None, *, start: date | None = None) -> list[dict]:
+    """Claim every date to close and split the active loans into id ranges: one chunk's args each.
+
+    An empty list: nothing to close. The claims commit with the plan, so a
+    second run (or a single-path close) of the same dates is refused.
+    """
+    from core.jobs import id_ranges
+
+    through = through or context.today(session) - timedelta(days=1)
+    days = dates_to_close(session, through, start)
+    if not days:
+        return []
+    for day in days:
+        _claim(session, day)
+    ranges = id_ranges(session, L.c.id, L.c.status == "active", size=size) or [{"lo": None, "hi": None}]
+    return [{"days": [d.isoformat() for d in days], **r} for r in ranges]
+
+
+def close_chunk(session, args: dict) -> dict:
+    """Close the loans of one id range for every planned date, oldest first; JSON totals per date."""
+    buckets = buckets_from_settings(context.settings(session))
+    totals = {}
+    for iso in args["days"]:
+        day = date.fromisoformat(iso)
+        # Listeners (collections) read "the last closed date": the one being closed, as in the single path.
+        session.info["lending.closing_day"] = day
+        try:
+            out = _close_loans(session, day, buckets, args)
+        finally:
+            session.info.pop("lending.closing_day", None)
+        totals[iso] = {"loans": out.loans_changed, "changes": len(out.bucket_changes), "penalty": str(out.penalty)}
+    return totals
+
+
+def finish_close(session, results: list[dict]) -> CloseResult:
+    """Each date's totals over every chunk, recorded on the date with its audit event."""
+    result = CloseResult()
+    for iso in sorted({iso for totals in results for iso in totals}):
+        out = DayResult(date.fromisoformat(iso), changed_buckets=0)
+        for totals in results:
+            day = totals.get(iso) or {"loans": 0, "changes": 0, "penalty": "0"}
+            out.loans_changed += day["loans"]
+            out.changed_buckets = (out.changed_buckets or 0) + day["changes"]
+            out.penalty += Decimal(day["penalty"])
+        _record_day(session, out)
+        result.days.append(out)
+    return result
 
 
 # -- 2. penalties ------------------------------------------------------------------
@@ -136,36 +216,38 @@ def _penalty_base():
     return (I.c.principal_due - I.c.principal_paid) + (I.c.interest_due - I.c.interest_waived - I.c.interest_paid)
 
 
-def _accruing(day: date, loan):
+def _accruing(day: date, loan, ids: dict):
+    from core.jobs import in_range
+
     d = bindparam("day", day, type_=Date)
     # due_date < day is implied by penalty_from <= day; saying it lets the (paid_on, due_date) index
     # limit the scan to overdue unpaid installments.
     return and_(I.c.paid_on.is_(None), I.c.due_date < d, I.c.penalty_from <= d,
                 loan.c.id == I.c.loan_id, loan.c.status == "active", loan.c.penalty_daily_rate > 0,
-                _penalty_base() > 0)
+                _penalty_base() > 0, in_range(I.c.loan_id, ids))
 
 
-def _accrue_penalties(session, day: date) -> Decimal:
+def _accrue_penalties(session, day: date, ids: dict) -> Decimal:
     if session.get_bind().dialect.name == "postgresql":
-        return _accrue_penalties_pg(session, day)
+        return _accrue_penalties_pg(session, day, ids)
     loan = L.alias("rate_loan")
     amount = _penalty_base() * loan.c.penalty_daily_rate
     per_loan = (select(I.c.loan_id.label("loan_id"), func.sum(amount).label("amount"))
-                .where(_accruing(day, loan)).group_by(I.c.loan_id).subquery("day_penalty"))
+                .where(_accruing(day, loan, ids)).group_by(I.c.loan_id).subquery("day_penalty"))
     total = session.execute(select(func.sum(per_loan.c.amount))).scalar()
     if not total:
         return Decimal(0)
     session.execute(update(L).where(L.c.id == per_loan.c.loan_id)
                     .values(penalty_accrued=L.c.penalty_accrued + per_loan.c.amount))
-    session.execute(update(I).where(_accruing(day, L)).values(
+    session.execute(update(I).where(_accruing(day, L, ids)).values(
         penalty_accrued=I.c.penalty_accrued + _penalty_base() * L.c.penalty_daily_rate))
     return Decimal(total)
 
 
-def _accrue_penalties_pg(session, day: date) -> Decimal:
+def _accrue_penalties_pg(session, day: date, ids: dict) -> Decimal:
     """One statement: installments accrue, their loans add it up, the day's total comes back."""
     amount = _penalty_base() * L.c.penalty_daily_rate
-    accrued = (update(I).where(_accruing(day, L)).values(penalty_accrued=I.c.penalty_accrued + amount)
+    accrued = (update(I).where(_accruing(day, L, ids)).values(penalty_accrued=I.c.penalty_accrued + amount)
                .returning(I.c.loan_id.label("loan_id"), amount.label("amount")).cte("accrued"))
     per_loan = (select(accrued.c.loan_id, func.sum(accrued.c.amount).label("amount"))
                 .group_by(accrued.c.loan_id).cte("per_loan"))
@@ -178,25 +260,27 @@ def _accrue_penalties_pg(session, day: date) -> Decimal:
 
 # -- 3. days past due and buckets ----------------------------------------------------
 
-def _changed_loans(session, day: date, buckets):
+def _changed_loans(session, day: date, buckets, ids: dict):
     """A subquery of (id, old_bucket, bucket, dpd) for every active loan whose figures change.
 
     Days past due come off ``lending_loan.oldest_unpaid_due``, which the services keep equal to the
     oldest unpaid installment's due date (the tests and the benchmark check both ways agree).
     """
+    from core.jobs import in_range
+
     dialect = session.get_bind().dialect.name
     d = bindparam("day", day, type_=Date)
     overdue = L.c.oldest_unpaid_due < d
     dpd = case((overdue, days_between(dialect, d, L.c.oldest_unpaid_due)), else_=literal(0))
     bucket = bucket_case(dpd, buckets)
     return (select(L.c.id.label("id"), L.c.bucket.label("old_bucket"), bucket.label("bucket"), dpd.label("dpd"))
-            .where(L.c.status == "active", or_(overdue, L.c.days_past_due != 0, L.c.bucket != buckets[0].name),
+            .where(L.c.status == "active", in_range(L.c.id, ids), or_(overdue, L.c.days_past_due != 0, L.c.bucket != buckets[0].name),
                    or_(L.c.days_past_due != dpd, L.c.bucket != bucket))
             .subquery("changed"))
 
 
-def _update_delinquency(session, day: date, buckets) -> list[tuple[int, str, str, int]]:
-    changed = _changed_loans(session, day, buckets)
+def _update_delinquency(session, day: date, buckets, ids: dict) -> list[tuple[int, str, str, int]]:
+    changed = _changed_loans(session, day, buckets, ids)
     if session.get_bind().dialect.name == "postgresql":
         stmt = (update(L).where(L.c.id == changed.c.id)
                 .values(days_past_due=changed.c.dpd, bucket=changed.c.bucket)
