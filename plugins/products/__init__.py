@@ -47,6 +47,13 @@ def mutuo_entity_types():
 
 
 @hookimpl
+def mutuo_search(request, query):
+    from plugins.products.services import global_search
+
+    return global_search(request, query)
+
+
+@hookimpl
 def mutuo_configure(config):
     config.add_route("products.list", "", inherit_slash=True)
     config.add_route("products.new", "/new")

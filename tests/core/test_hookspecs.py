@@ -37,6 +37,7 @@ TESTED_BY = {
     "mutuo_message_gateways": "test_a_gateway_plugin_receives_queued_messages_after_commit",
     "mutuo_api": "test_a_third_party_plugin_adds_operations",
     "mutuo_webhook_events": "test_publish_signs_and_delivers",
+    "mutuo_search": "test_global_search_groups_every_plugins_answers",
 }
 
 
