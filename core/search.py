@@ -234,15 +234,21 @@ class Search:
     def rank(self, q: str):
         """SQL: the best rank of a row for ``q`` (0 exact identifier, 1 prefix, 2 anything else)."""
         q = (q or "").strip()[:MAX_QUERY]
-        whens = [w for f in self.fields for w in f.rank(q)]
-        whens.sort(key=lambda w: w[1])  # every exact test before every prefix test
+        whens, seen = [], set()
+        for when in sorted((w for f in self.fields for w in f.rank(q)), key=lambda w: w[1]):  # exact tests first
+            key = str(when[0].compile(compile_kwargs={"literal_binds": True}))
+            if key not in seen:  # the same column declared exact and prefix: test it once
+                seen.add(key)
+                whens.append(when)
         return case(*whens, else_=literal(OTHER, Integer())) if whens else literal(OTHER, Integer())
 
     def match(self, stmt, q: str):
         """``stmt`` narrowed to ``q``'s matches and ordered best first (the lookups' contract)."""
         stmt = self.apply(stmt, q)
         order = [self.rank(q)]
-        first = next((f for f in self.fields if isinstance(f, Field) and f.kind != "number"), None)
+        # then alphabetically by the first name-like field (words, substring, prefix), else the first text field
+        fields = [f for f in self.fields if isinstance(f, Field) and f.kind != "number"]
+        first = next((f for kind in ("words", "substring", "prefix", "exact") for f in fields if f.kind == kind), None)
         if first is not None:
             order.append(first.column)
         return stmt.order_by(None).order_by(*order)

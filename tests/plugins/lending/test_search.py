@@ -4,6 +4,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select, text
 
+from core.testing import browser_login
 from plugins.lending import services
 from plugins.lending.models import Customer
 from plugins.lending.search import CUSTOMERS
@@ -92,3 +93,38 @@ def test_a_name_search_uses_the_indexes(mutuo_db, people, session):
     assert "ix_lending_customer_name_key_trgm" in substring, substring
     prefix = plan("12345678Z")
     assert "ix_lending_customer_id_number_key" in prefix, prefix
+
+
+@pytest.mark.browser
+def test_the_shell_search_box_in_the_browser(page, mutuo_db, make_user, clock):
+    """Type, see the dropdown, move with the arrows, Enter opens the record; Enter alone opens the results page."""
+    from datetime import date
+
+    from core import context
+    from plugins.lending.testing import World
+
+    def prepare(session):
+        context.bind(session, pm=mutuo_db.pm, settings=mutuo_db.settings)
+        world = World(session, mutuo_db.documents, clock)
+        ana = services.update_customer(session, world.customer(), name="Ana Álvarez")
+        services.update_customer(session, world.customer(), name="Benito Alvarado")
+        return ana.id
+
+    clock.day = date(2025, 6, 2)
+    ana_id = mutuo_db.transaction(prepare)
+    username, password = make_user(roles=("admin",))
+    browser_login(page, username, password)
+    box = page.locator("#shell-search-q")
+    box.fill("alvarez")
+    first = page.locator("#shell-search-results a.dropdown-item").first
+    first.wait_for()
+    assert first.inner_text().startswith("Ana Álvarez")
+    box.press("ArrowDown")
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.url.endswith(f"/lending/customers/{ana_id}")
+    page.locator("#shell-search-q").fill("alva")
+    with page.expect_navigation():
+        page.locator("#shell-search-q").press("Enter")
+    assert "/search?q=alva" in page.url
+    assert page.locator(".search-group a", has_text="Benito Alvarado").count() == 1
