@@ -1,7 +1,7 @@
 """Benchmark: searching a 100,000-customer book (issue 24), beside a bare Pyramid JSON view, in one run.
 
     MUTUO_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_search \\
-        .venv/bin/python bench/search.py [--loans 100000] [--seconds 10] [--threads 4]
+        .venv/bin/python bench/search.py [--loans 100000] [--seconds 10] [--threads 4] [--reuse]
 
 Builds the book of bench/web_lists.py (customers, applications, loans, one open case each, 60
 collectors, the real assignment job) with people's names (first and last names, accents included:
@@ -84,10 +84,16 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse the database of an earlier run (same --loans)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    url, settings = build(args.loans)
+    if args.reuse:  # the book of an earlier run (building it takes minutes on a busy machine)
+        url = data.database_url("search")
+        settings = {"mutuo.plugins": data.PLUGINS, "sqlalchemy.url": url, "mutuo.environment": "testing",
+                    "mutuo.secret": "x" * 40, "mutuo.timezone": "UTC", "mutuo.cookie_secure": "false"}
+    else:
+        url, settings = build(args.loans)
     print(f"database: {url.split('@')[-1]}; {args.loans:,} customers, loans and cases; "
           f"setup {time.perf_counter() - started:.0f} s")
     app_proc, app_port, m1 = web.start(web.mutuo_app, args.threads, settings)

@@ -19,7 +19,8 @@ A list declares its search::
     CUSTOMERS.match(select(Customer), "alv")              # lookups: narrowed and ranked
 
 Kinds: ``exact`` (the whole normalised text), ``prefix``, ``substring``, ``words`` (every typed word is
-found somewhere: "ana alv" finds "Ana Álvarez"), ``number`` (an integer id typed in full, ``#12`` too).
+found somewhere: "ana alv" finds "Ana Álvarez"; words with a digit are left to the identifier fields),
+``number`` (an integer id typed in full, ``#12`` too).
 ``Related(fk, search, key)`` searches another table's columns (a loan by its borrower's name).
 """
 from __future__ import annotations
@@ -178,7 +179,12 @@ class Field:
             return self.column.like(_like_escape(value) + "%", escape="\\")
         if self.kind == "substring":
             return self.column.like("%" + _like_escape(value) + "%", escape="\\")
-        return and_(*(self.column.like("%" + _like_escape(word) + "%", escape="\\") for word in value.split(" ")))
+        # Names hold no digits: a word with one is an ID number or a phone, for the other fields (and a
+        # trigram index finds "00012345" slowly: every row has its "000").
+        words = [word for word in value.split(" ") if not any(c.isdigit() for c in word)]
+        if not words:
+            return None
+        return and_(*(self.column.like("%" + _like_escape(word) + "%", escape="\\") for word in words))
 
     def rank(self, q: str):
         """SQL: 0 when ``q`` is this field's whole value, 1 when it starts it, else 2 (a CASE's branches)."""

@@ -37,7 +37,7 @@ def test_identifiers_are_normalised_before_matching(people, session):
 
 def test_match_puts_the_exact_identifier_first(people, session, world):
     ana, _ben = people
-    other = services.update_customer(session, world.customer(), name="Customer 12345678Z fan")
+    other = services.update_customer(session, world.customer(), id_number="12345678-Z-2")
     session.flush()
     ranked = session.scalars(CUSTOMERS.match(select(Customer), "12345678Z")).all()
     assert ranked == [ana, other]
