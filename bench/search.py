@@ -7,7 +7,8 @@ Builds the book of bench/web_lists.py (customers, applications, loans, one open 
 collectors, the real assignment job) with people's names (first and last names, accents included:
 "Ana Álvarez"), then loads, under ``--threads`` concurrent clients:
 
-* the customers list searched by a name prefix (``?q=alv``), by a substring of a surname
+* the customers list without a search (the baseline: the page and its count, issue 16's), then
+  searched by a name prefix (``?q=alv``), by a substring of a surname
   (``?q=varez``, trigram index on PostgreSQL), by an ID number typed with dashes (exact, normalised);
 * the global search box's answer (``/search?q=…&format=json``, every plugin's groups);
 * the lookup endpoint — ``LOOKUP_PATHS`` below, empty until ``forms``' ``/lookup/{name}`` is merged;
@@ -103,6 +104,7 @@ def main(argv=None) -> None:
         boss, collector = web.login(app_port, "boss"), web.login(app_port, "collector001")
         pages = [
             ("bare Pyramid JSON view", bare_port, ["/bare"], None, None),
+            ("list: no search (baseline)", app_port, ["/lending/customers"], boss, None),
             ("list: name prefix", app_port, ["/lending/customers?q=alv", "/lending/customers?q=mar",
                                              "/lending/customers?q=suar"], boss, "list"),
             ("list: surname substring", app_port, ["/lending/customers?q=varez",
