@@ -97,6 +97,7 @@ def generate(n: int, version_id: int, *, installments: bool = False, current_loa
 
     ``current_loans`` more loans are written without a case (a loan book is mostly current).
     """
+    from core import search
     from plugins.collections.services.config import parse_stage_map
     from plugins.lending.services.delinquency import bucket_for, bucket_names, parse_buckets
     from plugins.products.schedule import add_months, build_schedule
@@ -109,6 +110,9 @@ def generate(n: int, version_id: int, *, installments: bool = False, current_loa
                   "phone": f"+34 6{c:08d}", "email": f"b{c}@example.test", "region": REGIONS[c % 6],
                   "industry": INDUSTRIES[c % 5], "kyc_status": "verified", "kyc_note": "", "kyc_checked_at": NOW,
                   "created_at": NOW} for c in range(1, total + 1)]
+    for row in customers:  # the search keys the ORM keeps (core.search), written here by hand like the rest
+        row.update(name_key=search.fold(row["name"]), id_number_key=search.identifier(row["id_number"]),
+                   phone_key=search.phone(row["phone"]), email_key=search.email(row["email"]))
     applications, loans, rows_installments, cases = [], [], [], []
     schedules: dict = {}
     inst_id = 0

@@ -45,6 +45,7 @@ from sqlalchemy.orm.base import NO_VALUE, instance_state
 from core.models.audit import AuditEntry
 from core.models.meta import Base, utcnow
 from core.plugins import plugin_of_module
+from core.search import is_search_key
 
 GENESIS = "0" * 64
 KEY_VERSION = 1  # written by this code: HMAC-SHA256 under mutuo.audit_key (0: legacy plain SHA-256)
@@ -229,7 +230,9 @@ _COLUMN_KEYS: dict = {}
 def _column_keys(mapper) -> frozenset:
     keys = _COLUMN_KEYS.get(mapper)
     if keys is None:
-        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs)
+        # Search keys (core.search.search_key) are copies of audited columns: not logged twice.
+        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs
+                                                if not is_search_key(attr.columns[0]))
     return keys
 
 

@@ -131,6 +131,22 @@ def mutuo_menu(request):
 
 
 @hookimpl
+def mutuo_search(request, query):
+    """Users (for those who may see them)."""
+    from core.i18n import _
+    from core.models.user import User
+    from core.search import Group, Hit, top
+    from core.security import restricted_query
+    from core.web.admin_users import USERS
+
+    if not request.has_permission("core.user.view"):
+        return []
+    found = top(request.dbsession, restricted_query(request, User), USERS, query)
+    return [Group(_("Users"), [Hit(u.full_name or u.username, request.route_url("admin.user", id=u.id), u.username)
+                               for u in found], more=request.route_url("admin.users", _query={"q": query}), order=90)]
+
+
+@hookimpl
 def mutuo_jobs():
     return core_jobs()
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from core.jobs import JobSpec
     from core.messages import Gateway
     from core.plugins import MutuoPluginManager
+    from core.search import Group
     from core.security import Permission, RecordRule, RoleSpec
     from core.web.lookups import Lookup
     from core.web.menu import MenuEntry, Widget
@@ -153,6 +154,21 @@ def mutuo_lookups() -> list[Lookup]:
     ``<plugin>.<thing>``, model, permission, ``match(stmt, q)`` narrowing and ordering
     the statement, ``label(row)``, ``detail(row)``). Forms use one with
     ``LookupWidget(lookup="<name>")``. Rows are read through the record rules.
+    """
+
+
+@hookspec
+def mutuo_search(request: Request, query: str) -> list[Group]:
+    """Answer the shell's search box with this plugin's records matching ``query``.
+
+    Called by ``/search`` (the results page and the dropdown as one types) with the
+    current ``request`` and the typed text (stripped, at least 2 characters). Return a
+    list of :class:`core.search.Group`, one per kind of record (title, the best few
+    :class:`core.search.Hit`, ``more``: the list filtered by the query, ``jump``: the
+    record's URL when the query names exactly one record in full, a loan or ID number);
+    only kinds the user has the permission to see, rows read through
+    ``core.security.restricted_query`` (record rules). Match with the list's own
+    :class:`core.search.Search` (``core.search.top``). Return ``[]`` when nothing applies.
     """
 
 

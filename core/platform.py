@@ -63,6 +63,9 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     from core.web.lookups import build_lookup_registry
 
     check_settings(settings)
+    from core import search
+
+    search.configure(settings)  # the region phones are read in
     pm = pm or get_plugin_manager(settings)
     registry["mutuo.pm"] = pm
     import_models(pm)

@@ -76,6 +76,10 @@ def _run(connection, pm):
 
 
 def _include_object(obj, name, type_, reflected, compare_to):
+    from core.search import is_database_only_index
+
+    if type_ == "index" and reflected and compare_to is None and is_database_only_index(name):
+        return False  # trigram indexes: made by migrations on PostgreSQL, not in the models
     owner = config.attributes.get("autogenerate_owner")  # `mutuo db revision OWNER --autogenerate`
     if owner and type_ == "table" and not name.startswith(owner + "_"):
         return False

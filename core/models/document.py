@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, UTCDateTime, utcnow
+from core.search import fold, key_index, search_key
 
 
 class Document(Base):
@@ -19,6 +20,9 @@ class Document(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_key: Mapped[str] = search_key("title", fold, 200)  # what the search compares (core.search); c0007
+
+    __table_args__ = (key_index("core_document", "title_key"),)
 
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", cascade="all, delete-orphan")

@@ -6,7 +6,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import search
 from core.models.meta import Base, UTCDateTime, utcnow
+from core.search import fold, key_index, search_key
 
 user_role = Table(
     "core_user_role",
@@ -31,6 +33,12 @@ class User(Base):
     #: The language the user chose on the account page (None: the browser's, else the company's).
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the users list and the global search compare (core.search); c0007 made them.
+    username_key: Mapped[str] = search_key("username", fold, 64)
+    full_name_key: Mapped[str] = search_key("full_name", fold, 200)
+    email_key: Mapped[str] = search_key("email", search.email, 200)  # the module's: ``email`` is a column here
+
+    __table_args__ = tuple(key_index("core_user", k) for k in ("username_key", "full_name_key", "email_key"))
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, back_populates="users", order_by="Role.name")
 

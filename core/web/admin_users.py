@@ -6,10 +6,11 @@ from pyramid.view import view_config
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from core import accounts
+from core import accounts, search
 from core.apikeys import revoke_api_key, user_keys
 from core.i18n import _, available_locales, locale_display_name, translate, translate_declared
 from core.models.user import ApiKey, Role, User
+from core.search import Field, Search
 from core.security import get_visible_or_404, restricted_query, security_registry
 from core.sessions import live_sessions
 from core.web import parsing
@@ -60,16 +61,17 @@ class ResetPasswordSchema(CSRFSchema):
     password = colander.SchemaNode(colander.String(), title=_("New password"), widget=deform.widget.CheckedPasswordWidget())
 
 
+#: A user by username, the words of their name, or e-mail (any case or accents), see core.search.
+USERS = Search(Field(User.username_key, "substring"), Field(User.full_name_key, "words"),
+               Field(User.email_key, "substring", search.email))
+
+
 def _user_url(request, user):
     return request.route_url("admin.user", id=user.id)
 
 
 @view_config(route_name="admin.users", renderer="core:web/templates/admin/users.pt", permission="core.user.view")
 def users(request):
-    def search(stmt, q):
-        like = f"%{q}%"
-        return stmt.where(or_(User.username.ilike(like), User.full_name.ilike(like), User.email.ilike(like)))
-
     roles = [(r.name, translate_declared(r.title, r.plugin) or r.name)
              for r in request.dbsession.scalars(select(Role).order_by(Role.name))]
     listing = Listing(
@@ -84,7 +86,7 @@ def users(request):
             Column("last_login", _("Last login"), User.last_login),
         ],
         filters=[
-            Filter("q", _("Search"), search),
+            USERS.filter(_("Search")),
             Filter("role", _("Role"), lambda s, v: s.where(User.roles.any(Role.name == v)), tuple(roles)),
             Filter("active", _("Active"), lambda s, v: s.where(User.active.is_(v == "yes")),
                    (("yes", _("yes")), ("no", _("no")))),

@@ -21,7 +21,7 @@ from pyramid.httpexceptions import (
 )
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from core import documents as docs
@@ -29,6 +29,7 @@ from core.entities import entity_types, record_url
 from core.i18n import _, translate
 from core.models.document import Document, DocumentLink, DocumentVersion
 from core.models.user import User
+from core.search import Field, Related, Search
 from core.security import restricted_query
 from core.web import document_access as access
 from core.web.listing import Column, Filter, Listing, render_listing
@@ -41,6 +42,12 @@ log = logging.getLogger(__name__)
 PER_RECORD = "core.dashboard.view"  # the static gate; the linked record decides (see module doc)
 
 _STATUS = {413: HTTPRequestEntityTooLarge, 415: HTTPUnsupportedMediaType, 404: HTTPNotFound}
+
+
+#: A document by the words of its title, or a file name of one of its versions, see core.search.
+DOCUMENTS = Search(Field(Document.title_key, "words"),
+                   Related(Document.id, Search(Field(func.lower(DocumentVersion.filename), "substring")),
+                           DocumentVersion.document_id))
 
 
 def _http_error(exc: docs.DocumentError):
@@ -81,11 +88,6 @@ def document_list(request):
     if request.params.get("deleted") != "yes" or not see_deleted:
         stmt = stmt.where(Document.deleted.is_(False))
 
-    def search(s, q):
-        like = f"%{q}%"
-        return s.where(or_(Document.title.ilike(like), exists().where(
-            DocumentVersion.document_id == Document.id, DocumentVersion.filename.ilike(like))))
-
     def linked_to(s, value):
         if value == "-":
             return s.where(~exists().where(DocumentLink.document_id == Document.id))
@@ -111,7 +113,7 @@ def document_list(request):
             Column("deleted", _("Deleted"), Document.deleted),
         ],
         filters=[
-            Filter("q", _("Search"), search),
+            DOCUMENTS.filter(_("Search")),
             Filter("entity_type", _("Attached to"),
                    linked_to, (("-", _("nothing")),) + tuple((name, et.title) for name, et in sorted(types.items()))),
             Filter("content_type", _("Type"), lambda s, v: s.where(exists().where(

@@ -19,5 +19,6 @@ def add_globals(event):
 def includeme(config):
     config.scan("core.web.views")
     for module in ("home", "auth", "account", "admin_users", "admin_roles", "audit_views", "document_views", "job_views",
-                   "message_views", "api", "webhook_views", "lookups"):
+                   "message_views", "api", "webhook_views", "lookups",
+                   "search_views"):
         config.include(f"core.web.{module}")

@@ -82,6 +82,13 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_search(request, query):
+    from plugins.collections.search import global_search
+
+    return global_search(request, query)
+
+
+@hookimpl
 def mutuo_jobs():
     from plugins.collections.declarations import jobs
 

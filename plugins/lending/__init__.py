@@ -180,6 +180,13 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_search(request, query):
+    from plugins.lending.search import global_search
+
+    return global_search(request, query)
+
+
+@hookimpl
 def mutuo_jobs():
     from core.jobs import JobSpec
     from plugins.lending import jobs

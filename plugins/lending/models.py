@@ -17,8 +17,10 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 import core.models.meta  # noqa: F401  (UTCDateTime, naming convention)
+from core import search
 from core.models.meta import Base, Money, Rate, UTCDateTime, utcnow
 from core.money import ZERO, money
+from core.search import fold, identifier, key_index, search_key
 
 CUSTOMER_ROLES = ("borrower", "investor", "both")
 CUSTOMER_KINDS = ("person", "company")
@@ -29,6 +31,8 @@ APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected", "listed", 
 INVESTMENT_STATUSES = ("reserved", "released", "spent")
 LOAN_STATUSES = ("active", "closed", "written_off")
 CURRENT = "current"
+#: Customer's normalised copies of what people search by (core.search); lending_0003 made them.
+SEARCH_KEYS = ("name_key", "id_number_key", "phone_key", "email_key")
 
 
 def Accrual():
@@ -59,6 +63,13 @@ class Customer(Base):
     kyc_note: Mapped[str] = mapped_column(Text, default="")
     kyc_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the search compares (core.search): kept by the ORM, filled and indexed by lending_0003.
+    name_key: Mapped[str] = search_key("name", fold, 200)
+    id_number_key: Mapped[str] = search_key("id_number", identifier, 64)
+    phone_key: Mapped[str] = search_key("phone", search.phone, 50)  # search.*: phone and email are columns here
+    email_key: Mapped[str] = search_key("email", search.email, 200)
+
+    __table_args__ = tuple(key_index("lending_customer", k) for k in SEARCH_KEYS)
 
     @property
     def is_borrower(self) -> bool:

@@ -64,6 +64,13 @@ VERSION_FIELDS = {
 
 
 @hookimpl
+def mutuo_search(request, query):
+    from plugins.products.services import global_search
+
+    return global_search(request, query)
+
+
+@hookimpl
 def mutuo_configure(config):
     config.add_route("products.list", "", inherit_slash=True)
     config.add_route("products.new", "/new")

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, Money, Rate, UTCDateTime, utcnow
+from core.search import fold, key_index, search_key
 from plugins.products.i18n import _
 
 STATUSES = ("draft", "active", "retired")
@@ -44,6 +45,11 @@ class LoanProduct(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the products list and the global search compare (core.search); products_0002 made them.
+    code_key: Mapped[str] = search_key("code", fold, 32)
+    name_key: Mapped[str] = search_key("name", fold, 200)
+
+    __table_args__ = (key_index("products_product", "code_key"), key_index("products_product", "name_key"))
 
     versions: Mapped[list[ProductVersion]] = relationship(
         back_populates="product", order_by="ProductVersion.number", cascade="all, delete-orphan")

@@ -11,12 +11,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import ConflictError, UserError
 from core.formatting import current
 from core.money import CENT
+from core.search import Field, Search
 from plugins.products.i18n import _, _n
 from plugins.products.models import (
     ALLOCATION_PARTS,
@@ -93,12 +94,14 @@ def current_version_ids():
             .join(newest, (newest.c.product_id == ProductVersion.product_id) & (newest.c.number == ProductVersion.number)))
 
 
+#: A product by its code or the words of its name (any case, any accents), see core.search.
+PRODUCTS = Search(Field(LoanProduct.code_key, "substring"), Field(LoanProduct.name_key, "words"))
+
+
 def matching(text: str):
-    """SQL: products whose code or name contains ``text`` (any case; ``%`` and ``_`` are literal)."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = f"%{escaped}%"
-    return or_(func.lower(LoanProduct.code).like(like, escape="\\"),
-               func.lower(LoanProduct.name).like(like, escape="\\"))
+    """SQL: products whose code contains ``text`` or whose name holds its words (any case or accents)."""
+    where = PRODUCTS.condition(text)
+    return true() if where is None else where
 
 
 def with_method(method: str):
@@ -504,3 +507,16 @@ def product_counts(session: Session) -> dict:
         .where(LoanProduct.status == "active", ProductVersion.id.in_(current_version_ids()))
         .group_by(ProductVersion.repayment_method)).all())
     return {"status": by_status, "method": {m: by_method.get(m, 0) for m in METHODS}}
+
+
+def global_search(request, query: str):
+    """The products matching ``query`` (hook ``mutuo_search``)."""
+    from core.search import Group, Hit, top
+    from core.security import restricted_query
+
+    if not request.has_permission("products.view"):
+        return []
+    found = top(request.dbsession, restricted_query(request, LoanProduct), PRODUCTS, query)
+    return [Group(_("Loan products"), [Hit(p.name, request.route_url("products.product", id=p.id), p.code)
+                                       for p in found],
+                  more=request.route_url("products.list", _query={"q": query}), order=40)]

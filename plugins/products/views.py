@@ -73,7 +73,7 @@ def products(request):
                     kind="date", request=request),
         ],
         filters=[
-            Filter("q", _("Search"), lambda s, q: s.where(services.matching(q))),
+            services.PRODUCTS.filter(_("Search")),
             Filter("status", _("Status"), lambda s, v: s.where(LoanProduct.status == v),
                    tuple((x, STATUS_WORDS[x]) for x in STATUSES)),
             Filter("method", _("Repayment method"), lambda s, v: s.where(services.with_method(v)),

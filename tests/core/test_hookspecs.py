@@ -38,6 +38,7 @@ TESTED_BY = {
     "mutuo_api": "test_a_third_party_plugin_adds_operations",
     "mutuo_webhook_events": "test_publish_signs_and_delivers",
     "mutuo_lookups": "test_a_plugin_declares_a_lookup_and_core_serves_it",
+    "mutuo_search": "test_global_search_groups_every_plugins_answers",
 }
 
 

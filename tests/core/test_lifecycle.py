@@ -204,7 +204,7 @@ def test_plugin_whose_package_is_gone_can_be_uninstalled(install, sample_package
     assert "not installed, data kept at revision s0001" in install.ok("products", "db", "status")
     out = install.ok("products", "plugins", "uninstall", "sample", "--yes")
     assert "Uninstalled 'sample': 1 row in 1 table" in out
-    assert "sample_note" not in install.tables() and install.versions() == {"products_0001"} | ({CORE_HEAD} - {"c0001"})
+    assert "sample_note" not in install.tables() and install.versions() == {"products_0002"} | ({CORE_HEAD} - {"c0001"})
     assert "sample" not in install.ok("products", "db", "status")
 
 
@@ -215,7 +215,7 @@ def test_plain_alembic_sees_enabled_and_disabled_plugin_folders(install):
         ini = str(install.ini(plugins))
         current = subprocess.run(alembic + [ini, "current"], capture_output=True, text=True, timeout=120)
         assert current.returncode == 0, current.stderr
-        assert "s0001" in current.stdout and "products_0001" in current.stdout
+        assert "s0001" in current.stdout and "products_0002" in current.stdout
         history = subprocess.run(alembic + [ini, "history"], capture_output=True, text=True, timeout=120)
         assert history.returncode == 0 and "sample: notes" in history.stdout, history.stderr
     upgrade = subprocess.run(alembic + [str(install.ini("products")), "upgrade", "heads"],

@@ -5,7 +5,7 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
 from core.formatting import current
@@ -33,6 +33,7 @@ from plugins.collections.models import (
     RiskReport,
     StrategyAction,
 )
+from plugins.collections.search import CASES, QUEUE_SEARCH
 from plugins.collections.services import config, queue
 from plugins.collections.services.cases import business_date
 from plugins.collections.views.common import (
@@ -83,7 +84,7 @@ def my_queue(request):
         Column("status", _("Status"), Case.status, value=lambda r: label(r[0].status)),
     ], filters=[
         Filter("stage", _("Stage"), lambda s, v: s.where(Case.stage == v), tuple((x, label(x)) for x in STAGES)),
-        Filter("q", _("Customer"), lambda s, v: s.where(name.ilike(f"%{v}%"))),
+        QUEUE_SEARCH.filter(_("Customer")),
     ], default_sort="-priority", export_name="my-queue")
     result = render_listing(listing, title=_("My queue"))
     if isinstance(result, dict):
@@ -138,9 +139,7 @@ def cases(request):
         Filter("collector", _("Collector"), lambda s, v: s.where(Case.collector_id.is_(None)) if v == "-"
                else s.where(Case.collector_id.in_(select(User.id).where(User.username == v)))),
         Filter("region", _("Region"), lambda s, v: s.where(Case.region == v)),
-        Filter("q", _("Customer or loan #"), lambda s, v: s.where(or_(
-            Case.customer_id.in_(select(Customer.id).where(Customer.name.ilike(f"%{v}%"))),
-            Case.loan_id == (int(v) if v.isascii() and v.isdigit() and len(v) < 19 else -1)))),
+        CASES.filter(_("Customer or loan #")),
     ], default_sort="-id", export_name="collection-cases")
     intro = _("Collector '-' lists the cases waiting for assignment.")
     return render_listing(listing, title=_("Collection cases"), intro=intro)

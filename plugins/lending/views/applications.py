@@ -4,7 +4,7 @@ from __future__ import annotations
 import colander
 import deform
 from pyramid.view import view_config
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import contains_eager
 
 from core.errors import UserError
@@ -18,6 +18,7 @@ from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.i18n import _, choices
 from plugins.lending.models import APPLICATION_STATUSES, Application, Customer, Investment
+from plugins.lending.search import APPLICATIONS
 from plugins.lending.services import applications as service
 from plugins.lending.services import loans
 from plugins.lending.views.common import (
@@ -98,8 +99,7 @@ def applications(request):
         Column("industry", _("Industry"), Application.industry, value=lambda r: r[0].industry),
         Column("created_at", _("Created"), Application.created_at, value=lambda r: r[0].created_at, kind="date"),
     ], filters=[
-        Filter("q", _("Borrower"), lambda s, v: s.where(or_(Customer.name.ilike(f"%{v}%"),
-                                                            Customer.id_number.ilike(f"%{v}%")))),
+        APPLICATIONS.filter(_("Borrower")),
         Filter("status", _("Status"), lambda s, v: s.where(Application.status == v), choices(APPLICATION_STATUSES)),
         Filter("product", _("Product code"), lambda s, v: s.where(LoanProduct.code == v)),
         Filter("region", _("Region"), lambda s, v: s.where(Application.region == v)),

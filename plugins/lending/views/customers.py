@@ -4,7 +4,7 @@ from __future__ import annotations
 import colander
 import deform
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.formatting import current
@@ -26,6 +26,7 @@ from plugins.lending.models import (
     Holding,
     Loan,
 )
+from plugins.lending.search import CUSTOMERS
 from plugins.lending.services import cash
 from plugins.lending.services import customers as service
 from plugins.lending.services.loans import outstanding_principal
@@ -74,10 +75,6 @@ class CashSchema(CSRFSchema):
 
 @view_config(route_name="lending.customers", renderer=LIST_PAGE, permission="lending.customer.view")
 def customers(request):
-    def search(stmt, q):
-        like = f"%{q}%"
-        return stmt.where(or_(Customer.name.ilike(like), Customer.id_number.ilike(like), Customer.email.ilike(like)))
-
     listing = Listing(request, restricted_query(request, Customer), columns=[
         Column("id", "#", Customer.id, link=customer_url),
         Column("name", _("Name"), Customer.name, link=customer_url),
@@ -88,7 +85,7 @@ def customers(request):
         Column("industry", _("Industry"), Customer.industry),
         Column("kyc_status", _("KYC"), Customer.kyc_status, value=lambda c: c.kyc_status, kind="label", domain="lending"),
     ], filters=[
-        Filter("q", _("Search"), search),
+        CUSTOMERS.filter(_("Search")),
         Filter("role", _("Role"), lambda s, v: s.where(Customer.role == v), choices(CUSTOMER_ROLES)),
         Filter("kyc_status", _("KYC"), lambda s, v: s.where(Customer.kyc_status == v), choices(KYC_STATUSES)),
         Filter("region", _("Region"), lambda s, v: s.where(Customer.region == v)),

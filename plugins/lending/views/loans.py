@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import colander
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from core import context
@@ -18,6 +18,7 @@ from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.i18n import _, _n, choices
 from plugins.lending.models import LOAN_STATUSES, CashEntry, Customer, Holding, Installment, Loan, Repayment
+from plugins.lending.search import LOANS
 from plugins.lending.services import loans as service
 from plugins.lending.services.cob import last_closed
 from plugins.lending.services.delinquency import bucket_names, buckets_from_settings
@@ -69,10 +70,6 @@ def loans(request):
     stmt = restricted_query(request, Loan).add_columns(outstanding, product_code, borrower)
     buckets = bucket_names(buckets_from_settings(request.registry.settings or {}))
 
-    def by_borrower(stmt, value):
-        like = f"%{value}%"
-        return stmt.where(Loan.customer.has(or_(Customer.name.ilike(like), Customer.id_number.ilike(like))))
-
     def by_product(stmt, value):
         versions = select(ProductVersion.id).join(LoanProduct).where(LoanProduct.code == value)
         return stmt.where(Loan.product_version_id.in_(versions))
@@ -91,7 +88,7 @@ def loans(request):
         Column("region", _("Region"), Loan.region, value=lambda r: r[0].region),
         Column("industry", _("Industry"), Loan.industry, value=lambda r: r[0].industry),
     ], filters=[
-        Filter("q", _("Borrower"), by_borrower),
+        LOANS.filter(_("Borrower")),
         Filter("status", _("Status"), lambda s, v: s.where(Loan.status == v), choices(LOAN_STATUSES)),
         Filter("bucket", _("Bucket"), lambda s, v: s.where(Loan.bucket == v), choices(buckets)),
         Filter("product", _("Product code"), by_product),

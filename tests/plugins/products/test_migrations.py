@@ -12,4 +12,4 @@ def test_products_branch_is_at_head(mutuo_db):
 
     with mutuo_db.engine.connect() as conn:
         branches = {b.branch: b for b in status(mutuo_db.settings, mutuo_db.pm, conn)}
-    assert branches["products"].at_head and branches["products"].head == "products_0001"
+    assert branches["products"].at_head and branches["products"].head == "products_0002"

@@ -202,7 +202,8 @@ def test_editing_an_active_product_makes_a_version(logged_in, product_ids, mutuo
 
 def test_activate_and_retire_buttons(logged_in, product_ids):
     app = logged_in(permissions=MANAGE)
-    page = app.get(f"/products/{product_ids['draft']}").forms[1].submit().follow()  # the Activate button
+    forms = app.get(f"/products/{product_ids['draft']}").forms.values()
+    page = next(f for f in forms if f.action.endswith("/activate")).submit().follow()  # the Activate button
     assert "is active" in page.text and page.html.select_one(".product-status").text == "active"
     page = app.post(f"/products/{product_ids['draft']}/retire", {"csrf_token": csrf_token(app)}).follow()
     assert page.html.select_one(".product-status").text == "retired"
