@@ -103,10 +103,10 @@ def mutuo_configure(config):
 @hookimpl
 def mutuo_lookups():
     from core.models.user import User
-    from core.web.lookups import Lookup, text_match
+    from core.web.admin_users import USERS
+    from core.web.lookups import Lookup
 
-    return [Lookup("core.user", User, "core.user.view", text_match(User.username, User.full_name, User.email,
-                                                                   number=User.id),
+    return [Lookup("core.user", User, "core.user.view", USERS.match,
                    lambda u: u.full_name or u.username, lambda u: u.username if u.full_name else "")]
 
 

@@ -88,6 +88,28 @@ def phone(text: str | None, region: str | None = None) -> str:
     return ("+" + digits if text.startswith("+") else digits)[:MAX_QUERY]
 
 
+_PHONE_TYPED = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def phone_start(text: str | None, region: str | None = None) -> str:
+    """The start of a phone as typed so far, in E.164 form to compare with a phone key's beginning:
+    ``"611 22"`` -> ``"+3461122"`` in Spain; ``""`` unless ``text`` is only a phone's characters with at
+    least three digits (so that a name or an ID number never matches every phone)."""
+    text = (text or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if not _PHONE_TYPED.match(text) or len(digits) < 3:
+        return ""
+    whole = phone(text, region)
+    if whole.startswith("+") and len(whole) > 8:
+        return whole
+    if text.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    code = phonenumbers.country_code_for_region(region or _settings["phone_region"])
+    return f"+{code}{digits}"
+
+
 def number(text: str | None) -> int | None:
     """A record number typed in full (``12``, ``#12``), or None."""
     text = (text or "").strip().lstrip("#").strip()
@@ -301,7 +323,7 @@ def top(session, stmt, search: Search, q: str, limit: int = 5) -> list:
 
 
 __all__ = ["Field", "Group", "Hit", "Related", "Search", "configure", "email", "fold", "identifier", "number",
-           "phone", "search_key", "top"]
+           "phone", "phone_start", "search_key", "top"]
 
 
 # -- indexes and migrations ------------------------------------------------------------------------------

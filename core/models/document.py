@@ -20,7 +20,7 @@ class Document(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    title_key: Mapped[str] = search_key("title", fold, 200)  # what the search compares (core.search); c0007
+    title_key: Mapped[str] = search_key("title", fold, 200)  # what the search compares (core.search); c0008
 
     __table_args__ = (key_index("core_document", "title_key"),)
 

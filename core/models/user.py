@@ -33,7 +33,7 @@ class User(Base):
     #: The language the user chose on the account page (None: the browser's, else the company's).
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What the users list and the global search compare (core.search); c0007 made them.
+    # What the users list and the global search compare (core.search); c0008 made them.
     username_key: Mapped[str] = search_key("username", fold, 64)
     full_name_key: Mapped[str] = search_key("full_name", fold, 200)
     email_key: Mapped[str] = search_key("email", search.email, 200)  # the module's: ``email`` is a column here

@@ -1,7 +1,7 @@
 """core: users' and documents' search keys (folded names, e-mail), indexed
 
-Revision ID: c0007
-Revises: c0006
+Revision ID: c0008
+Revises: c0007
 Create Date: 2026-11-29
 
 The users and documents lists and the global search compare these keys
@@ -12,8 +12,8 @@ from alembic import op
 
 from core.search import add_search_keys, drop_search_keys, email, fold
 
-revision = "c0007"
-down_revision = "c0006"
+revision = "c0008"
+down_revision = "c0007"
 branch_labels = None
 depends_on = None
 

@@ -99,21 +99,17 @@ def record_rules() -> list[RecordRule]:
 def lookups():
     """The case picker: a debtor's name, ID, phone or the case number, through the cases' record rule (a
     collector finds only the cases assigned to them)."""
-    from sqlalchemy import or_, select
+    from sqlalchemy import select
 
     from core.models.user import User
-    from core.web.lookups import Lookup, text_match
+    from core.web.admin_users import USERS
+    from core.web.lookups import Lookup
     from plugins.collections.models import Case
-    from plugins.lending.models import Customer
-
-    by_customer = text_match(Customer.name, Customer.id_number, Customer.phone, number=None)
+    from plugins.collections.search import CASES
 
     def match(stmt, q):
-        debtors = by_customer(select(Customer.id), q).order_by(None)
-        wanted = [Case.customer_id.in_(debtors)]
-        if q.isascii() and q.isdigit() and len(q) <= 9:
-            wanted.append(Case.id == int(q))
-        return stmt.where(or_(*wanted)).order_by(Case.id.desc())
+        # the case's or loan's number, or the debtor's name, ID or phone (the cases list's search)
+        return CASES.match(stmt, q).order_by(Case.id.desc())
 
     def label(case):
         return _("Case ${id} · ${name}", mapping={"id": case.id, "name": case.customer.name})
@@ -125,9 +121,8 @@ def lookups():
         from plugins.collections.models import CollectorQueue
 
         holders = select(CollectorQueue.collector_id).where(CollectorQueue.active.is_(True))
-        return by_user(stmt.where(User.id.in_(holders), User.active.is_(True)), q)
+        return USERS.match(stmt.where(User.id.in_(holders), User.active.is_(True)), q)
 
-    by_user = text_match(User.username, User.full_name, User.email, number=User.id)
     return [Lookup("collections.case", Case, P + "case.view", match, label, detail),
             # the team a supervisor gives cases to: users holding an active queue
             Lookup("collections.collector", User, P + "case.assign", collectors,

@@ -1,12 +1,11 @@
 """Lending's record pickers (core.web.lookups): customers, borrowers, investors, loans, products.
 
-The ``match`` functions are core's simple ``text_match`` for now; ``core.search`` will give ranked ones.
+Each matches with the list's own ``core.search.Search`` (normalised, indexed keys; ranked: exact
+identifier, then prefix, then the rest), so a lookup finds what the list's search box finds.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-
-from core.web.lookups import Lookup, text_match
+from core.web.lookups import Lookup
 from plugins.lending.i18n import _, label
 
 
@@ -26,31 +25,24 @@ def _loan_detail(loan) -> str:
 
 def lookups() -> list[Lookup]:
     from plugins.lending.models import Customer, Loan
+    from plugins.lending.search import CUSTOMER_PICKER, LOANS
     from plugins.products.models import LoanProduct, ProductVersion
-    from plugins.products.services import current_version_ids
-
-    by_customer = text_match(Customer.name, Customer.id_number, Customer.phone, Customer.email, number=Customer.id)
+    from plugins.products.services import PRODUCTS, current_version_ids
 
     def customers(*roles):
         def match(stmt, q):
-            return by_customer(stmt.where(Customer.role.in_(roles)) if roles else stmt, q)
+            return CUSTOMER_PICKER.match(stmt.where(Customer.role.in_(roles)) if roles else stmt, q)
         return match
 
     def loans(stmt, q):
-        # the borrower's name, ID or phone, or the loan's number
-        borrowers = by_customer(select(Customer.id), q).order_by(None)
-        wanted = [Loan.customer_id.in_(borrowers)]
-        if q.isascii() and q.isdigit() and len(q) <= 9:
-            wanted.append(Loan.id == int(q))
-        return stmt.where(or_(*wanted)).order_by(Loan.id.desc())
-
-    by_product = text_match(LoanProduct.code, LoanProduct.name)
+        # the loan's number, or its borrower's name, ID or phone; the newest first among equals
+        return LOANS.match(stmt, q).order_by(Loan.id.desc())
 
     def products(stmt, q):
         # what a new application may choose: the current version of an active product
         stmt = stmt.join(LoanProduct).where(LoanProduct.status == "active",
                                             ProductVersion.id.in_(current_version_ids()))
-        return by_product(stmt, q)
+        return PRODUCTS.match(stmt, q)
 
     def product_detail(v):
         from core.formatting import current

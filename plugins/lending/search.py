@@ -1,19 +1,23 @@
 """What lending's lists and the global search match (core.search): customers, applications, loans."""
 from __future__ import annotations
 
-from core.search import Field, Group, Hit, Related, Search, email, identifier, number, phone, top
+from core.search import Field, Group, Hit, Related, Search, email, identifier, number, phone, phone_start, top
 from core.security import restricted_query
 from plugins.lending.i18n import _
 from plugins.lending.models import Application, Customer, Loan
 
-#: A customer by ID number, phone or e-mail (whole, normalised), or by the words of their name.
+#: A customer by ID number, phone or e-mail (whole, normalised), the start of an ID number or a phone (as
+#: one types in a lookup), or by the words of their name.
 CUSTOMERS = Search(
     Field(Customer.id_number_key, "exact", identifier),
     Field(Customer.phone_key, "exact", phone),
+    Field(Customer.phone_key, "prefix", phone_start),
     Field(Customer.email_key, "exact", email),
     Field(Customer.id_number_key, "prefix", identifier),
     Field(Customer.name_key, "words"),
 )
+#: What a customer lookup matches: the customer's number too (a list's ``q=12`` stays a name/ID search).
+CUSTOMER_PICKER = Search(Field(Customer.id, "number"), *CUSTOMERS.fields)
 #: A loan by its number, or by its borrower.
 LOANS = Search(Field(Loan.id, "number"), Related(Loan.customer_id, CUSTOMERS, Customer.id))
 #: An application by its number, or by its borrower.
