@@ -57,9 +57,10 @@ def audit_log(request):
             Column("entity_id", _("Id"), AuditEntry.entity_id,
                    link=lambda r, e: record_url(r, e.entity_type, e.entity_id) or r.route_url(
                        "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
-            Column("changes", _("Changes"), value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…"),
-            Column("client_addr", _("Address"), AuditEntry.client_addr),
-            Column("hash", _("Hash"), value=lambda e: e.hash[:12]),
+            Column("changes", _("Changes"), value=lambda e: e.changes if len(e.changes) < 300 else e.changes[:300] + "…",
+                   wrap=True),
+            Column("client_addr", _("Address"), AuditEntry.client_addr, optional=True),
+            Column("hash", _("Hash"), value=lambda e: e.hash[:12], optional=True),
         ],
         filters=[
             Filter("actor", _("Actor"), lambda s, v: s.where(AuditEntry.actor == v)),
