@@ -5,7 +5,7 @@ the menu reaches and the first record of every list on them, and looks at each o
 at 390 px (a phone), listening all along for console errors, CSP violations and failed requests.
 
 - layout: the page body never scrolls sideways (``scrollWidth <= innerWidth``), list tables fit
-  their column at 1440 px, and at 390 px every action button and a list's first record link are
+  their column at 1440 px, no figure or text spills out of its card, and at 390 px every action button and a list's first record link are
   on the screen (lists become cards: docs/web.md, "Lists that fit").
 - console: no console error, no Content-Security-Policy violation, no failed request, no answer >= 400.
 
@@ -60,13 +60,17 @@ def _add_a_webhook(mutuo_db) -> None:
 
 
 PAGE_FACTS = """() => {
-  const out = {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, offscreen: [], tables: []};
+  const out = {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, offscreen: [], tables: [],
+               spills: []};
   const visible = el => el.offsetParent !== null && getComputedStyle(el).visibility !== 'hidden'
                         && !el.closest('details:not([open]) > :not(summary)');
   for (const el of document.querySelectorAll('main .btn, main table.listing tbody tr:first-child td.card-key a')) {
     if (!visible(el)) continue;
     const box = el.getBoundingClientRect();
     if (box.left < -1 || box.right > window.innerWidth + 1) out.offscreen.push((el.innerText || el.value || '').trim());
+  }
+  for (const box of document.querySelectorAll('main .card, main .border.rounded')) {  // figures stay in their card
+    if (box.scrollWidth > box.clientWidth + 1) out.spills.push((box.innerText || '').trim().slice(0, 40));
   }
   for (const t of document.querySelectorAll('main table')) {
     out.tables.push({id: t.id || t.className, list: t.matches('.listing, .listing-cards'),
@@ -164,6 +168,8 @@ def test_every_page_fits_at_desktop_and_phone_width(page, mutuo_db, make_user):
                 wrong.append(f"{path} at {width}: the page is {f['scroll']} px wide in {f['inner']} px")
             if f["offscreen"]:
                 wrong.append(f"{path} at {width}: off screen: {f['offscreen']}")
+            if f["spills"]:
+                wrong.append(f"{path} at {width}: content wider than its card: {f['spills']}")
         for table in seen["wide"]["tables"]:
             if table["list"] and table["width"] > table["room"]:
                 wrong.append(f"{path} at wide: a list {table['width']} px wide in {table['room']} px")
