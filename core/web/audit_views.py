@@ -88,8 +88,8 @@ def audit_log(request):
                        "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
             Column("changes", _("Changes"), value=lambda e: _Stored(e.changes, e),
                    show=lambda h, v: reader.diff(v.entry), css="audit-changes"),
-            Column("client_addr", _("Address"), AuditEntry.client_addr),
-            Column("hash", _("Hash"), value=lambda e: e.hash[:12]),
+            Column("client_addr", _("Address"), AuditEntry.client_addr, optional=True),
+            Column("hash", _("Hash"), value=lambda e: e.hash[:12], optional=True),
         ],
         filters=[
             Filter("actor", _("Actor"), lambda s, v: s.where(AuditEntry.actor == v)),

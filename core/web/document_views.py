@@ -101,16 +101,17 @@ def document_list(request):
         request, stmt,
         columns=[
             Column("id", "#", Document.id, link=lambda r, d: r.route_url("documents.document", id=d.id)),
-            Column("title", _("Title"), Document.title, link=lambda r, d: r.route_url("documents.document", id=d.id)),
+            Column("title", _("Title"), Document.title, link=lambda r, d: r.route_url("documents.document", id=d.id),
+                   wide=True),
             Column("current_version", _("Version"), Document.current_version, kind="number"),
-            Column("filename", _("File"), value=latest("filename")),
-            Column("content_type", _("Type"), value=latest("content_type")),
+            Column("filename", _("File"), value=latest("filename"), wide=True),
+            Column("content_type", _("Type"), value=latest("content_type"), optional=True),
             Column("size", _("Size"), value=lambda d: d.latest.size if d.latest else None,
                    show=lambda h, size: h.file_size(size)),
             Column("records", _("Attached to"), value=lambda d: ", ".join(
-                _record_label(types, link.entity_type, link.entity_id) for link in d.links) or "—"),
+                _record_label(types, link.entity_type, link.entity_id) for link in d.links) or "—", wide=True),
             Column("created_at", _("Created"), Document.created_at),
-            Column("deleted", _("Deleted"), Document.deleted),
+            Column("deleted", _("Deleted"), Document.deleted, optional=True),
         ],
         filters=[
             DOCUMENTS.filter(_("Search")),

@@ -97,10 +97,11 @@ def job_page(request):
         Column("status", _("Status"), JobRun.status, kind="label"),
         Column("started", _("Started"), JobRun.started),
         Column("duration", _("Took"), value=_duration),
-        Column("summary", _("Summary"), value=lambda run: run.summary if len(run.summary or "") < 200 else run.summary[:200] + "…"),
+        Column("summary", _("Summary"), value=lambda run: run.summary if len(run.summary or "") < 200 else run.summary[:200] + "…",
+               wide=True),
     ]
     if common["can_manage"]:  # tracebacks can name internals: admins only
-        columns.append(Column("error", _("Error"), value=lambda run: _last_line(run.error)))
+        columns.append(Column("error", _("Error"), value=lambda run: _last_line(run.error), wide=True))
     h = for_request(request)
     listing = Listing(
         request, select(JobRun).where(JobRun.job == spec.name),

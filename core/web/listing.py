@@ -64,11 +64,23 @@ class Column:
     kind: str | None = None  # money | percent | number | date | label | text | None (by type)
     domain: str | None = None  # the catalogue of a ``label`` column's words (a plugin's domain)
     show: Callable | None = None  # (h, value) -> the cell's text where no kind fits; the plain CSV keeps value
+    # Presentation (docs/web.md, "Lists that fit"): how the column is laid out, never what it holds.
+    card: str = ""  # at phone width: "key" (first on the card), "detail" (below it), "hide"; "" = key if linked
+    wide: bool = False  # long text: one line cut with "…", the full value in the cell's title (hover)
+    wrap: bool = False  # long text read whole (a note, a diff): wraps within a bounded width
+    optional: bool = False  # hidden until the reader ticks it in the column chooser (?columns=a,b); CSV keeps it
 
     def get(self, row):
         if self.value is not None:
             return self.value(row)
         return getattr(row, self.key, "")
+
+    @property
+    def card_role(self) -> str:
+        """Where a phone card shows this column: ``key`` (first), ``detail`` or ``hide``."""
+        if self.card:
+            return self.card
+        return "key" if self.link is not None else "detail"
 
     def kind_of(self, value) -> str | None:
         """The kind a cell is shown by: ids stay as they are (no group separators in ``#1234``)."""
@@ -141,6 +153,22 @@ class Listing:
                 stmt = flt.apply(stmt, value)
         return stmt
 
+    @property
+    def shown_columns(self) -> list[Column]:
+        """The columns on the page: every column but the optional ones the reader has not chosen."""
+        chosen = self.chosen_optional
+        return [c for c in self.columns if not c.optional or c.key in chosen]
+
+    @property
+    def optional_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.optional]
+
+    @property
+    def chosen_optional(self) -> set[str]:
+        """The optional columns the reader asked for (``?columns=a,b``); unknown keys are ignored."""
+        asked = {k.strip() for v in self.request.params.getall("columns") for k in v.split(",")}
+        return {c.key for c in self.columns if c.optional and c.key in asked}
+
     def ordered(self, stmt):
         sort = self.request.params.get("sort") or self.default_sort
         key = sort.lstrip("-")
@@ -184,14 +212,20 @@ class Listing:
         return self.url(count="all")
 
     def url(self, **changes) -> str:
+        chosen = ",".join(c.key for c in self.optional_columns if c.key in self.chosen_optional)
         params = {**self.values, "sort": self.sort, "per_page": self.per_page, "page": self.page,
-                  "count": "all" if self.counts_all else None, **changes}
+                  "count": "all" if self.counts_all else None, "columns": chosen, **changes}
         params = {k: v for k, v in params.items() if v not in ("", None)}
         return self.request.path + "?" + urlencode(params)
 
     def sort_url(self, col: Column) -> str:
         new = "-" + col.key if self.sort == col.key else col.key
         return self.url(sort=new, page=1)
+
+    def chooser_fields(self) -> list[tuple[str, str]]:
+        """The query string the column chooser's form keeps (filters, sort, page size), as hidden fields."""
+        params = {**self.values, "sort": self.sort, "per_page": self.per_page}
+        return [(k, str(v)) for k, v in params.items() if v not in ("", None)]
 
     def csv_url(self, in_my_language: bool = False) -> str:
         """The CSV export; ``in_my_language``: values as the page shows them, for a spreadsheet in that language."""

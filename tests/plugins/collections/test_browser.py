@@ -72,3 +72,19 @@ def test_collector_logs_a_promise_and_the_supervisor_sees_it(team_and_cases, pag
         assert "Nora Northwind" in boss.inner_text(".listing") and "300.00" in boss.inner_text(".listing")
     finally:
         supervisor.close()
+
+
+def test_on_a_phone_the_queue_is_cards_with_the_phone_and_the_buttons_first(team_and_cases, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "ana")
+    page.goto("/collections/queue")
+    card = page.locator("#queue tr.queue-row").first
+    cells = card.locator("td:visible")
+    boxes = [(cells.nth(i).bounding_box(), cells.nth(i).inner_text()) for i in range(cells.count())]
+    assert len({round(box["x"]) for box, _text in boxes}) == 1  # one column of fields, not a row off the screen
+    first = [text for _box, text in sorted(boxes, key=lambda b: b[0]["y"])][:3]  # as the eye reads the card
+    assert first[1] == "+34 600 111 222" and "Log contact" in first[2] and "No answer" in first[2]
+    for button in (card.locator("a.log-contact"), card.locator("button.quick-no-answer")):
+        box = button.bounding_box()
+        assert button.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
