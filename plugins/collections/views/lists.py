@@ -98,10 +98,10 @@ def outbox(request):
         Column("customer", _("Customer"), Customer.name, value=lambda r: r.name),
         Column("channel", _("Channel"), Message.channel, value=lambda r: label(r[0].channel)),
         Column("recipient", _("To"), Message.address, value=lambda r: r[0].address),
-        Column("body", _("Text"), None, value=lambda r: r[0].body[:80]),
+        Column("body", _("Text"), None, value=lambda r: r[0].body, wide=True),
         Column("status", _("Status"), Message.status, value=lambda r: label(r[0].status)),
         Column("created_at", _("Written"), Message.created_at, value=lambda r: r[0].created_at),
-        Column("sent_at", _("Sent"), Message.sent_at, value=lambda r: r[0].sent_at or ""),
+        Column("sent_at", _("Sent"), Message.sent_at, value=lambda r: r[0].sent_at or "", optional=True),
     ], filters=[
         Filter("status", _("Status"), lambda s, v: s.where(Message.status == v),
                tuple((x, label(x)) for x in MESSAGE_STATUSES)),
