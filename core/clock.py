@@ -15,15 +15,14 @@ keeps the real time.
 """
 from __future__ import annotations
 
-import time as _time
 from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from zope.interface import implementer
 
 from core.interfaces import IClock
+from core.replay import REPLAY_HOUR, replay, utcnow  # noqa: F401  (kept apart: core.models.meta reads it)
 from core.services import choose_backend
 
 SETTING_BACKEND = "mutuo.clock.backend"
@@ -67,31 +66,6 @@ class FrozenClock(SystemClock):
 
     def __repr__(self):
         return f"FrozenClock({self.day!r})"
-
-
-#: (start of the replayed day in UTC, monotonic seconds when the block began), or None: the real time
-_REPLAY: ContextVar[tuple[datetime, float] | None] = ContextVar("mutuo_replay", default=None)
-REPLAY_HOUR = time(9)
-
-
-@contextmanager
-def replay(day: date, zone: str = "UTC"):
-    """``with replay(day):`` — :func:`utcnow` is 09:00 of ``day`` (in ``zone``) plus the time spent inside."""
-    start = datetime.combine(day, REPLAY_HOUR, ZoneInfo(zone)).astimezone(UTC)
-    token = _REPLAY.set((start, _time.monotonic()))
-    try:
-        yield
-    finally:
-        _REPLAY.reset(token)
-
-
-def utcnow() -> datetime:
-    """Now in UTC: the real time, or the replayed one inside :func:`replay`."""
-    replayed = _REPLAY.get()
-    if replayed is None:
-        return datetime.now(UTC)
-    start, began = replayed
-    return start + timedelta(seconds=_time.monotonic() - began)
 
 
 BACKENDS = {"system": lambda settings: SystemClock(), "frozen": lambda settings: FrozenClock()}

@@ -5,6 +5,8 @@ from decimal import Decimal
 from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+from core.replay import utcnow as replay_now
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -44,10 +46,8 @@ def Rate():
 
 
 def utcnow() -> datetime:
-    """Now in UTC; a replay of history (``core.clock.replay``, the demo) gives the replayed day's time."""
-    from core.clock import utcnow as clock_now
-
-    return clock_now()
+    """Now in UTC; a replay of history (``core.replay.replay``, the demo) gives the replayed day's time."""
+    return replay_now()
 
 
 class Base(DeclarativeBase):
