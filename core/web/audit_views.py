@@ -87,7 +87,7 @@ def audit_log(request):
                    link=lambda r, e: record_url(r, e.entity_type, e.entity_id) or r.route_url(
                        "audit.log", _query={"entity_type": e.entity_type, "entity_id": e.entity_id or ""})),
             Column("changes", _("Changes"), value=lambda e: _Stored(e.changes, e),
-                   show=lambda h, v: reader.diff(v.entry), css="audit-changes"),
+                   show=lambda h, v: reader.diff(v.entry), css="audit-changes", wrap=True),
             Column("client_addr", _("Address"), AuditEntry.client_addr, optional=True),
             Column("hash", _("Hash"), value=lambda e: e.hash[:12], optional=True),
         ],
