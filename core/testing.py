@@ -349,11 +349,13 @@ def query_counts(testapp, engine, pages, **ids) -> dict[str, QueryLog]:
 
 
 def assert_query_budgets(few: dict, many: dict, budgets: dict) -> None:
-    """Each page ran its budget of statements with a few rows shown (``few``, from :func:`query_counts`) and the
-    same number with many (``many``): a page that queries once per row (an N+1) fails whatever its budget."""
+    """Each page ran at most its budget of statements with a few rows shown (``few``, from :func:`query_counts`)
+    and the same number with many (``many``): a page that queries once per row (an N+1) fails whatever its
+    budget. A ceiling, not an exact count: a record's history names the records it refers to with one
+    statement per entity type, so a page whose history holds fewer kinds of reference runs fewer."""
     problems = []
     for page, budget in budgets.items():
-        if len(few[page]) != budget:
+        if len(few[page]) > budget:
             problems.append(f"{page}: {len(few[page])} statements, budget {budget}:\n{few[page]}")
         elif len(many[page]) != len(few[page]):
             problems.append(f"{page}: {len(few[page])} statements with a few rows, {len(many[page])} with more "

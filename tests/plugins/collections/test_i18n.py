@@ -56,7 +56,7 @@ def test_the_queue_in_spanish(spanish_book, mutuo_db):
     text = page.text
     for words in ("Mi cola", "Expedientes abiertos", "Promesas que vencen hoy", "Importe vencido", "Filtrar",
                   "Exportar CSV", "Registrar gestión", "Sin respuesta", "Días de atraso", "temprana", "abierto",
-                  "2 encontrados", "10 mar 2026"):
+                  "2 resultados", "10 mar 2026"):
         assert words in text, words
     for words in ("My queue", "Log contact", "No answer", "Overdue amount", "Days past due"):
         assert words not in text, words

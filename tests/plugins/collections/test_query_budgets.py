@@ -16,7 +16,7 @@ from .test_views import TODAY, app_for
 
 COLLECTOR = {  # pages the collector opens
     "/collections/queue": 7,
-    "/collections/cases/{case}": 11,
+    "/collections/cases/{case}": 14,  # with its history naming the customer, loan, collector and documents it refers to
 }
 SUPERVISOR = {
     "/collections/cases": 4,
