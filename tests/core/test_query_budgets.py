@@ -15,7 +15,7 @@ BUDGETS = {
     "/admin/roles/{role}": 6,
     # the roles' entries only: the page also names the records entries refer to, one statement per entity type
     # shown, so the whole log's count would depend on which kinds of record the last 25 entries are about
-    "/admin/audit?entity_type=role": 8,
+    "/admin/audit?entity_type=core.role": 7,
     "/admin/permissions": 5,
     "/admin/jobs": 7,
     "/admin/messages": 5,
