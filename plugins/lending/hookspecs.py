@@ -21,11 +21,14 @@ from core import hookspec
 
 if TYPE_CHECKING:
     from datetime import date
+    from decimal import Decimal
 
+    from pyramid.request import Request
     from sqlalchemy.orm import Session
 
     from plugins.lending.demo import Story
-    from plugins.lending.models import Application, Loan, Repayment
+    from plugins.lending.models import Application, CashEntry, Customer, Investment, Loan, Repayment
+    from plugins.lending.panels import CustomerPanel
 
 
 @hookspec
@@ -114,4 +117,108 @@ def lending_demo_day(session: Session, day: date, story: Story) -> None:
     ``story.next_payment(loan_id)`` says when an overdue borrower will pay
     (a date, or None), so contacts and promises fit what happens next.
     Returns nothing.
+    """
+
+
+# -- customers, cash and funding (wave 2: marketing, crm, finance, risk and service react to these) --------
+
+@hookspec
+def lending_customer_created(customer: Customer) -> None:
+    """React to a new customer (KYC pending).
+
+    Called by :func:`plugins.lending.services.create_customer` after the row
+    is flushed (``customer.id`` is set). Marketing turns the visitor's clicks
+    into touchpoints here; CRM links its account. Returns nothing.
+    """
+
+
+@hookspec
+def lending_customer_verified(customer: Customer) -> None:
+    """React to a customer whose identity (KYC) was just verified.
+
+    Called by :func:`plugins.lending.services.set_kyc` when the status
+    becomes ``"verified"``; ``customer.kyc_checked_at`` is set. A conversion
+    for marketing. Returns nothing.
+    """
+
+
+@hookspec
+def lending_cash_deposited(entry: CashEntry) -> None:
+    """React to money an investor transferred in.
+
+    ``entry`` is the flushed :class:`plugins.lending.models.CashEntry`
+    (``kind == "deposit"``, a positive ``amount``, ``reference`` as the bank
+    gave it). Finance posts it to the books. Returns nothing.
+    """
+
+
+@hookspec
+def lending_cash_withdrawn(entry: CashEntry) -> None:
+    """React to money paid out to an investor.
+
+    ``entry`` is the flushed cash entry (``kind == "withdrawal"``, a
+    **negative** ``amount``). Returns nothing.
+    """
+
+
+@hookspec
+def lending_investment_reserved(investment: Investment) -> None:
+    """React to an investor reserving cash for a listed application.
+
+    Called after ``investment`` (status ``"reserved"``) is flushed, and
+    before :func:`lending_application_funded` when it completes the funding.
+    The investor's first investment is a conversion for marketing.
+    Returns nothing.
+    """
+
+
+@hookspec
+def lending_investments_released(application: Application, investments: list[Investment]) -> None:
+    """React to reservations given back to the investors.
+
+    Called when ``application`` is cancelled or its listing expires, with the
+    investments that were ``"reserved"`` and are now ``"released"`` (never
+    called with an empty list). Returns nothing.
+    """
+
+
+@hookspec
+def lending_application_funded(application: Application) -> None:
+    """React to an application whose investments now cover its whole amount.
+
+    ``application.status`` is ``"funded"``; it waits for disbursement. CRM
+    closes the opportunity it came from as won. Returns nothing.
+    """
+
+
+@hookspec
+def lending_disbursement_veto(application: Application) -> str | None:
+    """Say why a funded application must not be disbursed yet, or ``None``.
+
+    Asked by :func:`plugins.lending.services.disburse` before anything is
+    written. Risk uses it for its maker-checker rule (a second person
+    approves large loans). Every non-empty answer is shown to the user and
+    nothing is disbursed. Returns a translated message or None.
+    """
+
+
+@hookspec
+def lending_loan_written_off(loan: Loan, outstanding_principal: Decimal) -> None:
+    """React to a loan written off.
+
+    ``loan.status`` is ``"written_off"`` and ``loan.closed_on`` the write-off
+    date; ``outstanding_principal`` is what the investors will not get back.
+    Finance posts the loss; legal may keep pursuing it. Returns nothing.
+    """
+
+
+@hookspec
+def lending_customer_panels(request: Request, customer: Customer) -> list[CustomerPanel]:
+    """Panels another department shows on a customer's page.
+
+    Called when lending's customer page (and the service plugin's customer
+    360 page) is drawn. Return :class:`plugins.lending.panels.CustomerPanel`
+    objects; each names the permission a user needs to see it. Keep it to a
+    few indexed queries: the page calls every enabled plugin.
+    Returns a list (may be empty).
     """

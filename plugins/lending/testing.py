@@ -39,6 +39,7 @@ class EventRecorder:
     def __init__(self):
         self.calls: list[tuple[str, dict]] = []
         self.reviewer: str | None = None
+        self.veto: str | None = None  # what lending_disbursement_veto answers
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -73,6 +74,47 @@ class EventRecorder:
     @hookimpl
     def lending_loan_closed(self, loan):
         self.calls.append(("lending_loan_closed", {"loan": loan.id, "status": loan.status}))
+
+    @hookimpl
+    def lending_customer_created(self, customer):
+        self.calls.append(("lending_customer_created", {"customer": customer.id}))
+
+    @hookimpl
+    def lending_customer_verified(self, customer):
+        self.calls.append(("lending_customer_verified", {"customer": customer.id}))
+
+    @hookimpl
+    def lending_cash_deposited(self, entry):
+        self.calls.append(("lending_cash_deposited", {"customer": entry.customer_id, "amount": entry.amount}))
+
+    @hookimpl
+    def lending_cash_withdrawn(self, entry):
+        self.calls.append(("lending_cash_withdrawn", {"customer": entry.customer_id, "amount": entry.amount}))
+
+    @hookimpl
+    def lending_investment_reserved(self, investment):
+        self.calls.append(("lending_investment_reserved", {"investment": investment.id,
+                                                           "investor": investment.investor_id,
+                                                           "amount": investment.amount}))
+
+    @hookimpl
+    def lending_investments_released(self, application, investments):
+        self.calls.append(("lending_investments_released", {"application": application.id,
+                                                            "status": application.status,
+                                                            "investments": [i.id for i in investments]}))
+
+    @hookimpl
+    def lending_application_funded(self, application):
+        self.calls.append(("lending_application_funded", {"application": application.id}))
+
+    @hookimpl
+    def lending_disbursement_veto(self, application):
+        self.calls.append(("lending_disbursement_veto", {"application": application.id}))
+        return self.veto
+
+    @hookimpl
+    def lending_loan_written_off(self, loan, outstanding_principal):
+        self.calls.append(("lending_loan_written_off", {"loan": loan.id, "lost": outstanding_principal}))
 
 
 class World:

@@ -313,6 +313,10 @@ def invest(session, application: Application, investor: Customer, amount) -> Inv
         application.status = "funded"
         application.funded_at = utcnow()
     session.flush()
+    hook = context.hooks(session)
+    hook.lending_investment_reserved(investment=investment)
+    if application.status == "funded":
+        hook.lending_application_funded(application=application)
     return investment
 
 
@@ -336,15 +340,21 @@ def _check_investment(amount: Decimal, left: Decimal, minimum: Decimal, step: De
                                    "lower": amount_text(lower), "higher": amount_text(lower + step)}), "amount")
 
 
-def _release(session, application: Application) -> int:
-    count = 0
+def _release(session, application: Application) -> list[Investment]:
+    released = []
     now = utcnow()
     for investment in application.investments:
         if investment.status == "reserved":
             investment.status = "released"
             investment.settled_at = now
-            count += 1
-    return count
+            released.append(investment)
+    return released
+
+
+def _announce_release(session, application: Application, released: list[Investment]) -> None:
+    """After the application's new status is flushed, so listeners see why the money came back."""
+    if released:
+        context.hooks(session).lending_investments_released(application=application, investments=released)
 
 
 def cancel(session, application: Application, reason: str) -> Application:
@@ -354,10 +364,11 @@ def cancel(session, application: Application, reason: str) -> Application:
     reason = (reason or "").strip()
     if not reason:
         raise UserError(_("Say why the application is cancelled."), "reason")
-    _release(session, application)
+    released = _release(session, application)
     application.status = "cancelled"
     application.closed_reason = reason
     session.flush()
+    _announce_release(session, application, released)
     return application
 
 
@@ -373,7 +384,9 @@ def expire_listings(session, as_of: date | None = None) -> int:
         # Stored text, written in the language of whoever runs it (the job: the company's).
         application.closed_reason = _n(
             "Funding window closed on ${day} with ${n} reservation released.",
-            "Funding window closed on ${day} with ${n} reservations released.", released,
+            "Funding window closed on ${day} with ${n} reservations released.", len(released),
             mapping={"day": day_text(application.funding_deadline)})
+        session.flush()
+        _announce_release(session, application, released)
     session.flush()
     return len(due)

@@ -110,6 +110,7 @@ def deposit(session, customer: Customer, amount, *, entry_date: date | None = No
     session.flush()
     record_event(session, "cash_deposit", "lending.customer", customer.id,
                  {"amount": value, "reference": reference, "entry": entry.id})
+    context.hooks(session).lending_cash_deposited(entry=entry)
     return entry
 
 
@@ -129,6 +130,7 @@ def withdraw(session, customer: Customer, amount, *, entry_date: date | None = N
     session.flush()
     record_event(session, "cash_withdrawal", "lending.customer", customer.id,
                  {"amount": value, "reference": reference, "entry": entry.id})
+    context.hooks(session).lending_cash_withdrawn(entry=entry)
     return entry
 
 

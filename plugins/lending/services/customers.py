@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
+from core import context
 from core.audit import record_event
 from core.errors import UserError
 from core.models.document import Document, DocumentLink
@@ -52,6 +53,7 @@ def create_customer(session, **fields) -> Customer:
     customer = Customer(**{"phone": "", "email": "", "region": "", "industry": "", **data}, kyc_status="pending")
     session.add(customer)
     session.flush()
+    context.hooks(session).lending_customer_created(customer=customer)
     return customer
 
 
@@ -113,6 +115,8 @@ def set_kyc(session, customer: Customer, status: str, note: str = "") -> Custome
     customer.kyc_checked_at = utcnow()
     record_event(session, "kyc_" + status, CUSTOMER_ENTITY, customer.id, {"from": old, "note": note})
     session.flush()
+    if status == "verified":
+        context.hooks(session).lending_customer_verified(customer=customer)
     return customer
 
 

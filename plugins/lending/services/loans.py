@@ -68,6 +68,9 @@ def disburse(session, application: Application, disbursed_on: date | None = None
     disbursed_on = limits.check_date(session, disbursed_on or context.today(session), "disbursed_on",
                                      _("The disbursement date"), earliest=_listed_on(session, application),
                                      earliest_why=_("the application was listed for funding"))
+    vetoes = [reason for reason in context.hooks(session).lending_disbursement_veto(application=application) if reason]
+    if vetoes:
+        raise ConflictError(" ".join(str(reason) for reason in vetoes), "status")
     principal = application.amount
     fee = money(principal * version.origination_fee_rate)
     investments = [i for i in application.investments if i.status == "reserved"]
@@ -331,9 +334,11 @@ def write_off(session, loan: Loan, reason: str, on: date | None = None) -> Loan:
                            earliest=loan.disbursed_on, earliest_why=_("the loan was disbursed"))
     loan.status = "written_off"
     loan.closed_on = on
+    lost = outstanding_principal(loan)
     record_event(session, "loan_written_off", "lending.loan", loan.id,
-                 {"reason": reason, "outstanding_principal": outstanding_principal(loan)})
+                 {"reason": reason, "outstanding_principal": lost})
     session.flush()
+    context.hooks(session).lending_loan_written_off(loan=loan, outstanding_principal=lost)
     return loan
 
 

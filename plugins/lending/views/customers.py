@@ -26,6 +26,7 @@ from plugins.lending.models import (
     Holding,
     Loan,
 )
+from plugins.lending.panels import visible_panels
 from plugins.lending.search import CUSTOMERS
 from plugins.lending.services import cash
 from plugins.lending.services import customers as service
@@ -166,6 +167,7 @@ def customer_page(request):
     values = {"title": customer.name, "customer": customer,
               "panels": record_panels(request, customer, can_edit=request.has_permission("lending.customer.manage")),
               "documents": service.document_count(session, customer),
+              "department_panels": visible_panels(request, customer),
               "applications": [], "loans": [], "holdings": [], "entries": [], "account": None}
     if request.has_permission("lending.application.view"):
         values["applications"] = session.scalars(select(Application).where(Application.customer_id == customer.id)

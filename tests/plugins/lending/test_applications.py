@@ -95,7 +95,8 @@ def test_happy_path_through_every_status(session, world, events):
     services.update_application(session, application, amount=D("12000.00"), purpose="new roof")
     services.submit(session, application)
     assert application.status == "submitted" and application.review_pending == ""
-    assert events.names()[:2] == ["lending_application_submitted", "lending_review_required"]
+    application_events = [n for n in events.names() if not n.startswith("lending_customer_")]
+    assert application_events[:2] == ["lending_application_submitted", "lending_review_required"]
     assert events.of("lending_application_submitted")[0]["status"] == "submitted"
     services.approve(session, application, "stable income")
     assert (application.status, application.decided_by, application.decision_reason) == \
