@@ -146,7 +146,8 @@ def lending_customer_verified(customer: Customer) -> None:
 def lending_cash_deposited(entry: CashEntry) -> None:
     """React to money an investor transferred in.
 
-    ``entry`` is the flushed :class:`plugins.lending.models.CashEntry`
+    Called by :func:`plugins.lending.services.deposit` after the entry is
+    flushed. ``entry`` is the :class:`plugins.lending.models.CashEntry`
     (``kind == "deposit"``, a positive ``amount``, ``reference`` as the bank
     gave it). Finance posts it to the books. Returns nothing.
     """
@@ -156,7 +157,8 @@ def lending_cash_deposited(entry: CashEntry) -> None:
 def lending_cash_withdrawn(entry: CashEntry) -> None:
     """React to money paid out to an investor.
 
-    ``entry`` is the flushed cash entry (``kind == "withdrawal"``, a
+    Called by :func:`plugins.lending.services.withdraw` after the entry is
+    flushed. ``entry`` is the cash entry (``kind == "withdrawal"``, a
     **negative** ``amount``). Returns nothing.
     """
 
@@ -186,6 +188,8 @@ def lending_investments_released(application: Application, investments: list[Inv
 def lending_application_funded(application: Application) -> None:
     """React to an application whose investments now cover its whole amount.
 
+    Called by :func:`plugins.lending.services.invest` after the reservation
+    that completed the funding (and its :func:`lending_investment_reserved`).
     ``application.status`` is ``"funded"``; it waits for disbursement. CRM
     closes the opportunity it came from as won. Returns nothing.
     """
@@ -195,7 +199,7 @@ def lending_application_funded(application: Application) -> None:
 def lending_disbursement_veto(application: Application) -> str | None:
     """Say why a funded application must not be disbursed yet, or ``None``.
 
-    Asked by :func:`plugins.lending.services.disburse` before anything is
+    Called by :func:`plugins.lending.services.disburse` before anything is
     written. Risk uses it for its maker-checker rule (a second person
     approves large loans). Every non-empty answer is shown to the user and
     nothing is disbursed. Returns a translated message or None.
@@ -206,7 +210,8 @@ def lending_disbursement_veto(application: Application) -> str | None:
 def lending_loan_written_off(loan: Loan, outstanding_principal: Decimal) -> None:
     """React to a loan written off.
 
-    ``loan.status`` is ``"written_off"`` and ``loan.closed_on`` the write-off
+    Called by :func:`plugins.lending.services.write_off` after the loan is
+    flushed: ``loan.status`` is ``"written_off"`` and ``loan.closed_on`` the write-off
     date; ``outstanding_principal`` is what the investors will not get back.
     Finance posts the loss; legal may keep pursuing it. Returns nothing.
     """
