@@ -1,0 +1,21 @@
+"""Customer service's scheduled jobs: thin wrappers over the services (one transaction per run)."""
+from __future__ import annotations
+
+from core.i18n import translate
+from plugins.service.i18n import _
+from plugins.service.services import routing, tickets
+from plugins.service.services.escalation import check_slas as check
+
+
+def check_slas(request) -> str:
+    answered = routing.ask_departments(request.dbsession)
+    run = check(request.dbsession)
+    return translate(_("${checked} tickets checked, ${at_risk} at risk, ${escalated} escalated, ${answered} answered by "
+             "departments.", mapping={"checked": run.checked, "at_risk": run.at_risk, "escalated": run.escalated,
+                                      "answered": answered}))
+
+
+def close_solved(request) -> str:
+    days = int(request.registry.settings.get("service.close_after_days", 7))
+    closed = tickets.close_solved(request.dbsession, days)
+    return translate(_("${n} solved tickets closed.", mapping={"n": closed}))
