@@ -2,7 +2,7 @@
 
 On the first replayed day the team is formed (two agents, a supervisor), a few
 SLA targets, Spain's national public holidays of the replayed years and three
-canned answers are written. Then on about one working day in three a customer
+canned answers are written. Then, over the replay's last :data:`RECENT_DAYS` days, on about two working days in five a customer
 calls or writes (a borrower about a repayment, an investor about a
 withdrawal…); the next days the agents answer, some tickets wait on the
 customer, repayment questions go to collections when it is enabled and it
@@ -30,6 +30,8 @@ TEAM = (("sofia.service", "service_agent"), ("tomas.service", "service_agent"), 
 FIXED_HOLIDAYS = ((1, 1, "Año Nuevo"), (1, 6, "Epifanía"), (5, 1, "Día del Trabajo"), (8, 15, "Asunción"),
                   (10, 12, "Fiesta Nacional"), (11, 1, "Todos los Santos"), (12, 6, "Constitución"),
                   (12, 8, "Inmaculada Concepción"), (12, 25, "Navidad"))
+#: The desk's story covers the replay's last months only: the demo stays cheap (about 20 tickets, two to three seconds).
+RECENT_DAYS = 75
 SUBJECTS = {"repayment": "Question about my next repayment", "withdrawal": "When will my withdrawal arrive?",
             "investment": "How is my investment doing?", "account": "Change of address",
             "dispute": "I do not agree with the fee", "complaint": "Nobody called me back"}
@@ -62,13 +64,14 @@ def day(session, today: date, story) -> None:
         _setup(session, today)
         team = session.execute(select(User.id, User.username).where(User.username.in_([t[0] for t in TEAM]))).all()
     agents = [uid for uid, name in team if name != "uma.service"]
-    if today.weekday() >= 5:
+    if today.weekday() >= 5 or (story.today - today).days > RECENT_DAYS:
         return
     if rng.random() < 0.4:
         _new_ticket(session, rng, agents)
     _work(session, rng, today, agents)
     if today.weekday() == 0:
         escalation.check_slas(session)
+        tickets.close_solved(session, 7)
 
 
 def _new_ticket(session, rng: random.Random, agents: list[int]) -> None:
@@ -109,7 +112,6 @@ def _work(session, rng: random.Random, today: date, agents: list[int]) -> None:
                 _answer_survey(session, rng, ticket)
         except UserError:
             continue
-    tickets.close_solved(session, 7)
 
 
 def _answer_survey(session, rng: random.Random, ticket: Ticket) -> None:

@@ -1,6 +1,8 @@
 """Dashboard widgets: my open tickets, SLA at risk, CSAT this month."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from sqlalchemy import func, select
 
 from core import context
@@ -19,7 +21,7 @@ def widgets(request) -> list[Widget]:
         Ticket.assignee_id == request.user.id, Ticket.status.in_(ACTIVE)).group_by(Ticket.status)).all())
     sla = dict(session.execute(select(Ticket.sla_state, func.count()).where(Ticket.status.in_(ACTIVE))
                                .group_by(Ticket.sla_state)).all())
-    month = context.today(session).replace(day=1)
+    month = datetime.combine(context.today(session).replace(day=1), time(), UTC)
     scores = session.scalars(select(Survey.score).where(Survey.kind == "csat", Survey.score.is_not(None),
                                                         Survey.answered_at >= month)).all()
     score = csat(list(scores))
