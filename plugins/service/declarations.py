@@ -1,6 +1,7 @@
 """What customer service declares to core: permissions, roles, record types, record rules, lookups, menu, jobs."""
 from __future__ import annotations
 
+from core.entities import Field
 from core.security import Permission, RecordRule, RoleSpec
 from plugins.service.i18n import _
 
@@ -44,12 +45,12 @@ def roles() -> list[RoleSpec]:
 
 
 TICKET_FIELDS = {
-    "subject": _("Subject"), "channel": _("Channel"), "category": _("Category"), "priority": _("Priority"),
-    "status": _("Status"), "customer_id": _("Customer"), "loan_id": _("Loan"), "assignee_id": _("Agent"),
+    "subject": _("Subject"), "channel": Field(_("Channel"), "label"), "category": Field(_("Category"), "label"),
+    "priority": Field(_("Priority"), "label"), "status": Field(_("Status"), "label"), "customer_id": _("Customer"), "loan_id": _("Loan"), "assignee_id": _("Agent"),
     "department": _("Department"), "contact_name": _("Contact name"), "contact_phone": _("Phone"),
     "contact_email": _("E-mail"), "first_response_at": _("First response"), "solved_at": _("Solved"),
     "closed_at": _("Closed"), "first_response_due": _("First response due"), "resolution_due": _("Resolution due"),
-    "sla_state": _("SLA"), "escalated_at": _("Escalated"), "created_at": _("Created"),
+    "sla_state": Field(_("SLA"), "label"), "escalated_at": _("Escalated"), "created_at": _("Created"),
 }
 
 

@@ -8,3 +8,8 @@ from core.i18n import domain_plurals, domain_strings
 DOMAIN = "service"
 _ = domain_strings(DOMAIN)
 _n = domain_plurals(DOMAIN)
+
+
+def word(code: str):
+    """A stored code's words (``waiting_customer`` -> "waiting customer"), as ``h.label`` looks them up."""
+    return _(str(code).replace("_", " "))

@@ -30,12 +30,12 @@ CATEGORY_WORDS = (_("account"), _("repayment"), _("investment"), _("withdrawal")
 PRIORITIES = ("low", "normal", "high", "urgent")
 PRIORITY_WORDS = (_("low"), _("normal"), _("high"), _("urgent"))
 STATUSES = ("new", "open", "waiting_customer", "waiting_department", "solved", "closed")
-STATUS_WORDS = (_("new"), _("open"), _("waiting_customer"), _("waiting_department"), _("solved"), _("closed"))
+STATUS_WORDS = (_("new"), _("open"), _("waiting customer"), _("waiting department"), _("solved"), _("closed"))
 #: Statuses in which the ticket is still being worked (and its SLA still runs, or is paused).
 ACTIVE = ("new", "open", "waiting_customer", "waiting_department")
 #: The SLA's state, kept on the ticket by :func:`plugins.service.services.sla.refresh`.
 SLA_STATES = ("on_track", "at_risk", "breached", "paused", "met")
-SLA_WORDS = (_("on_track"), _("at_risk"), _("breached"), _("paused"), _("met"))
+SLA_WORDS = (_("on track"), _("at risk"), _("breached"), _("paused"), _("met"))
 MESSAGE_KINDS = ("reply", "customer", "note", "department")
 MESSAGE_WORDS = (_("reply"), _("customer"), _("note"), _("department"))
 

@@ -20,7 +20,7 @@ from core.audit import record_event
 from core.entities import entity_type_of
 from core.errors import ConflictError, UserError
 from core.webhooks import publish
-from plugins.service.i18n import _
+from plugins.service.i18n import _, word
 from plugins.service.models import Ticket
 from plugins.service.services import sla
 from plugins.service.services.tickets import _message, _require_active, inform_customer
@@ -66,7 +66,7 @@ def route(session, ticket: Ticket, department: str, note: str, actor_id: int | N
         raise UserError(_("Choose one of the departments offered."), "department")
     if ticket.status in ("solved", "waiting_department"):
         raise ConflictError(_("Only a ticket being worked can be routed; this one is ${status}.",
-                              mapping={"status": _(ticket.status)}))
+                              mapping={"status": word(ticket.status)}))
     from plugins.service.services.tickets import _move
 
     _message(session, ticket, "note", note or _("Routed to ${department}.", mapping={"department": target.title}),

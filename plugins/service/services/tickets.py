@@ -19,7 +19,7 @@ from core.i18n import translate
 from core.messages import compose
 from core.models.meta import utcnow
 from plugins.lending.models import Customer, Loan
-from plugins.service.i18n import _
+from plugins.service.i18n import _, word
 from plugins.service.models import (
     ACTIVE,
     CATEGORIES,
@@ -202,7 +202,7 @@ def change_status(session, ticket: Ticket, status: str, actor_id: int | None = N
 
     if status not in TRANSITIONS.get(ticket.status, ()):
         raise ConflictError(_("A ticket that is ${old} cannot become ${new}.",
-                              mapping={"old": _(ticket.status), "new": _(status)}))
+                              mapping={"old": word(ticket.status), "new": word(status)}))
     if status == "solved" and ticket.first_response_at is None:
         raise UserError(_("Answer the customer before solving the ticket."), "status")
     if ticket.assignee_id is None and actor_id is not None:

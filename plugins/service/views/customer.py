@@ -13,11 +13,15 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from core.formatting import current
+from core.i18n import domain_strings
 from core.security import get_visible_or_404, restricted_query
 from plugins.lending.models import Customer, Holding, Loan
 from plugins.lending.panels import CustomerPanel, visible_panels
 from plugins.service.i18n import _
 from plugins.service.models import ACTIVE, Ticket
+
+#: Lending's words (roles, KYC and loan statuses) in its own catalogue.
+LENDING = domain_strings("lending")
 
 
 def tickets_panel(request, customer) -> CustomerPanel:
@@ -34,13 +38,13 @@ def tickets_panel(request, customer) -> CustomerPanel:
 
 def lending_summary(request, customer) -> list[tuple]:
     session = request.dbsession
-    rows: list[tuple] = [(_("Role"), _(customer.role)), (_("KYC"), _(customer.kyc_status)), (_("Phone"), customer.phone),
+    rows: list[tuple] = [(_("Role"), LENDING(customer.role)), (_("KYC"), LENDING(customer.kyc_status)), (_("Phone"), customer.phone),
                          (_("E-mail"), customer.email)]
     if request.has_permission("lending.loan.view"):
         loans = session.execute(select(Loan.status, func.count(), func.coalesce(func.sum(Loan.principal), 0))
                                 .where(Loan.customer_id == customer.id).group_by(Loan.status)).all()
         for status, count, principal in loans:
-            rows.append((_("Loans ${status}", mapping={"status": status}), f"{count} · {current().money(principal)}"))
+            rows.append((_("Loans ${status}", mapping={"status": LENDING(status)}), f"{count} · {current().money(principal)}"))
         held = session.execute(select(func.count(), func.coalesce(func.sum(Holding.amount), 0))
                                .where(Holding.investor_id == customer.id)).one()
         if held[0]:

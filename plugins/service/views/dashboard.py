@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core import context
 from core.web.charts import bar_chart
 from core.web.menu import Widget
-from plugins.service.i18n import _
+from plugins.service.i18n import _, word
 from plugins.service.models import ACTIVE, Survey, Ticket
 from plugins.service.services.surveys import csat
 
@@ -28,11 +28,11 @@ def widgets(request) -> list[Widget]:
     tickets = request.route_url("service.tickets")
     out = [
         Widget(_("My open tickets"), "service.ticket.view",
-               rows=[(_(s), mine.get(s, 0)) for s in ACTIVE], link=tickets + "?mine=yes&status=active", order=40),
+               rows=[(word(s), mine.get(s, 0)) for s in ACTIVE], link=tickets + "?mine=yes&status=active", order=40),
         Widget(_("Service levels"), "service.ticket.view",
-               chart=bar_chart([(_(s), sla.get(s, 0)) for s in ("on_track", "at_risk", "breached", "paused")],
+               chart=bar_chart([(word(s), sla.get(s, 0)) for s in ("on_track", "at_risk", "breached", "paused")],
                                title=_("Active tickets by SLA")),
-               rows=[(_("at_risk"), sla.get("at_risk", 0)), (_("breached"), sla.get("breached", 0))],
+               rows=[(word("at_risk"), sla.get("at_risk", 0)), (word("breached"), sla.get("breached", 0))],
                link=tickets + "?sla=at_risk", order=41),
         Widget(_("CSAT this month"), "service.report.view",
                rows=[(_("Satisfied (4–5)"), "—" if score.value is None else f"{score.value} %"),

@@ -14,7 +14,7 @@ from core.web.charts import bar_chart, last_months, time_series
 from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import Column, Listing, render_listing
 from core.web.shell import flash
-from plugins.service.i18n import _
+from plugins.service.i18n import _, word
 from plugins.service.models import CATEGORIES, CHANNELS, PRIORITIES, Announcement, Holiday, SlaTarget
 from plugins.service.services import announcements, reports
 from plugins.service.services.sla import DEFAULT_TARGETS
@@ -42,7 +42,7 @@ class AnnouncementSchema(CSRFSchema):
     title = colander.SchemaNode(colander.String(), title=_("Title"), validator=colander.Length(1, 200))
     body = colander.SchemaNode(colander.String(), title=_("Text"), widget=deform.widget.TextAreaWidget(rows=5))
     segment = colander.SchemaNode(colander.String(), title=_("Send to"), missing="all",
-                                  widget=deform.widget.SelectWidget(values=[(s, _(s)) for s in
+                                  widget=deform.widget.SelectWidget(values=[(s, word(s)) for s in
                                                                             announcements.SEGMENTS]))
 
 
@@ -134,9 +134,9 @@ def reports_page(request):
     if request.GET.get("format") == "csv":
         return _csv(request, table)
     charts = {
-        "category": time_series({_(c): sorted(v.items()) for c, v in enquiries["category"].items()},
+        "category": time_series({word(c): sorted(v.items()) for c, v in enquiries["category"].items()},
                                 title=_("Enquiries by category"), kind="number", months=months, stacked=True),
-        "channel": time_series({_(c): sorted(v.items()) for c, v in enquiries["channel"].items() if c in CHANNELS},
+        "channel": time_series({word(c): sorted(v.items()) for c, v in enquiries["channel"].items() if c in CHANNELS},
                                title=_("Enquiries by channel"), kind="number", months=months),
         "sla": time_series({_("met"): [(m, v[0]) for m, v in attainment.items()],
                             _("breached"): [(m, v[1]) for m, v in attainment.items()]},
@@ -145,7 +145,7 @@ def reports_page(request):
         "satisfaction": time_series({"CSAT %": [(m, s.value) for m, s in satisfaction["csat"].items() if s.value is not None],
                                      "NPS": [(m, s.value) for m, s in satisfaction["nps"].items() if s.value is not None]},
                                     title=_("CSAT and NPS"), kind="number", months=months),
-        "top": bar_chart([(_(c), n) for c, n in enquiries["top"].most_common(7)], title=_("Top reasons for contact")),
+        "top": bar_chart([(word(c), n) for c, n in enquiries["top"].most_common(7)], title=_("Top reasons for contact")),
     }
     return {"title": _("Service reports"), "charts": charts, "table": table, "agents": satisfaction["agents"],
             "categories": satisfaction["categories"]}

@@ -17,7 +17,7 @@ from core.web.lookups import LookupWidget
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.lending.models import Customer, Loan
-from plugins.service.i18n import _
+from plugins.service.i18n import _, word
 from plugins.service.models import (
     CATEGORIES,
     CHANNELS,
@@ -40,7 +40,7 @@ def ticket_url(request, ticket) -> str:
 
 
 def _choices(values):
-    return tuple((v, _(v)) for v in values)
+    return tuple((v, word(v)) for v in values)
 
 
 def ticket_columns(request) -> list[Column]:
