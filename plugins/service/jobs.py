@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.i18n import translate
 from plugins.service.i18n import _
-from plugins.service.services import routing, tickets
+from plugins.service.services import routing, surveys, tickets
 from plugins.service.services.escalation import check_slas as check
 
 
@@ -19,3 +19,9 @@ def close_solved(request) -> str:
     days = int(request.registry.settings.get("service.close_after_days", 7))
     closed = tickets.close_solved(request.dbsession, days)
     return translate(_("${n} solved tickets closed.", mapping={"n": closed}))
+
+
+def send_nps(request) -> str:
+    sample = int(request.registry.settings.get("service.nps_sample", 200))
+    sent = surveys.send_nps(request.dbsession, limit=sample)
+    return translate(_("${n} NPS surveys sent.", mapping={"n": sent}))

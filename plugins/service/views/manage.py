@@ -15,7 +15,7 @@ from core.web.forms import CSRFSchema, make_form, page, process, run_action
 from core.web.listing import Column, Listing, render_listing
 from core.web.shell import flash
 from plugins.service.i18n import _, word
-from plugins.service.models import CATEGORIES, CHANNELS, PRIORITIES, Announcement, Holiday, SlaTarget
+from plugins.service.models import CATEGORIES, CHANNELS, PRIORITIES, Announcement, CannedAnswer, Holiday, SlaTarget
 from plugins.service.services import announcements, reports
 from plugins.service.services.sla import DEFAULT_TARGETS
 
@@ -90,6 +90,7 @@ def settings_page(request):
     return {"title": _("Service levels"), "targets": targets, "categories": CATEGORIES, "priorities": PRIORITIES,
             "defaults": DEFAULT_TARGETS, "csrf": request.session.get_csrf_token(),
             "holidays": session.scalars(select(Holiday).order_by(Holiday.day.desc())).all(),
+            "canned": session.scalars(select(CannedAnswer).order_by(CannedAnswer.title)).all(),
             "hours": request.registry.settings.get("service.business_hours") or "09:00-18:00",
             "days": request.registry.settings.get("service.business_days") or "mon tue wed thu fri",
             "zone": request.registry.settings.get("mutuo.timezone") or "UTC"}
@@ -98,6 +99,16 @@ def settings_page(request):
 def _save_setting(session, post) -> None:
     from datetime import date
 
+    if "canned" in post:
+        from core.messages import check_template
+
+        title, body = post.get("title", "").strip(), post.get("body", "").strip()
+        if not title or not body:
+            raise UserError(_("Give the canned answer a title and a text."), "title")
+        check_template(body, ("name", "ticket"), "body")
+        session.add(CannedAnswer(title=title[:120], body=body, category="", active=True))
+        session.flush()
+        return
     if "holiday" in post:
         day = date.fromisoformat(post.get("day", ""))
         if session.scalars(select(Holiday).where(Holiday.day == day)).first() is None:

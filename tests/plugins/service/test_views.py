@@ -182,3 +182,35 @@ def test_the_api_opens_and_lists_tickets(people, testapp, api_key_for):
     assert refused.content_type == "application/problem+json"
     blank = testapp.post_json("/api/v1/service/tickets", {"subject": "x"}, headers=manage, status=422)
     assert blank.json["errors"][0]["field"] == "contact_phone"
+
+
+def test_the_supervisor_sets_targets_holidays_canned_answers_and_sends_an_announcement(people, mutuo_db):
+    from plugins.service.models import Announcement, CannedAnswer, Holiday, SlaTarget
+
+    boss = app_for(mutuo_db, "boss")
+    boss.get("/service/settings")
+    token = csrf_token(boss)
+    boss.post("/service/settings", {"csrf_token": token, "category": "complaint", "priority": "high", "first": "30",
+                                    "resolution": "240"})
+    boss.post("/service/settings", {"csrf_token": token, "holiday": "1", "day": "2026-12-08", "name": "Inmaculada"})
+    boss.post("/service/settings", {"csrf_token": token, "canned": "1", "title": "Hi", "body": "Dear {name}"})
+    refused = boss.post("/service/settings", {"csrf_token": token, "canned": "1", "title": "Bad",
+                                              "body": "Dear {nombre}"}).follow()
+    assert "Unknown placeholder" in refused.text
+    boss.post("/service/settings", {"csrf_token": token, "category": "complaint", "priority": "high", "first": "300",
+                                    "resolution": "240"})
+
+    def read(s):
+        return ([(t.first_response_minutes, t.resolution_minutes) for t in s.scalars(select(SlaTarget))],
+                [h.name for h in s.scalars(select(Holiday))], [c.title for c in s.scalars(select(CannedAnswer))])
+
+    assert mutuo_db.transaction(read) == ([(30, 240)], ["Inmaculada"], ["Hi"])
+
+    form = boss.get("/service/announcements/new").forms["deform"]
+    form["title"], form["body"], form["segment"] = "Maintenance", "Sunday night", "borrowers"
+    page = form.submit("create").follow()
+    page = boss.post(page.request.path, {"csrf_token": csrf_token(boss), "channel": "email", "send": "1"}).follow()
+    assert "Announcement sent." in page.text
+    assert mutuo_db.transaction(lambda s: s.scalars(select(Announcement.sent_count)).one()) == 1
+    feed = webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_HOST": "localhost"}).get("/service/notices.json").json
+    assert [n["title"] for n in feed["notices"]] == ["Maintenance"]
