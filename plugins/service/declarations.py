@@ -133,6 +133,9 @@ def jobs():
         JobSpec("service.check_slas", tasks.check_slas, "every 1 hours",
                 _("Recomputes every active ticket's service level on the business calendar, marks those at risk "
                   "and escalates the breached ones to the supervisors.")),
+        JobSpec("service.read_mailbox", tasks.read_mailbox, "every 5 minutes",
+                _("Turns unseen e-mail of the mailbox in service.imap_host into tickets (or adds it to the "
+                  "ticket its subject names).")),
         JobSpec("service.send_nps", tasks.send_nps, "0 10 1 * *",
                 _("Asks up to service.nps_sample customers (default 200) not asked in 90 days how likely they "
                   "are to recommend the platform (NPS).")),

@@ -25,3 +25,17 @@ def send_nps(request) -> str:
     sample = int(request.registry.settings.get("service.nps_sample", 200))
     sent = surveys.send_nps(request.dbsession, limit=sample)
     return translate(_("${n} NPS surveys sent.", mapping={"n": sent}))
+
+
+def read_mailbox(request) -> str:
+    """Unseen mail of the mailbox in service.imap_host into tickets (nothing to do without it)."""
+    from plugins.service.services import inbound
+
+    mailbox = inbound.connect(request.registry.settings)
+    if mailbox is None:
+        return translate(_("No mailbox configured (service.imap_host)."))
+    try:
+        read, refused = inbound.read_mailbox(request.dbsession, mailbox)
+    finally:
+        mailbox.logout()
+    return translate(_("${read} e-mails read, ${refused} refused.", mapping={"read": read, "refused": refused}))

@@ -96,6 +96,10 @@ def settings_page(request):
             "zone": request.registry.settings.get("mutuo.timezone") or "UTC"}
 
 
+#: A target longer than a year of minutes is a typing mistake (and would not fit the column).
+MAX_TARGET_MINUTES = 525600
+
+
 def _save_setting(session, post) -> None:
     from datetime import date
 
@@ -118,8 +122,8 @@ def _save_setting(session, post) -> None:
     if category not in CATEGORIES or priority not in PRIORITIES:
         raise UserError(_("Choose a category and a priority."), "category")
     first, resolution = int(post.get("first", "0")), int(post.get("resolution", "0"))
-    if not 0 < first <= resolution:
-        raise UserError(_("The first response must come within the resolution time, both above zero."), "first")
+    if not 0 < first <= resolution <= MAX_TARGET_MINUTES:
+        raise UserError(_("The first response must come within the resolution time, both above zero and within a year."), "first")
     row = session.scalars(select(SlaTarget).where(SlaTarget.category == category,
                                                   SlaTarget.priority == priority)).first()
     if row is None:

@@ -3,7 +3,6 @@ and the inbound e-mail webhook of a mail provider (authenticated by a shared sec
 from __future__ import annotations
 
 import hmac
-import re
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -12,12 +11,9 @@ from pyramid.view import view_config
 from core.errors import NotFound, UserError
 from core.i18n import translate
 from plugins.service.i18n import _
-from plugins.service.models import Ticket
-from plugins.service.services import announcements, surveys, tickets
+from plugins.service.services import announcements, inbound, surveys, tickets
 
 PUBLIC = "plugins.service:templates/public.pt"
-#: "Re: Your enquiry #12: …" — a reply to one of our messages continues ticket 12.
-TICKET_REFERENCE = re.compile(r"#(\d{1,9})\b")
 
 
 @view_config(route_name="service.notices", renderer="json", permission=NO_PERMISSION_REQUIRED, require_csrf=False)
@@ -74,7 +70,8 @@ def survey(request):
 def inbound_email(request):
     """A mail provider's inbound webhook: JSON ``{"from", "name", "subject", "text"}`` with the header
     ``X-Service-Token`` equal to the setting ``service.inbound_token``. A subject naming one of our tickets
-    (``#12``) adds to it; anything else opens a ticket matched to the customer by e-mail."""
+    (``#12``) adds to it; anything else opens a ticket matched to the customer by e-mail
+    (:func:`plugins.service.services.inbound.receive_email`)."""
     secret = request.registry.settings.get("service.inbound_token") or ""
     if not secret:
         request.response.status = 503
@@ -88,17 +85,9 @@ def inbound_email(request):
     except (ValueError, AttributeError):
         request.response.status = 400
         return {"error": "send a JSON object with from, subject and text"}
-    session = request.dbsession
-    reference = TICKET_REFERENCE.search(subject)
-    if reference:
-        ticket = session.get(Ticket, int(reference.group(1)))
-        if ticket is not None and ticket.status != "closed" and ticket.contact_email.lower() == sender.lower():
-            tickets.customer_wrote(session, ticket, text or subject)
-            return {"ticket": ticket.id, "added": True}
     try:
-        ticket = tickets.open_ticket(session, subject=subject or text[:80], channel="email", body=text,
-                                     contact_name=str(mail.get("name", "")), contact_email=sender)
+        ticket, added = inbound.receive_email(request.dbsession, sender, subject, text, str(mail.get("name", "")))
     except UserError as exc:
         request.response.status = 422
         return {"error": translate(exc), "field": exc.field}
-    return {"ticket": ticket.id, "added": False}
+    return {"ticket": ticket.id, "added": added}

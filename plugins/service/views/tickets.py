@@ -151,10 +151,13 @@ def ticket_page(request):
         .all())
     canned = session.scalars(select(CannedAnswer).where(CannedAnswer.active.is_(True))
                              .order_by(CannedAnswer.title)).all() if can_manage else []
-    chosen = request.GET.get("canned")
     draft = ""
-    if chosen and chosen.isdigit() and can_manage:
-        draft = tickets.canned_text(session, int(chosen), ticket)
+    if request.GET.get("canned") and can_manage:
+        try:
+            chosen = parsing.parse_id(request.GET["canned"], maximum=parsing.int_bound(CannedAnswer.id))
+            draft = tickets.canned_text(session, chosen, ticket)
+        except ValueError:  # an unreadable or unknown answer (UserError is a ValueError): an empty reply box
+            draft = ""
     departments = routing.departments(request.registry["mutuo.pm"])
     return {"title": _("Ticket ${id}", mapping={"id": ticket.id}), "ticket": ticket, "messages": messages,
             "authors": authors, "can_manage": can_manage, "canned": canned, "draft": draft,
@@ -191,7 +194,11 @@ def _answerable(request, ticket: Ticket) -> bool:
 
 @view_config(route_name="service.ticket_answer", request_method="POST", permission="service.queue.answer")
 def ticket_answer(request):
-    ticket = request.dbsession.get(Ticket, int(request.matchdict["id"]))
+    try:
+        ident = parsing.parse_id(request.matchdict["id"], maximum=parsing.int_bound(Ticket.id))
+    except ValueError:
+        raise HTTPNotFound() from None
+    ticket = request.dbsession.get(Ticket, ident)  # not the agents' record rule: the department's own check
     if ticket is None:
         raise HTTPNotFound()
     if not _answerable(request, ticket):
