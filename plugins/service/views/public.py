@@ -73,8 +73,8 @@ def inbound_email(request):
     (``#12``) adds to it; anything else opens a ticket matched to the customer by e-mail
     (:func:`plugins.service.services.inbound.receive_email`)."""
     secret = request.registry.settings.get("service.inbound_token") or ""
-    if not secret:
-        request.response.status = 503
+    if not secret:  # switched off: the endpoint does not exist until a secret is set
+        request.response.status = 404
         return {"error": "service.inbound_token is not set"}
     if not hmac.compare_digest(request.headers.get("X-Service-Token", "").encode(), secret.encode()):
         request.response.status = 403  # a plain answer: the forbidden view would send a mail provider to login

@@ -107,7 +107,12 @@ def ticket_new(request):
         flash(request, _("Ticket ${id} created.", mapping={"id": ticket.id}))
         return ticket_url(request, ticket)
 
-    return page(_("Log a call"), process(request, form, create, {"channel": "phone"}))
+    start = {"channel": "phone"}
+    try:  # "Log a call" on the customer 360 page names the customer
+        start["customer_id"] = parsing.parse_id(request.GET.get("customer_id"), maximum=parsing.int_bound(Customer.id))
+    except ValueError:
+        pass
+    return page(_("Log a call"), process(request, form, create, start))
 
 
 class DetailsSchema(CSRFSchema):

@@ -127,6 +127,8 @@ def test_the_customer_360_page_draws_every_enabled_plugins_panels(people, mutuo_
     agent = app_for(mutuo_db, "agent")
     page = agent.get(f"/service/customers/{people['customer']}")
     assert "Tickets" in page.text and "Risk level" not in page.text
+    log_call = page.click(href=f"/service/tickets/new\\?customer_id={people['customer']}")
+    assert log_call.forms["deform"]["customer_id"].value == str(people["customer"])
     mutuo_db.pm.register(RiskPanel(), name="risk-panel")
     try:
         page = agent.get(f"/service/customers/{people['customer']}")
@@ -151,10 +153,12 @@ def test_the_public_contact_form_and_notice_board(people, mutuo_db):
 
 def test_the_inbound_email_webhook_is_authenticated(people, mutuo_db):
     settings = mutuo_db.app.registry.settings
+    mail = {"from": "bo@example.com", "subject": "My statement", "text": "Where is it?"}
+    webtest.TestApp(mutuo_db.app, extra_environ={"HTTP_HOST": "localhost"}).post_json(
+        "/service/inbound/email", mail, status=404)  # off until a secret is set
     settings["service.inbound_token"] = "s3cret"
     try:
         app = webtest.TestApp(mutuo_db.app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost"})
-        mail = {"from": "bo@example.com", "subject": "My statement", "text": "Where is it?"}
         app.post_json("/service/inbound/email", mail, status=403)
         app.post_json("/service/inbound/email", mail, headers={"X-Service-Token": "wrong"}, status=403)
         made = app.post_json("/service/inbound/email", mail, headers={"X-Service-Token": "s3cret"}).json
