@@ -11,7 +11,10 @@ from core.plugins import available_plugins
 from core.testing import csrf_token, login
 
 # The only views anyone may reach without logging in.
-PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/"}
+PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/",
+                 # customer service's pages for customers: the notice board feed, the contact form, the
+                 # satisfaction survey (by its token) and a mail provider's webhook (by a shared secret)
+                 "service.notices", "service.contact", "service.survey", "service.inbound_email"}
 # Protected routes whose success ends the caller's own session.
 ENDS_SESSION = {"account.logout_everywhere"}
 
