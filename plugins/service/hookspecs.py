@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def service_departments() -> list[dict]:
     """Offer a department queue that tickets can be routed to.
 
-    Return a list of dicts ``{"name": <plugin name>, "title": <translated
+    Called whenever the routing form or the department queue is drawn. Return a list of dicts ``{"name": <plugin name>, "title": <translated
     title>, "permission": <permission>}``: ``permission`` is the department's
     own permission that marks a user as working in it (e.g.
     ``"collections.case.view"``); such a user holding ``service.queue.answer``
