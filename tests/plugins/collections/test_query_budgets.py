@@ -16,7 +16,7 @@ from .test_views import TODAY, app_for
 
 COLLECTOR = {  # pages the collector opens
     "/collections/queue": 6,
-    "/collections/cases/{case}": 12,  # with its history naming the customer, loan, collector and documents it refers to
+    "/collections/cases/{case}": 13,  # with its history naming the customer, loan, collector and documents it refers to
 }
 SUPERVISOR = {
     "/collections/cases": 3,
