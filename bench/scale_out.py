@@ -254,7 +254,7 @@ def web_throughput(url: str, processes: list[int], seconds: float, clients: int)
 
     import web_lists
 
-    from tests.core.test_jobs_worker import write_ini
+    from core.testing import write_ini
 
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if gunicorn is None:
@@ -331,7 +331,7 @@ def jobs(template: str, run_url: str, broker: str, args) -> None:
         fresh_copy(template, run_url)
         queue = f"mutuo-bench-{uuid.uuid4().hex[:8]}"
         with tempfile.TemporaryDirectory(prefix="mutuo-scale-") as tmp:
-            from tests.core.test_jobs_worker import write_ini
+            from core.testing import write_ini
 
             ini = Path(tmp) / "bench.ini"
             write_ini(ini, settings_for(run_url, broker, queue, args.chunk))

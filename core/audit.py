@@ -231,8 +231,10 @@ def _column_keys(mapper) -> frozenset:
     keys = _COLUMN_KEYS.get(mapper)
     if keys is None:
         # Search keys (core.search.search_key) are copies of audited columns: not logged twice.
+        # Columns marked ``info={"audit": False}`` (a security stamp) move with a change that is logged.
         keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs
-                                                if not is_search_key(attr.columns[0]))
+                                                if not is_search_key(attr.columns[0])
+                                                and getattr(attr.columns[0], "info", {}).get("audit", True))
     return keys
 
 

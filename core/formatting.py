@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_decimal
 
 from core.i18n import SOURCE_LOCALE, TranslationString, localizer_for, pluralize
@@ -26,6 +26,10 @@ from core.i18n import SOURCE_LOCALE, TranslationString, localizer_for, pluralize
 #: How a date is typed in a form, per language; other languages get their CLDR short date with
 #: four-digit years. English keeps ISO: its CLDR short date (M/d/yy) is read the other way round in Europe.
 DATE_INPUT_PATTERNS = {"en": "yyyy-MM-dd"}
+
+
+#: Formatted texts a Formatter keeps (one per language and time zone, shared by requests) before starting again.
+MEMO_SIZE = 20_000
 
 
 class Formatter:
@@ -41,6 +45,9 @@ class Formatter:
         self._numbers: dict[str, Any] = {}  # babel NumberPattern / DateTimePattern, parsed once
         self._dates: dict[str, Any] = {}
         self._labels: dict[tuple[str, str], str] = {}
+        # Texts already formatted, by (method, type, value, option): a list repeats its dates, rates, terms
+        # and many amounts row after row; a dict lookup (~0.2 µs) instead of babel (20–180 µs a cell).
+        self._memo: dict[tuple, str] = {}
         # Babel's pattern.apply costs ~30 µs a number; where the locale groups by threes with Latin digits,
         # Python's own formatting with the locale's symbols gives the same text in ~2 µs.
         symbols = self.locale.number_symbols.get("latn", {})
@@ -76,11 +83,24 @@ class Formatter:
             self._localizer = localizer_for(self.locale_name)
         return self._localizer
 
+    def _remember(self, key: tuple, text: str) -> str:
+        if len(self._memo) >= MEMO_SIZE:  # values shown are unbounded (amounts): start again, never grow forever
+            self._memo.clear()
+        self._memo[key] = text
+        return text
+
     # -- numbers --------------------------------------------------------------------
     def money(self, value, places: int = 2) -> str:
         """An amount with its group separators and exactly ``places`` decimals: ``10.625,00``."""
         if value is None or value == "":
             return ""
+        key = ("money", type(value), value, places)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._remember(key, self._money(value, places))
+        return found
+
+    def _money(self, value, places: int) -> str:
         if self._fast:
             return self._plain(Decimal(value), places)
         pattern = self._number_pattern("#,##0." + "0" * places if places else "#,##0")
@@ -92,14 +112,25 @@ class Formatter:
             return ""
         if places is not None:
             return self.money(value, places)
+        key = ("number", type(value), value)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
         if self._fast and isinstance(value, int) and not isinstance(value, bool):
-            return self._plain(Decimal(value), 0)
-        return format_decimal(value, locale=self.locale)
+            return self._remember(key, self._plain(Decimal(value), 0))
+        return self._remember(key, format_decimal(value, locale=self.locale))
 
     def percent(self, rate, places: int = 2) -> str:
         """A fraction as a percentage in the locale's way: 0.125 -> ``12.50%`` (en), ``12,50 %`` (es)."""
         if rate is None or rate == "":
             return ""
+        memo = ("percent", type(rate), rate, places)
+        found = self._memo.get(memo)
+        if found is None:
+            found = self._remember(memo, self._percent(rate, places))
+        return found
+
+    def _percent(self, rate, places: int) -> str:
         key = f"%{places}"
         pattern = self._numbers.get(key)
         if pattern is None:
@@ -121,9 +152,13 @@ class Formatter:
             return ""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date() if value.tzinfo else value.date()
+        key = ("date", type(value), value, format)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
         if format in ("short", "medium", "long", "full"):
-            return self._date_pattern(format).apply(value, self.locale)
-        return format_date(value, format=format, locale=self.locale)
+            return self._remember(key, self._date_pattern(format).apply(value, self.locale))
+        return self._remember(key, format_date(value, format=format, locale=self.locale))
 
     def when(self, value, format: str = "medium") -> str:
         """A moment in the company's time zone (a date alone is shown as a date)."""
@@ -135,13 +170,24 @@ class Formatter:
                 return format_datetime(moment, format=format, tzinfo=self.tz, locale=self.locale)
             # The day as in dates, minutes without seconds, and the zone: "4 mar 2026, 9:05 UTC".
             local = moment.astimezone(self.tz)
+            key = ("when", local.replace(second=0, microsecond=0, tzinfo=None), local.utcoffset())
+            found = self._memo.get(key)
+            if found is not None:
+                return found
             pattern = str(self.locale.datetime_formats["medium"])
-            text = pattern.replace("{1}", format_date(local, "medium", locale=self.locale)).replace(
-                "{0}", format_time(local, "short", locale=self.locale))
-            return f"{text} {self.tz_name}"
+            text = pattern.replace("{1}", self.date(local.date())).replace("{0}", self._time_short(local))
+            return self._remember(key, f"{text} {self.tz_name}")
         if isinstance(value, date):
             return self.date(value, format)
         return str(value)
+
+    def _time_short(self, moment) -> str:
+        found = self._dates.get("time:short")
+        if found is None:
+            from babel.dates import parse_pattern
+
+            found = self._dates["time:short"] = parse_pattern(str(self.locale.time_formats["short"]))
+        return found.apply(moment, self.locale)
 
     @property
     def date_input_pattern(self) -> str:

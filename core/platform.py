@@ -70,6 +70,9 @@ def populate_registry(registry, settings: dict, pm=None) -> None:
     registry["mutuo.pm"] = pm
     import_models(pm)
     install_audit()
+    from core.stamps import install as install_stamps
+
+    install_stamps()  # roles/grants/active changes move the security stamps (cached permission sets)
     security = build_security_registry(pm)
     registry["mutuo.security"] = security
     registry["mutuo.entities"] = build_entity_registry(pm, security.permissions)

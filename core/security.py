@@ -173,9 +173,10 @@ def restricted_query(request, model, *criteria):
     return apply_record_rules(request, select(model).where(*criteria), model)
 
 
-def get_visible_or_404(request, model, ident):
+def get_visible_or_404(request, model, ident, options=()):
     """One record the user may see, or :class:`core.errors.NotFound` (a 404 on the web: a record outside
-    a rule does not exist for them)."""
+    a rule does not exist for them). ``options``: loader options (what the page shows of its relations,
+    loaded in the same statement)."""
     from core.web.parsing import int_bound, parse_id
 
     pk = model.__mapper__.primary_key[0]
@@ -186,7 +187,7 @@ def get_visible_or_404(request, model, ident):
             ident = pk.type.python_type(ident)
     except (TypeError, ValueError):
         raise NotFound() from None
-    obj = request.dbsession.scalars(restricted_query(request, model, pk == ident)).first()
+    obj = request.dbsession.scalars(restricted_query(request, model, pk == ident).options(*options)).first()
     if obj is None:
         raise NotFound()
     return obj

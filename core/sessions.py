@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from core.audit import record_event
 from core.models.meta import utcnow
 from core.models.user import User, UserSession
+from core.stamps import global_stamp_column
 
 SESSION_TOKEN = "sid"  # key in the signed cookie
 TOUCH_EVERY = timedelta(seconds=60)
@@ -57,9 +58,17 @@ def find_session(dbsession, token: str | None, settings, now: datetime | None = 
     """The live session named by ``token`` (not revoked, not idle, not too old, user active), else None."""
     if not token or not isinstance(token, str):
         return None
-    row = dbsession.get(UserSession, token_hash(token), options=[joinedload(UserSession.user)])
-    if row is None or row.revoked_at is not None:
+    # One statement: the session, its user (with the user's security stamp) and the global stamp,
+    # which together key the cached permission set (core.stamps, core.web.policy).
+    found = dbsession.execute(select(UserSession, global_stamp_column())
+                              .options(joinedload(UserSession.user))
+                              .where(UserSession.id == token_hash(token))).first()
+    if found is None:
         return None
+    row, stamp = found
+    if row.revoked_at is not None:
+        return None
+    row.global_stamp = stamp or ""  # a plain attribute, not a column: read by the security policy
     now = now or utcnow()
     idle, lifetime = session_limits(settings)
     if now - row.last_seen > idle or now - row.created_at > lifetime or not row.user.active:

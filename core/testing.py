@@ -562,6 +562,104 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
+def write_ini(path, settings: dict) -> None:
+    """A config file of ``settings`` (with a console log) that ``mutuo``/Celery processes can read."""
+    lines = ["[app:main]", "use = egg:mutuo"]
+    lines += [f"{key} = {str(value).replace('%', '%%')}" for key, value in settings.items()]
+    lines += ["", "[loggers]", "keys = root", "[handlers]", "keys = console", "[formatters]", "keys = generic",
+              "[logger_root]", "level = INFO", "handlers = console", "[handler_console]",
+              "class = StreamHandler", "args = (sys.stderr,)", "level = NOTSET", "formatter = generic",
+              "[formatter_generic]", "format = %%(asctime)s %%(levelname)s [%%(name)s] %%(message)s"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def wait_for(fn, deadline: float, every: float = 0.5):
+    """``fn()`` polled until it returns something true (returned) or ``deadline`` seconds pass (None)."""
+    import time
+
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        found = fn()
+        if found:
+            return found
+        time.sleep(every)
+    return None
+
+
+class RealWorker:
+    """A real Celery worker (a subprocess, as ``mutuo serve`` starts one) on its own private queue."""
+
+    __test__ = False
+
+    def __init__(self, settings: dict, queue: str, process, log_path: Path):
+        from celery import Celery
+
+        self.settings, self.queue, self.process, self.log_path = settings, queue, process, log_path
+        self.client: Celery | None = Celery(broker=settings["celery.broker_url"])
+
+    def send(self, task: str, args=()) -> None:
+        """Queue ``task`` on this worker's queue through the broker (what "Run now" sends)."""
+        assert self.client is not None, "the worker was stopped"
+        self.client.send_task(task, args=tuple(args), queue=self.queue)
+
+    def log(self, last: int = 6000) -> str:
+        """The end of the worker's output, for assertion messages."""
+        return self.log_path.read_text(errors="replace")[-last:]
+
+    def stop(self) -> None:
+        """Stop the worker and forget its queue (once; the fixture calls it again after the test)."""
+        if self.client is None:
+            return
+        if self.process.returncode is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        broker = self.settings["celery.broker_url"]
+        if broker.startswith("redis"):  # a shared Redis keeps no trace of this run's private queue
+            import redis
+
+            db = redis.Redis.from_url(broker)
+            for key in db.scan_iter(f"*{self.queue}*"):
+                db.delete(key)
+        self.client.close()
+        self.client = None
+
+
+@pytest.fixture
+def real_worker(mutuo_db, tmp_path):
+    """real_worker(beat=False, concurrency=1, **settings) -> a started :class:`RealWorker` against the test
+    database: its own queue (stale messages of other runs never reach it), the broker of
+    ``MUTUO_TEST_BROKER_URL`` (else a SQLite broker file), results in a SQLite file, the working
+    directory ``tmp_path``. Stopped (and its Redis keys removed) after the test."""
+    import os
+    import uuid
+
+    from core.embedded_worker import EmbeddedWorker, _worker_preexec, worker_command
+
+    started: list[RealWorker] = []
+
+    def start(*, beat: bool = False, concurrency: int = 1, **extra) -> RealWorker:
+        broker = os.environ.get("MUTUO_TEST_BROKER_URL") or f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+        queue = f"mutuo-test-{uuid.uuid4().hex[:10]}"
+        settings = {**mutuo_db.settings, "celery.broker_url": broker,
+                    "celery.result_backend": f"db+sqlite:///{tmp_path / 'results.sqlite'}",
+                    "celery.task_always_eager": "false", "celery.task_default_queue": queue,
+                    "celery.worker_concurrency": str(concurrency), **extra}
+        ini = tmp_path / f"worker-{len(started)}.ini"
+        write_ini(ini, settings)
+        env = {**os.environ, "MUTUO_CONFIG": str(ini), "PYTHONSAFEPATH": "1"}
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        with open(log_path, "wb") as log:
+            process = EmbeddedWorker(worker_command(beat=beat, concurrency=concurrency), env=env,
+                                     preexec_fn=_worker_preexec, stdout=log, stderr=log, cwd=str(tmp_path))
+        worker = RealWorker(settings, queue, process, log_path)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
 @pytest.fixture
 def live_server(mutuo_db):
     """The app served by waitress on a free loopback port; yields its base URL."""

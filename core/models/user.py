@@ -1,6 +1,7 @@
 """Users, roles, the permissions roles hold, personal API keys, sessions and login throttles."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core import search
 from core.models.meta import Base, UTCDateTime, utcnow
 from core.search import fold, key_index, search_key
+
+
+def new_stamp() -> str:
+    """A fresh security stamp (core.stamps): random, so a rebuilt database never repeats an old one."""
+    return secrets.token_hex(8)
+
 
 user_role = Table(
     "core_user_role",
@@ -33,6 +40,10 @@ class User(Base):
     #: The language the user chose on the account page (None: the browser's, else the company's).
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Changes with the user's roles or active flag (core.stamps); cached permission sets are keyed by it.
+    #: Not audited: the change that moved it is.
+    security_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp, server_default="",
+                                                info={"audit": False})
     # What the users list and the global search compare (core.search); c0008 made them.
     username_key: Mapped[str] = search_key("username", fold, 64)
     full_name_key: Mapped[str] = search_key("full_name", fold, 200)
@@ -142,6 +153,16 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    #: Not a column: the global security stamp read with this row by ``core.sessions.find_session``
+    #: (None when the row was not loaded that way, e.g. at login: then nothing is cached).
+    global_stamp = None
+
+    def security_key(self) -> tuple | None:
+        """(user id, user stamp, global stamp): what a cached permission set is valid for, if known."""
+        if self.global_stamp is None:
+            return None
+        return (self.user_id, self.user.security_stamp, self.global_stamp)
 
 
 class LoginThrottle(Base):

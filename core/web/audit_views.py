@@ -61,14 +61,40 @@ def _date_filter(column, end):
     return apply
 
 
+#: How long the filters' choices (the actions and entity types found in the log) are kept per process.
+CHOICES_TTL = 300.0
+
+
+def _logged_choices(request) -> tuple[list[str], list[str]]:
+    """(actions, entity types) the log holds: two ``SELECT DISTINCT`` over the whole log, so run at most
+    once per ``CHOICES_TTL`` per process instead of on every view. Core's action words and the declared
+    entity types are always offered; a value chosen in the URL is kept as a choice even if newer than the
+    cached list (a link from a record's history must filter at once)."""
+    import time
+
+    cached = request.registry.get("mutuo.audit_choices")
+    now = time.monotonic()
+    if cached is None or cached[0] < now:
+        session = request.dbsession
+        actions = list(session.scalars(select(distinct(AuditEntry.action))))
+        types = list(session.scalars(select(distinct(AuditEntry.entity_type))))
+        cached = request.registry["mutuo.audit_choices"] = (now + CHOICES_TTL, actions, types)
+    action_set = set(cached[1]) | {str(word).replace(" ", "_") for word in ACTION_WORDS}
+    type_set = set(cached[2]) | set(entity_types(request))
+    for name, found in (("action", action_set), ("entity_type", type_set)):
+        asked = request.params.get(name)
+        if asked:
+            found.add(asked)
+    return sorted(action_set), sorted(type_set)
+
+
 @view_config(route_name="audit.log", renderer="core:web/templates/audit.pt", permission="core.audit.view")
 def audit_log(request):
-    session = request.dbsession
     h = for_request(request)
-    actions = [(a, h.label(a)) for a in session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))]
+    logged_actions, logged_types = _logged_choices(request)
+    actions = [(a, h.label(a)) for a in logged_actions]
     titles = {name: h.translate(et.title) for name, et in entity_types(request).items()}
-    types = [(t, titles.get(t, t)) for t in session.scalars(
-        select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type))]
+    types = [(t, titles.get(t, t)) for t in logged_types]
     reader = HistoryReader(request)
 
     def record(h, value):

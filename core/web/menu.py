@@ -24,7 +24,16 @@ class Widget:
 
 
 def visible_menu(request) -> list[tuple[str, list[MenuEntry]]]:
-    """Entries the user may use, grouped by section, in a stable order."""
+    """Entries the user may use, grouped by section, in a stable order.
+
+    Kept with the user's permission set per security stamp and plugin set (``core.web.policy.cached``):
+    entries are declarations (titles are translation strings, translated when rendered)."""
+    from core.web.policy import cached
+
+    return cached(request, "menu", lambda: _visible_menu(request))
+
+
+def _visible_menu(request) -> list[tuple[str, list[MenuEntry]]]:
     pm = request.registry["mutuo.pm"]
     entries = [e for group in pm.call("mutuo_menu", request=request) for e in group]
     allowed = [e for e in entries if request.has_permission(e.permission)]

@@ -95,15 +95,62 @@ def _request_user(request) -> User | None:
     return request.identity_info.user
 
 
+#: Entries kept per process (per app); past it the cache starts again (a few KB per entry).
+SECURITY_CACHE_SIZE = 5000
+
+
+def security_cache(registry) -> dict:
+    """The app's cache of permission sets and menus, keyed by :func:`_security_key`."""
+    cache = registry.get("mutuo.security_cache")
+    if cache is None:
+        cache = registry["mutuo.security_cache"] = {}
+    return cache
+
+
+def _security_key(request) -> tuple | None:
+    """(plugin set, user id, user stamp, global stamp) of a login session read by ``find_session``, else None
+    (API keys, anonymous, the login request itself): what a cached permission set and menu are valid for."""
+    row = request.identity_info.session
+    key = row.security_key() if row is not None else None
+    if key is None:
+        return None
+    return (tuple(request.registry["mutuo.pm"].enabled_names), *key)
+
+
+def cached(request, name: str, compute):
+    """``compute()``, kept per security key (core.stamps) when the request has one; else computed anew."""
+    key = request.security_key
+    if key is None:
+        return compute()
+    cache = security_cache(request.registry)
+    entry = cache.get(key)
+    if entry is None:
+        if len(cache) >= SECURITY_CACHE_SIZE:
+            cache.clear()
+        entry = cache.setdefault(key, {})
+    if name not in entry:
+        entry[name] = compute()
+    return entry[name]
+
+
 def _user_permissions(request) -> dict[str, list[str]]:
-    """Permission -> what grants it. A key: its scope ∩ the user's permissions, minus session-only ones."""
+    """Permission -> what grants it. A key: its scope ∩ the user's permissions, minus session-only ones.
+
+    A login session's set is cached per security stamp (:func:`cached`): no role-grants query on a
+    plain request. The returned dict is shared: callers must not change it."""
     ident = request.identity_info
+    if ident.api_key is None and ident.user is not None:
+        return cached(request, "permissions", lambda: _session_permissions(request))
     granted = effective_permissions(ident.user, security_registry(request))
     if ident.api_key is not None:
         scope = ident.api_key.scopes
         return {p: by for p, by in granted.items() if p in scope and p not in SESSION_ONLY}
-    if ident.user is not None:
-        granted.setdefault(ACCOUNT, ["login session"])
+    return granted
+
+
+def _session_permissions(request) -> dict[str, list[str]]:
+    granted = effective_permissions(request.identity_info.user, security_registry(request))
+    granted.setdefault(ACCOUNT, ["login session"])
     return granted
 
 
@@ -131,3 +178,4 @@ def includeme(config):
     config.add_request_method(_request_identity, "identity_info", reify=True)
     config.add_request_method(_request_user, "user", reify=True)
     config.add_request_method(_user_permissions, "user_permissions", reify=True)
+    config.add_request_method(_security_key, "security_key", reify=True)

@@ -30,6 +30,7 @@ from core.models.message import CHANNELS as MESSAGE_CHANNELS  # noqa: F401  (sen
 from core.models.meta import Base, Money, UTCDateTime, utcnow
 from core.models.user import User
 from core.money import ZERO
+from core.summaries import SummaryRow
 from plugins.lending.models import Customer, Loan
 
 STAGES = ("early", "mid", "late")
@@ -302,3 +303,14 @@ class RiskReport(Base):
     reason: Mapped[str] = mapped_column(Text)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CollectionsSummary(SummaryRow, Base):
+    """Open cases and their overdue amount per stage (kind ``stage``), kept by
+    ``plugins.collections.summary`` (core.summaries) for the dashboard."""
+
+    __tablename__ = "collections_summary"
+
+
+# Registers the summary's flush listener wherever collections' models are used.
+import plugins.collections.summary  # noqa: E402,F401

@@ -21,6 +21,7 @@ from core import search
 from core.models.meta import Base, Money, Rate, UTCDateTime, utcnow
 from core.money import ZERO, money
 from core.search import fold, identifier, key_index, search_key
+from core.summaries import SummaryRow
 
 CUSTOMER_ROLES = ("borrower", "investor", "both")
 CUSTOMER_KINDS = ("person", "company")
@@ -334,3 +335,16 @@ class BusinessDate(Base):
     loans: Mapped[int] = mapped_column(Integer, default=0)
     bucket_changes: Mapped[int] = mapped_column(Integer, default=0)
     penalty_accrued: Mapped[Decimal] = mapped_column(Accrual(), default=Decimal(0))
+
+
+class LendingSummary(SummaryRow, Base):
+    """The dashboard's totals, kept by ``plugins.lending.summary`` (core.summaries): kind ``bucket``
+    (active loans, principal outstanding per delinquency bucket) and ``pipeline`` (applications,
+    amount asked, amount invested per open status)."""
+
+    __tablename__ = "lending_summary"
+
+
+# Registers the summary's flush listener wherever lending's models are used (web, workers, CLI):
+# a process that changed loans without it would leave the dashboard's totals behind.
+import plugins.lending.summary  # noqa: E402,F401

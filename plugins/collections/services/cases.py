@@ -163,6 +163,10 @@ def sync(session) -> str:
     closed = _close_stale(session, on)
     opened = _open_missing(session, on)
     refreshed = refresh_amounts(session, on)
+    # Cases opened and amounts refreshed by Core statements: the dashboard's summary counts again.
+    from plugins.collections.summary import recount_if_counted
+
+    recount_if_counted(session)
     record_event(session, "cases_synced", "collections.case", None,
                  {"business_date": on, "closed": closed, "opened": opened, "amounts_changed": refreshed})
     from core.formatting import current

@@ -118,7 +118,18 @@ def close_of_business(session, through: date | None = None, *, start: date | Non
     result = CloseResult()
     for day in dates_to_close(session, through, start):
         result.days.append(close_day(session, day, buckets))
+    if result.days:
+        _recount_summary(session)
     return result
+
+
+def _recount_summary(session) -> None:
+    """Buckets moved through Core statements: the dashboard's summary is counted again (plugins.lending.summary)."""
+    from core.summaries import recount_if_counted
+    from plugins.lending.summary import SUMMARY
+
+    session.flush()
+    recount_if_counted(session, SUMMARY)
 
 
 def close_day(session, day: date, buckets) -> DayResult:
@@ -207,6 +218,8 @@ def finish_close(session, results: list[dict]) -> CloseResult:
             out.penalty += Decimal(day["penalty"])
         _record_day(session, out)
         result.days.append(out)
+    if result.days:
+        _recount_summary(session)
     return result
 
 

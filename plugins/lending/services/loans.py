@@ -151,14 +151,19 @@ def _last_closed(session) -> date | None:
     return last_closed(session)
 
 
-def payoff_amount(session, loan: Loan, on: date | None = None) -> Decimal:
-    """What a repayment on ``on`` must be to leave nothing owed."""
+_UNKNOWN = object()
+
+
+def payoff_amount(session, loan: Loan, on: date | None = None, *, closed=_UNKNOWN) -> Decimal:
+    """What a repayment on ``on`` must be to leave nothing owed. ``closed``: the last closed business
+    date when the caller already read it (the loan page shows it too), else it is read here."""
     on = on or context.today(session)
-    return payoff([owed(i) for i in loan.installments if i.paid_on is None], _due_by(session, on))
+    return payoff([owed(i) for i in loan.installments if i.paid_on is None], _due_by(session, on, closed))
 
 
-def _due_by(session, paid_on: date) -> date:
-    closed = _last_closed(session)
+def _due_by(session, paid_on: date, closed=_UNKNOWN) -> date:
+    if closed is _UNKNOWN:
+        closed = _last_closed(session)
     return max(paid_on, closed) if closed else paid_on
 
 

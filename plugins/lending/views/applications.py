@@ -5,7 +5,7 @@ import colander
 import deform
 from pyramid.view import view_config
 from sqlalchemy import String, cast, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from core.errors import UserError
 from core.formatting import current
@@ -158,13 +158,17 @@ def application_edit(request):
 @view_config(route_name="lending.application", renderer=TEMPLATES + "application.pt",
              permission="lending.application.view")
 def application_page(request):
-    application = get_visible_or_404(request, Application, request.matchdict["id"])
+    # The borrower, the loan, the product and the investors in the statements that load their owners: the
+    # history panel's reader loads customers too but keeps only their labels, so they would be read again.
+    application = get_visible_or_404(request, Application, request.matchdict["id"],
+                                     options=(joinedload(Application.customer), joinedload(Application.loan)))
     session = request.dbsession
     funded = service.funded_amount(session, application.id)
-    version = session.get(ProductVersion, application.product_version_id)
+    version = session.get(ProductVersion, application.product_version_id, options=[joinedload(ProductVersion.product)])
     return {"title": _("Application ${id}", mapping={"id": application.id}), "a": application, "version": version, "funded": funded,
             "remaining": application.amount - funded, "can": lambda action: _can(request, application, action),
             "investments": session.scalars(select(Investment).where(Investment.application_id == application.id)
+                                           .options(joinedload(Investment.investor))
                                            .order_by(Investment.id)).all(),
             "panels": record_panels(request, application,
                                     can_edit=request.has_permission("lending.application.manage"))}

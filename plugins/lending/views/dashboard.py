@@ -5,6 +5,7 @@ from core import context
 from core.formatting import current
 from core.web.charts import bar_chart, last_months, time_series
 from core.web.menu import Widget
+from plugins.lending import summary
 from plugins.lending.i18n import _, _n
 from plugins.lending.models import CURRENT
 from plugins.lending.services import stats
@@ -19,12 +20,16 @@ def widgets(request) -> list[Widget]:
     session = request.dbsession
     fmt = current()
     out = []
+    # Principal outstanding, loans by bucket and the funding pipeline: one read of the maintained
+    # summary (plugins.lending.summary), not three scans of the book per view.
+    totals = (summary.read(session) if request.has_permission("lending.loan.view")
+              or request.has_permission("lending.application.view") else {})
     if request.has_permission("lending.loan.view"):
         today = context.today(session)
         count, total = stats.disbursed_between(session, today.replace(day=1), today)
         month = fmt.date(today, "LLLL y")
         out.append(Widget(_("Loan book"), "lending.loan.view", rows=[
-            (_("Principal outstanding"), fmt.money(stats.outstanding_principal(session))),
+            (_("Principal outstanding"), fmt.money(summary.outstanding_principal(totals))),
             (_("Disbursed in ${month}", mapping={"month": month}), fmt.money(total)),
             (_("Loans disbursed this month"), fmt.number(count)),
         ], link=request.route_url("lending.loans"), order=200))
@@ -42,7 +47,7 @@ def widgets(request) -> list[Widget]:
                                             months=months, kind="number", stacked=True,
                                             title=fmt.translate(_("Loans past due at each month's end, by bucket"))),
                           link=request.route_url("lending.loans", _query={"status": "active"}), order=204))
-        buckets = stats.by_bucket(session, bucket_names(bucket_set))
+        buckets = summary.by_bucket(totals, bucket_names(bucket_set))
         out.append(Widget(_("Delinquency by bucket"), "lending.loan.view",
                           chart=bar_chart([(_bucket_title(fmt, name), int(left.to_integral_value()))
                                            for name, _count, left in buckets],
@@ -52,7 +57,7 @@ def widgets(request) -> list[Widget]:
                                 for name, count, _left in buckets],
                           link=request.route_url("lending.loans", _query={"status": "active"}), order=201))
     if request.has_permission("lending.application.view"):
-        funnel = stats.pipeline(session)
+        funnel = summary.pipeline(totals)
         out.append(Widget(_("Funding pipeline (applications; amount asked / invested)"), "lending.application.view",
                           chart=bar_chart([(fmt.label(status, "lending"), n) for status, n, _asked, _got in funnel],
                                           title=fmt.translate(_("Applications by status"))),

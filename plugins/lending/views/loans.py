@@ -100,17 +100,21 @@ def loans(request):
 
 @view_config(route_name="lending.loan", renderer=TEMPLATES + "loan.pt", permission="lending.loan.view")
 def loan_page(request):
-    loan = get_visible_or_404(request, Loan, request.matchdict["id"])
+    # The borrower and the product in the statements that load the loan and its version (the history
+    # panel's reader keeps only labels: a lazy load after it would read them again).
+    loan = get_visible_or_404(request, Loan, request.matchdict["id"], options=(joinedload(Loan.customer),))
     today = context.today(request.dbsession)
     schedule = [(i, service.installment_state(i, today)) for i in loan.installments]
-    version = request.dbsession.get(ProductVersion, loan.product_version_id)
+    version = request.dbsession.get(ProductVersion, loan.product_version_id, options=[joinedload(ProductVersion.product)])
     holdings = request.dbsession.scalars(select(Holding).where(Holding.loan_id == loan.id).order_by(Holding.id)
                                          .options(joinedload(Holding.investor))).all()  # not one query per investor
+    closed = last_closed(request.dbsession)  # read once: the payoff needs it too
     return {"title": _("Loan ${id}", mapping={"id": loan.id}), "loan": loan, "version": version, "schedule": schedule,
             "today": today, "holdings": holdings,
             "outstanding": service.outstanding_principal(loan),
-            "payoff": service.payoff_amount(request.dbsession, loan, today) if loan.status == "active" else None,
-            "last_closed": last_closed(request.dbsession),
+            "payoff": (service.payoff_amount(request.dbsession, loan, today, closed=closed)
+                       if loan.status == "active" else None),
+            "last_closed": closed,
             "panels": record_panels(request, loan, can_edit=request.has_permission("lending.loan.manage"))}
 
 

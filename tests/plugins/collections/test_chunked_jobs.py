@@ -192,17 +192,11 @@ def test_a_failing_chunk_fails_the_run_and_keeps_the_others_work(book, clock, mo
 @pytest.mark.skipif(not os.environ.get("MUTUO_TEST_BROKER_URL"),
                     reason="chunks through Celery need a real broker (MUTUO_TEST_BROKER_URL); the embedded "
                            "default runs them inline, as the tests above do")
-def test_real_workers_run_the_chunks_from_the_broker(mutuo_db, session, clock, tmp_path):
+def test_real_workers_run_the_chunks_from_the_broker(mutuo_db, session, clock, real_worker):
     """``mutuo.jobs.chunks = celery``: a worker of two processes takes the chunks from the broker (CI: Redis)."""
-    import time
-    import uuid
-
-    from celery import Celery
-
-    from core.embedded_worker import EmbeddedWorker, _worker_preexec, worker_command
+    from core.testing import wait_for
     from plugins.collections.testing import close, make_collector
     from plugins.lending.testing import World
-    from tests.core.test_jobs_worker import write_ini
 
     # A book whose dates follow the real calendar: the worker's clock is the system's.
     today = date.today()
@@ -219,49 +213,26 @@ def test_real_workers_run_the_chunks_from_the_broker(mutuo_db, session, clock, t
     clock.day = None  # the real date, as in the worker
     expected = single_path(mutuo_db)
 
-    broker = os.environ["MUTUO_TEST_BROKER_URL"]
-    queue = f"mutuo-test-{uuid.uuid4().hex[:10]}"
-    settings = {**mutuo_db.settings, "celery.broker_url": broker,
-                "celery.result_backend": f"db+sqlite:///{tmp_path / 'results.sqlite'}",
-                "celery.task_always_eager": "false", "celery.task_default_queue": queue,
-                "mutuo.jobs.chunks": "celery", "mutuo.jobs.chunk_size": "4", "mutuo.timezone": "UTC"}
-    ini = tmp_path / "worker.ini"
-    write_ini(ini, settings)
-    env = {**os.environ, "MUTUO_CONFIG": str(ini), "PYTHONSAFEPATH": "1"}
-    client = Celery(broker=broker)
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        worker = EmbeddedWorker(worker_command(beat=False, concurrency=2), env=env, preexec_fn=_worker_preexec,
-                                stdout=log, stderr=log, cwd=str(tmp_path))
+    worker = real_worker(concurrency=2, **{"mutuo.jobs.chunks": "celery", "mutuo.jobs.chunk_size": "4",
+                                           "mutuo.timezone": "UTC"})
 
     def finished(name):
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
+        def done():
             with mutuo_db.session_factory() as s:
                 run = s.scalars(select(JobRun).where(JobRun.job == name)).first()
-            if run is not None and run.status != "running":
-                return run
-            time.sleep(0.5)
-        raise AssertionError(f"{name} did not finish; worker log:\n" + log_path.read_text(errors="replace")[-6000:])
+            return run if run is not None and run.status != "running" else None
+        run = wait_for(done, 60)
+        assert run is not None, f"{name} did not finish; worker log:\n" + worker.log()
+        return run
 
-    try:
-        for name in ("lending.close_of_business", "collections.assign_cases"):
-            client.send_task("core.run_job", args=(name, manual_slot(), "manual", "test"), queue=queue)
-            run = finished(name)
-            assert run.status == "succeeded", run.error
-            with mutuo_db.session_factory() as s:
-                chunks = s.scalars(select(JobChunk).where(JobChunk.run_id == run.id)).all()
-            assert len(chunks) > 1 and {c.status for c in chunks} == {"done"}
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
-        if broker.startswith("redis"):  # a shared Redis keeps no trace of this run's private queue
-            import redis
-
-            db = redis.Redis.from_url(broker)
-            for key in db.scan_iter(f"*{queue}*"):
-                db.delete(key)
-        client.close()
+    for name in ("lending.close_of_business", "collections.assign_cases"):
+        worker.send("core.run_job", (name, manual_slot(), "manual", "test"))
+        run = finished(name)
+        assert run.status == "succeeded", run.error
+        with mutuo_db.session_factory() as s:
+            chunks = s.scalars(select(JobChunk).where(JobChunk.run_id == run.id)).all()
+        assert len(chunks) > 1 and {c.status for c in chunks} == {"done"}
+    worker.stop()
     got = read(mutuo_db)
     for table in expected:
         assert got[table] == expected[table], table

@@ -15,19 +15,19 @@ from tests.plugins.collections.conftest import DISBURSED, close
 from .test_views import TODAY, app_for
 
 COLLECTOR = {  # pages the collector opens
-    "/collections/queue": 7,
-    "/collections/cases/{case}": 14,  # with its history naming the customer, loan, collector and documents it refers to
+    "/collections/queue": 6,
+    "/collections/cases/{case}": 13,  # with its history naming the customer, loan, collector and documents it refers to
 }
 SUPERVISOR = {
-    "/collections/cases": 4,
-    "/collections/promises": 4,
-    "/collections/contacts": 4,
-    "/collections/outbox": 4,
-    "/collections/collectors": 7,
-    "/collections/strategies": 6,
-    "/collections/targets": 3,
-    "/collections/ranking": 5,
-    "/collections/reports": 2,
+    "/collections/cases": 3,
+    "/collections/promises": 3,
+    "/collections/contacts": 3,
+    "/collections/outbox": 3,
+    "/collections/collectors": 6,
+    "/collections/strategies": 5,
+    "/collections/targets": 2,
+    "/collections/ranking": 4,
+    "/collections/reports": 1,
 }
 
 

@@ -35,7 +35,7 @@ def test_lending_branch_is_at_head_and_depends_on_products(mutuo_db):
     with mutuo_db.engine.connect() as conn:
         branches = {b.branch: b for b in status(mutuo_db.settings, mutuo_db.pm, conn)}
         script = ScriptDirectory.from_config(alembic_config(mutuo_db.settings, mutuo_db.pm, conn))
-    assert branches["lending"].at_head and branches["lending"].head == "lending_0003"
+    assert branches["lending"].at_head and branches["lending"].head == "lending_0004"
     first = script.get_revision("lending_0001")
     assert first.branch_labels == {"lending"} and "products_0001" in (first.dependencies or ())
 

@@ -7,9 +7,9 @@ from plugins.products import services
 from plugins.products.testing import TERMS
 
 BUDGETS = {
-    "/products": 4,
-    "/products/{product}": 6,
-    "/products/versions/{version}": 9,  # with its history naming the product it refers to
+    "/products": 3,
+    "/products/{product}": 5,
+    "/products/versions/{version}": 8,  # with its history naming the product it refers to
 }
 
 
