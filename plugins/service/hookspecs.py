@@ -51,7 +51,7 @@ def service_ticket_routed(ticket: Ticket, department: str) -> str | None:
     may return a short text (e.g. ``"Case 12 opened"``): it is added to the
     ticket's conversation as the department's acknowledgement. The
     department's answer comes later, through :func:`service_ticket_answer` or
-    its people on the department queue page.
+    its people on the department queue page. Returns a string or None.
     """
 
 
@@ -63,12 +63,16 @@ def service_ticket_answer(ticket: Ticket, department: str) -> str | None:
     department") for every ticket waiting on ``department``. Return the answer
     text to record it (the ticket goes back to the agent, status ``"open"``,
     and the customer is informed), or ``None`` while there is none yet.
+    Returns a string or None.
     """
 
 
 @hookspec
 def service_ticket_answered(ticket: Ticket, department: str, answer: str) -> None:
-    """React to a department's answer being recorded on a ticket (by a person or a hook). Returns nothing."""
+    """React to a department's answer being recorded on a ticket (by a person or a hook).
+
+    Called after the answer is added to the ticket's thread. Returns nothing.
+    """
 
 
 @hookspec
