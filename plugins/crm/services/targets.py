@@ -155,11 +155,16 @@ def actuals(session, year: int, metric: str) -> dict[tuple[int, int], Decimal]:
     return {(user_id, int(m)): Decimal(total) for user_id, m, total in rows}
 
 
-def attainment(session, target: Target) -> dict[str, list[Attainment]]:
-    """Target against actual by person (ranked), team and month; achievement is each person's credit."""
+def attainment(session, target: Target, parts: list[TargetPart] | None = None) -> dict[str, list[Attainment]]:
+    """Target against actual by person (ranked), team and month; achievement is each person's credit.
+
+    ``parts``: the target's stored decomposition when the caller has read it already."""
     done = actuals(session, target.year, target.metric)
-    parts = session.scalars(select(TargetPart).where(TargetPart.target_id == target.id)).all()
-    names = dict(session.execute(select(User.id, User.username)).all())
+    if parts is None:
+        parts = list(session.scalars(select(TargetPart).where(TargetPart.target_id == target.id)))
+    people_ids = {p.user_id for p in parts if p.user_id is not None}
+    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(people_ids))).all()) \
+        if people_ids else {}
     teams = dict(session.execute(select(Team.id, Team.name)).all())
     people = []
     for p in (p for p in parts if p.level == "person"):

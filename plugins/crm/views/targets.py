@@ -100,7 +100,6 @@ def target_page(request):
     parts = session.scalars(select(TargetPart).where(TargetPart.target_id == target.id)
                             .order_by(TargetPart.team_id, TargetPart.user_id, TargetPart.month)).all()
     teams = session.scalars(select(Team).order_by(Team.name)).all()
-    names = dict(session.execute(select(User.id, User.username)).all())
     team_parts = {p.team_id: p for p in parts if p.level == "team"}
     people = defaultdict(list)
     for p in parts:
@@ -110,7 +109,8 @@ def target_page(request):
     for p in parts:
         if p.level == "month":
             months[(p.team_id, p.user_id)][p.month] = p.amount
-    report = targets.attainment(session, target) if parts else {"people": [], "teams": [], "months": []}
+    report = targets.attainment(session, target, list(parts)) if parts else {"people": [], "teams": [], "months": []}
+    names = {a.user_id: a.key for a in report["people"]}
     chart = bar_chart([(row.key, row.actual) for row in report["people"]],
                       title=_("Attainment by person")) if report["people"] else ""
     return {"title": _("Target ${metric} ${year}", mapping={"metric": _(target.metric.replace("_", " ")),
