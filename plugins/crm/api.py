@@ -36,10 +36,14 @@ OPPORTUNITY = obj({"id": ID, "account_id": ID, "title": text(200), "kind": {"enu
                    "manual_probability": nullable(RATE), "weighted_amount": MONEY,
                    "status": {"enum": list(OPPORTUNITY_STATUSES)}, "lost_reason": text(20),
                    "application_id": nullable(ID), "partner_id": nullable(ID), "owner_id": nullable(ID),
-                   "expected_close": nullable(DATE), "won_amount": nullable(MONEY), "closed_on": nullable(DATE)})
+                   "expected_close": nullable(DATE), "won_amount": nullable(MONEY), "closed_on": nullable(DATE),
+                   "source": text(100)})
 MOVE = obj({"stage_id": ID})
 PROBABILITY = obj({"probability": nullable(RATE)})
 LOST = obj({"reason": {"enum": list(LOST_REASONS)}, "note": text(2000)}, required=["reason"])
+LEAD = obj({"name": text(200, 1), "kind": {"enum": list(OPPORTUNITY_KINDS)}, "amount": MONEY, "email": text(200),
+            "phone": text(50), "id_number": text(64), "partner_id": nullable(ID), "source": text(100)},
+           required=["name", "amount"])
 PIPELINE = obj({"open_count": {"type": "integer", "minimum": 0}, "amount": MONEY, "weighted": MONEY})
 
 
@@ -60,7 +64,7 @@ def opportunity_json(o: Opportunity) -> dict:
             "status": o.status, "lost_reason": o.lost_reason, "application_id": o.application_id,
             "partner_id": o.partner_id, "owner_id": o.owner_id,
             "expected_close": o.expected_close.isoformat() if o.expected_close else None,
-            "won_amount": None if o.won_amount is None else str(o.won_amount),
+            "won_amount": None if o.won_amount is None else str(o.won_amount), "source": o.source,
             "closed_on": o.closed_on.isoformat() if o.closed_on else None}
 
 
@@ -86,6 +90,17 @@ def probability(request, call):
 def lost(request, call):
     return opportunity_json(pipeline.mark_lost(request.dbsession, _opportunity(request, call), call.body["reason"],
                                                call.body.get("note", "")))
+
+
+def create_lead(request, call):
+    body = call.body
+    partner = get_visible_or_404(request, Account, body["partner_id"]) if body.get("partner_id") else None
+    opportunity = pipeline.create_lead(request.dbsession, name=body["name"], kind=body.get("kind", "borrowing"),
+                                       amount=Decimal(body["amount"]), email=body.get("email", ""),
+                                       phone=body.get("phone", ""), id_number=body.get("id_number", ""),
+                                       partner=partner, source=body.get("source", ""), owner_id=request.user.id)
+    return Reply(opportunity_json(opportunity), status=201,
+                 location=request.route_url("api.crm.opportunities.read", id=opportunity.id))
 
 
 def weighted(request, call):
@@ -124,6 +139,12 @@ def operations():
                   _("Set or clear an opportunity's manual probability"), body=PROBABILITY, response=OPPORTUNITY),
         Operation("POST", "/opportunities/{id}/lost", "opportunities.lost", lost, work,
                   _("Mark an opportunity lost, with its reason"), body=LOST, response=OPPORTUNITY),
+        Operation("POST", "/leads", "leads.create", create_lead, work,
+                  _("Receive a lead (a web form, a campaign, a partner's referral): an account and an opportunity"),
+                  description=_("The account naming the same person (ID number, e-mail or phone) is reused. "
+                                "Marketing's registrations reach crm this way, or through lending's customer "
+                                "events once they become customers."),
+                  body=LEAD, response=OPPORTUNITY, status=201, idempotent=True),
         Operation("GET", "/pipeline", "pipeline.read", weighted, view,
                   _("The weighted pipeline of the open opportunities one may see"), response=PIPELINE),
     ]

@@ -173,6 +173,8 @@ class Opportunity(Base):
     product: Mapped[str] = mapped_column(String(100), default="")
     expected_close: Mapped[date | None] = mapped_column(Date)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("crm_account.id"), index=True)
+    #: Where the lead came from (a campaign, a web form), as the sender named it.
+    source: Mapped[str] = mapped_column(String(100), default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("crm_stage.id"))
     #: Set by a person; kept across stage changes; None = the stage's probability.

@@ -232,3 +232,23 @@ def pipeline_by(session, stmt, key) -> list[PipelineLine]:
     for opportunity in session.scalars(open_opportunities(stmt)).unique():
         groups[key(opportunity)].append(opportunity)
     return [PipelineLine(k, len(v), sum((o.amount for o in v), ZERO), weighted_pipeline(v)) for k, v in groups.items()]
+
+
+def create_lead(session, *, name: str, kind: str = "borrowing", amount, email: str = "", phone: str = "",
+                id_number: str = "", partner: Account | None = None, source: str = "",
+                owner_id: int | None = None) -> Opportunity:
+    """A lead from outside (a web form, a campaign, a partner's referral): an account — the existing one
+    naming the same person when there is one — and an opportunity in the first stage."""
+    from plugins.crm.services import accounts
+
+    probe = type("Probe", (), {"id_number": id_number, "email": email, "phone": phone})()
+    account = accounts.matching_account(session, probe) if (id_number or email or phone) else None
+    if account is None:
+        account = accounts.create_account(session, name=name, kind="investor" if kind == "investment" else "borrower",
+                                          email=email, phone=phone, id_number=id_number, owner_id=owner_id,
+                                          notes=source)
+    opportunity = create_opportunity(session, account, f"Lead: {account.name}"[:200], amount,
+                                     owner_id or account.owner_id, kind=kind, partner=partner)
+    opportunity.source = (source or "")[:100]
+    session.flush()
+    return opportunity

@@ -10,6 +10,7 @@ from core.models.user import User
 from core.security import get_visible_or_404, restricted_query
 from core.web.forms import CSRFSchema, make_form, page, process
 from core.web.listing import Column, Filter, Listing, render_listing
+from core.web.lookups import lookup_input
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.crm.i18n import _
@@ -131,7 +132,29 @@ def account_page(request):
             "tiers": tiers, "agreements": agreements, "can_edit": can_edit,
             "can_tier": request.has_permission("crm.commission.manage") and account.kind == "partner",
             "customer_link": account.customer_id and request.has_permission("lending.customer.view"),
+            "customer_lookup": lookup_input(request, "lending.customer", "customer_id", _("Customer"))
+            if can_edit and account.customer_id is None and request.has_permission("lending.customer.view") else "",
             "csrf": request.session.get_csrf_token(), "panels": record_panels(request, account, can_edit=can_edit)}
+
+
+@view_config(route_name="crm.account_link", request_method="POST", permission="crm.account.manage")
+def account_link(request):
+    """Link the account to lending's customer by hand (when the automatic match found nothing)."""
+    from core.errors import UserError
+    from plugins.lending.models import Customer
+
+    account = get_visible_or_404(request, Account, request.matchdict["id"])
+
+    def link():
+        if not request.has_permission("lending.customer.view"):
+            raise UserError(_("Linking needs the permission to see customers."), "customer_id")
+        raw = request.POST.get("customer_id", "")
+        customer = request.dbsession.get(Customer, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        if customer is None:
+            raise UserError(_("Choose a customer."), "customer_id")
+        return accounts.link_customer(request.dbsession, account, customer, credit=False)
+
+    return run_action(request, link, _("Account linked to the customer."), account_url(request, account))
 
 
 @view_config(route_name="crm.account_contact", request_method="POST", permission="crm.account.manage")

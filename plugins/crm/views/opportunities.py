@@ -152,6 +152,8 @@ def opportunity_page(request):
             "weighted": pipeline.weighted_amount(opportunity) if opportunity.status == "open" else None,
             "application_lookup": lookup_input(request, "crm.application", "application_id", _("Application"))
             if can_work and opportunity.application_id is None else "",
+            "share_inputs": [lookup_input(request, "crm.user", f"user_{n}", _("Person"), oid=f"share-user-{n}")
+                             for n in range(3)] if can_work else [],
             "csrf": request.session.get_csrf_token(),
             "panels": record_panels(request, opportunity, can_edit=request.has_permission("crm.opportunity.manage"))}
 
@@ -196,3 +198,19 @@ def opportunity_link(request):
 
     return _action(request, lambda o: pipeline.link_application(request.dbsession, o,
                                                                 request.POST.get("application_id")), message)
+
+
+@view_config(route_name="crm.opportunity_shares", request_method="POST", permission="crm.opportunity.manage")
+def opportunity_shares(request):
+    """Who contributed and how much (percentages summing to 100): achievement is credited by these shares."""
+    p = request.POST
+
+    def save(o):
+        shares = {}
+        for n in range(3):
+            user, percent = p.get(f"user_{n}", "").strip(), p.get(f"share_{n}", "").strip()
+            if user.isdigit() and len(user) < 10 and percent:
+                shares[int(user)] = percent
+        return pipeline.set_shares(request.dbsession, o, shares)
+
+    return _action(request, save, _("Contributions saved."))

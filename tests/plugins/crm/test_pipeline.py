@@ -94,3 +94,12 @@ def test_the_won_and_lost_hooks_fire(session, stages, account, mutuo_db):
         mutuo_db.pm.unregister(name="crm-test-listener")
     assert seen == [("lost", opp.id)]
     assert session.get(Opportunity, opp.id).closed_on is not None
+
+
+def test_a_lead_reuses_the_account_naming_the_same_person(session, stages, account):
+    known = account("Ana Known", email="ana@example.com")
+    lead = pipeline.create_lead(session, name="Ana K.", amount=D("3000.00"), email="ANA@example.com",
+                                source="spring campaign")
+    assert lead.account_id == known.id and lead.source == "spring campaign" and lead.stage == stages[0]
+    fresh = pipeline.create_lead(session, name="Bea New", amount=D("1000.00"), phone="611 22 33 44")
+    assert fresh.account.name == "Bea New" and fresh.account.phone_key == "+34611223344"

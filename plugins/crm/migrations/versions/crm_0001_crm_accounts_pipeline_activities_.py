@@ -159,6 +159,7 @@ def upgrade():
     sa.Column('product', sa.String(length=100), nullable=False),
     sa.Column('expected_close', sa.Date(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=100), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('stage_id', sa.Integer(), nullable=False),
     sa.Column('manual_probability', sa.Numeric(precision=9, scale=6), nullable=True),
