@@ -164,3 +164,20 @@ def test_the_customer_page_shows_the_crm_account(people, mutuo_db, testapp, make
     login(testapp, "boss")
     page = testapp.get(f"/lending/customers/{customer_id}")
     assert "Market development" in page.text and "Account of ana" in page.text
+
+
+def test_a_spanish_speaking_head_reads_the_pages_in_spanish(people, testapp, make_user):
+    import re
+
+    from core.testing import login
+
+    make_user("rosa", roles=("head_of_market_development",), locale="es")
+    login(testapp, "rosa")
+    english = re.compile(r">\s*(Accounts|Opportunities|Pipeline board|Weighted|Stage|Owner|Amount|Targets|Move|"
+                         r"Activities|Calendar|Overdue|Partner commissions|Reports|Export CSV|Decomposition)\s*<")
+    for url in ("/crm/accounts", "/crm/opportunities", "/crm/board", "/crm/activities", "/crm/calendar",
+                "/crm/targets", "/crm/stages", "/crm/commissions", "/crm/reports/pipeline",
+                f"/crm/opportunities/{people['ana'][1]}", f"/crm/accounts/{people['ana'][0]}"):
+        text = testapp.get(url).text
+        assert not english.search(text), (url, english.search(text).group(0))
+    assert "Tablero del embudo" in testapp.get("/crm/board").text
