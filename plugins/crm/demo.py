@@ -68,11 +68,12 @@ def setup(session, start: date) -> None:
             commissions.set_tier(session, partner, floor, tier)
 
 
-def _target(session, year: int) -> None:
-    if session.scalar(select(Target.id).where(Target.year == year, Target.metric == "funded_volume")):
+def _target(session, year: int, again: bool = False) -> None:
+    target = session.scalars(select(Target).where(Target.year == year, Target.metric == "funded_volume")).first()
+    if target is not None and not again:
         return
-    target = targets.set_target(session, year, "funded_volume", Decimal("1500000.00"),
-                                "Demo: the year's funded volume")
+    target = target or targets.set_target(session, year, "funded_volume", Decimal("1500000.00"),
+                                          "Demo: the year's funded volume")
     teams = session.scalars(select(Team).order_by(Team.id)).all()
     targets.decompose_target(session, target, {team.id: Decimal(60 if n == 0 else 40) for n, team in enumerate(teams)})
 
@@ -89,6 +90,7 @@ def day(session, today: date, story) -> None:
         joiner = _user(session, JOINER, "sales_representative")
         if south is not None and not any(m.user_id == joiner.id for m in south.members):
             targets.add_member(session, south, joiner.id, today)
+            _target(session, today.year, again=True)  # the manager splits the year again: a pro-rata share
     stages = pipeline.stages(session)
     reps = session.scalars(select(User).where(User.username.like("%.rep")).order_by(User.id)).all()
     partners = session.scalars(select(Account).where(Account.kind == "partner").order_by(Account.id)).all()

@@ -48,7 +48,7 @@ WORDS = (_("borrower"), _("investor"), _("partner"), _("broker"), _("referral"),
          _("new investors"), _("cost"), _("accrual"), _("clawback"))
 
 
-class Team(Base):
+class CrmTeam(Base):
     """A sales team and its manager (who sees the team's records)."""
 
     __tablename__ = "crm_team"
@@ -59,14 +59,14 @@ class Team(Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
 
     manager: Mapped[User | None] = relationship()
-    members: Mapped[list[TeamMember]] = relationship(back_populates="team", order_by="TeamMember.id",
+    members: Mapped[list[CrmTeamMember]] = relationship(back_populates="team", order_by="CrmTeamMember.id",
                                                      cascade="all, delete-orphan")
 
     def __str__(self):
         return self.name
 
 
-class TeamMember(Base):
+class CrmTeamMember(Base):
     """A representative in a team since ``joined_on`` (a mid-year joiner's target is pro rata)."""
 
     __tablename__ = "crm_team_member"
@@ -77,11 +77,11 @@ class TeamMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
     joined_on: Mapped[date] = mapped_column(Date)
 
-    team: Mapped[Team] = relationship(back_populates="members")
+    team: Mapped[CrmTeam] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
 
-class Account(Base):
+class CrmAccount(Base):
     """A prospect or existing borrower, an investor, or a partner (channel)."""
 
     __tablename__ = "crm_account"
@@ -113,18 +113,18 @@ class Account(Base):
 
     owner: Mapped[User | None] = relationship()
     customer: Mapped[Customer | None] = relationship()
-    contacts: Mapped[list[Contact]] = relationship(back_populates="account", order_by="Contact.id")
+    contacts: Mapped[list[CrmContact]] = relationship(back_populates="account", order_by="CrmContact.id")
 
     def __str__(self):
         return self.name
 
 
-Index("ix_crm_account_id_number_key", Account.id_number_key)
-Index("ix_crm_account_email_key", Account.email_key)
-Index("ix_crm_account_phone_key", Account.phone_key)
+Index("ix_crm_account_id_number_key", CrmAccount.id_number_key)
+Index("ix_crm_account_email_key", CrmAccount.email_key)
+Index("ix_crm_account_phone_key", CrmAccount.phone_key)
 
 
-class Contact(Base):
+class CrmContact(Base):
     """A person at an account (the broker's agent, the HR manager of an employer)."""
 
     __tablename__ = "crm_contact"
@@ -136,13 +136,13 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
 
-    account: Mapped[Account] = relationship(back_populates="contacts")
+    account: Mapped[CrmAccount] = relationship(back_populates="contacts")
 
     def __str__(self):
         return self.name
 
 
-class Stage(Base):
+class CrmStage(Base):
     """A pipeline stage the department edits, with its default probability (a fraction)."""
 
     __tablename__ = "crm_stage"
@@ -157,7 +157,7 @@ class Stage(Base):
         return self.name
 
 
-class Opportunity(Base):
+class CrmOpportunity(Base):
     """A borrowing need or an investment intention, open until won (funded) or lost."""
 
     __tablename__ = "crm_opportunity"
@@ -189,13 +189,13 @@ class Opportunity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     title_key: Mapped[str] = search_key("title", fold, 200)
 
-    account: Mapped[Account] = relationship(foreign_keys=[account_id])
-    partner: Mapped[Account | None] = relationship(foreign_keys=[partner_id])
+    account: Mapped[CrmAccount] = relationship(foreign_keys=[account_id])
+    partner: Mapped[CrmAccount | None] = relationship(foreign_keys=[partner_id])
     owner: Mapped[User | None] = relationship()
-    stage: Mapped[Stage] = relationship()
+    stage: Mapped[CrmStage] = relationship()
     application: Mapped[Application | None] = relationship()
-    shares: Mapped[list[OpportunityShare]] = relationship(back_populates="opportunity",
-                                                          order_by="OpportunityShare.id",
+    shares: Mapped[list[CrmOpportunityShare]] = relationship(back_populates="opportunity",
+                                                          order_by="CrmOpportunityShare.id",
                                                           cascade="all, delete-orphan")
 
     @property
@@ -207,7 +207,7 @@ class Opportunity(Base):
         return self.title
 
 
-class OpportunityShare(Base):
+class CrmOpportunityShare(Base):
     """Who contributed to an opportunity and how much (the shares of one opportunity sum to 1)."""
 
     __tablename__ = "crm_opportunity_share"
@@ -218,10 +218,10 @@ class OpportunityShare(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
     share: Mapped[Decimal] = mapped_column(Rate())
 
-    opportunity: Mapped[Opportunity] = relationship(back_populates="shares")
+    opportunity: Mapped[CrmOpportunity] = relationship(back_populates="shares")
 
 
-class Credit(Base):
+class CrmCredit(Base):
     """Achievement credited to a person: their share of a funded opportunity, or a new borrower or investor
     (amount 1, no opportunity) when a customer of an account they own is created."""
 
@@ -236,7 +236,7 @@ class Credit(Base):
     credited_on: Mapped[date] = mapped_column(Date)
 
 
-class Activity(Base):
+class CrmActivity(Base):
     """A call, meeting or visit: planned (when, how long, where), then done (actual time, outcome, next step)."""
 
     __tablename__ = "crm_activity"
@@ -257,15 +257,15 @@ class Activity(Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
 
-    account: Mapped[Account | None] = relationship()
-    opportunity: Mapped[Opportunity | None] = relationship()
+    account: Mapped[CrmAccount | None] = relationship()
+    opportunity: Mapped[CrmOpportunity | None] = relationship()
     owner: Mapped[User | None] = relationship()
 
     def __str__(self):
         return self.subject
 
 
-class Target(Base):
+class CrmTarget(Base):
     """A yearly company target for one metric; its decomposition lives in :class:`TargetPart`."""
 
     __tablename__ = "crm_target"
@@ -277,14 +277,14 @@ class Target(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str] = mapped_column(Text, default="")
 
-    parts: Mapped[list[TargetPart]] = relationship(back_populates="target", order_by="TargetPart.id",
+    parts: Mapped[list[CrmTargetPart]] = relationship(back_populates="target", order_by="CrmTargetPart.id",
                                                    cascade="all, delete-orphan")
 
     def __str__(self):
         return f"{self.metric} {self.year}"
 
 
-class TargetPart(Base):
+class CrmTargetPart(Base):
     """One cell of a target's decomposition: a team (user and month empty), a person (month empty) or a
     person's month. Written together by :func:`plugins.crm.services.targets.decompose_target`."""
 
@@ -301,10 +301,10 @@ class TargetPart(Base):
     weight: Mapped[Decimal] = mapped_column(Rate(), default=ZERO)
     amount: Mapped[Decimal] = mapped_column(Money())
 
-    target: Mapped[Target] = relationship(back_populates="parts")
+    target: Mapped[CrmTarget] = relationship(back_populates="parts")
 
 
-class CommissionTier(Base):
+class CrmCommissionTier(Base):
     """A partner's rate on funded principal once their month's funded volume reaches ``min_volume``."""
 
     __tablename__ = "crm_commission_tier"
@@ -316,7 +316,7 @@ class CommissionTier(Base):
     rate: Mapped[Decimal] = mapped_column(Rate())
 
 
-class Commission(Base):
+class CrmCommission(Base):
     """A partner's commission entry: an accrual on funding (+) or its clawback (−) on a missed first
     installment. A statement is the sum of a month's entries."""
 
@@ -334,10 +334,10 @@ class Commission(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     booked_on: Mapped[date] = mapped_column(Date)
 
-    partner: Mapped[Account] = relationship()
+    partner: Mapped[CrmAccount] = relationship()
 
 
-class Agreement(Base):
+class CrmAgreement(Base):
     """A partner agreement: a simple record with its signed document attached (documents panel)."""
 
     __tablename__ = "crm_agreement"
@@ -349,7 +349,26 @@ class Agreement(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     terms: Mapped[str] = mapped_column(Text, default="")
 
-    partner: Mapped[Account] = relationship()
+    partner: Mapped[CrmAccount] = relationship()
 
     def __str__(self):
         return self.title
+
+
+# Short names for the rest of the plugin. The classes carry a ``Crm`` prefix because SQLAlchemy's
+# declarative registry is shared: another plugin's bare string ``relationship("Target")`` (collections has a
+# Target, finance may have an Account) must never find two classes of that name.
+TeamMember = CrmTeamMember
+Team = CrmTeam
+Account = CrmAccount
+Contact = CrmContact
+Stage = CrmStage
+OpportunityShare = CrmOpportunityShare
+Opportunity = CrmOpportunity
+Credit = CrmCredit
+Activity = CrmActivity
+TargetPart = CrmTargetPart
+Target = CrmTarget
+CommissionTier = CrmCommissionTier
+Commission = CrmCommission
+Agreement = CrmAgreement

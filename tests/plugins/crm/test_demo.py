@@ -19,6 +19,8 @@ def test_the_demo_team_works_the_replayed_book(mutuo_db):
     def check(session):
         years = session.scalars(select(Target)).all()
         assert years  # one per calendar year of the story
+        joined = [p for t in years for p in t.parts if p.level == "month" and p.user_id is not None]
+        assert any(p.amount == 0 for p in joined)  # the mid-year joiner: nothing before they joined
         for target in years:
             targets.check_sums(session, target)  # every level and month adds up exactly
             report = targets.attainment(session, target)

@@ -181,3 +181,12 @@ def test_a_spanish_speaking_head_reads_the_pages_in_spanish(people, testapp, mak
         text = testapp.get(url).text
         assert not english.search(text), (url, english.search(text).group(0))
     assert "Tablero del embudo" in testapp.get("/crm/board").text
+
+
+def test_the_global_search_finds_accounts_and_opportunities_one_may_see(people, testapp):
+    from core.testing import login
+
+    login(testapp, "ana")
+    page = testapp.get("/search", {"q": "deal"}).text
+    assert "Deal of ana" in page and "Deal of bruno" not in page
+    assert "Account of ana" in testapp.get("/search", {"q": "account"}).text
