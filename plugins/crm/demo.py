@@ -4,7 +4,7 @@ On the first replayed day (``lending_demo_day``) the department is set up: the
 pipeline's stages, two teams with a manager and representatives (one joins
 mid-year, so their target is pro rata), a head of market development, two
 brokers with commission tiers. On the first day of each year a funded-volume
-target is set and decomposed. Every day, about half of the applications
+target is set and decomposed. Every day, about two in five of the applications
 lending received the day before get an opportunity (a representative, a stage,
 now and then a partner) linked to the application: lending's funding then wins
 it, credits the representatives and accrues the partner's commission — nothing
@@ -78,11 +78,24 @@ def _target(session, year: int, again: bool = False) -> None:
     targets.decompose_target(session, target, {team.id: Decimal(60 if n == 0 else 40) for n, team in enumerate(teams)})
 
 
+def _cast(session, today: date) -> dict:
+    """The department's stages, representatives and partners, read once per demo load (kept on the
+    session: lending's whole replay is one session and one transaction)."""
+    cast = session.info.get("crm.demo")
+    if cast is None:
+        if not session.scalar(select(func.count(Stage.id))):
+            setup(session, today)
+            _target(session, today.year)
+        cast = session.info["crm.demo"] = {
+            "stages": pipeline.stages(session),
+            "reps": list(session.scalars(select(User).where(User.username.like("%.rep")).order_by(User.id))),
+            "partners": list(session.scalars(select(Account).where(Account.kind == "partner").order_by(Account.id)))}
+    return cast
+
+
 def day(session, today: date, story) -> None:
     rng = random.Random(today.toordinal())
-    if not session.scalar(select(func.count(Stage.id))):
-        setup(session, today)
-        _target(session, today.year)
+    cast = _cast(session, today)
     if today.month == 1 and today.day == 1:
         _target(session, today.year)
     if today == story.start + (story.today - story.start) / 2:  # the mid-year joiner
@@ -91,14 +104,13 @@ def day(session, today: date, story) -> None:
         if south is not None and not any(m.user_id == joiner.id for m in south.members):
             targets.add_member(session, south, joiner.id, today)
             _target(session, today.year, again=True)  # the manager splits the year again: a pro-rata share
-    stages = pipeline.stages(session)
-    reps = session.scalars(select(User).where(User.username.like("%.rep")).order_by(User.id)).all()
-    partners = session.scalars(select(Account).where(Account.kind == "partner").order_by(Account.id)).all()
+            cast["reps"].append(joiner)
+    stages, reps, partners = cast["stages"], cast["reps"], cast["partners"]
     new = session.scalars(select(Application).where(
         Application.status.in_(("submitted", "approved", "listed")),
         ~exists().where(Opportunity.application_id == Application.id)).order_by(Application.id).limit(20)).all()
     for application in new:
-        if rng.random() < 0.5:
+        if rng.random() < 0.6:
             continue
         owner = rng.choice(reps)
         customer = application.customer
@@ -114,7 +126,7 @@ def day(session, today: date, story) -> None:
             expected_close=today + timedelta(days=14), partner=rng.choice(partners) if rng.random() < 0.3 else None)
         pipeline.link_application(session, opportunity, application.id)
         _call(session, opportunity, today, rng)
-    if rng.random() < 0.3 and reps:  # a prospect who will not apply
+    if rng.random() < 0.1 and reps:  # a prospect who will not apply
         owner = rng.choice(reps)
         prospect = accounts.create_account(session, name=f"Prospect {today:%Y%m%d}", kind="borrower",
                                            owner_id=owner.id, region=rng.choice(("North", "South")), tier="C")
@@ -122,10 +134,11 @@ def day(session, today: date, story) -> None:
                                                   Decimal(rng.randrange(20, 200) * 100), owner.id, stage=stages[0],
                                                   expected_close=today + timedelta(days=30))
         _call(session, opportunity, today, rng)
-    for opportunity in session.scalars(select(Opportunity).where(
-            Opportunity.status == "open", Opportunity.application_id.is_(None),
-            Opportunity.expected_close <= today - timedelta(days=16)).limit(10)):
-        pipeline.mark_lost(session, opportunity, rng.choice(REASONS))
+    if today.weekday() == 0:  # Monday's review: prospects past their date are lost
+        for opportunity in session.scalars(select(Opportunity).where(
+                Opportunity.status == "open", Opportunity.application_id.is_(None),
+                Opportunity.expected_close <= today - timedelta(days=16)).limit(20)):
+            pipeline.mark_lost(session, opportunity, rng.choice(REASONS))
     if story.today - today > timedelta(days=3):  # the last days' calls stay planned (some overdue)
         for activity in session.scalars(select(Activity).where(Activity.status == "planned",
                                                                Activity.planned_on == today)):

@@ -10,7 +10,7 @@ The owner is credited with a new borrower or a new investor (targets).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import context, search
 from core.errors import ConflictError, UserError
@@ -71,16 +71,19 @@ def add_contact(session, account: Account, name: str, position: str = "", email:
 
 
 def matching_account(session, customer) -> Account | None:
-    """The unlinked account naming ``customer``: same ID number, else e-mail, else phone."""
-    for column, key in ((Account.id_number_key, search.identifier(customer.id_number)),
-                        (Account.email_key, search.email(customer.email)),
-                        (Account.phone_key, search.phone(customer.phone))):
-        if not key:
-            continue
-        found = session.scalars(select(Account).where(column == key, Account.customer_id.is_(None),
-                                                      Account.kind != "partner").order_by(Account.id).limit(1)).first()
-        if found is not None:
-            return found
+    """The unlinked account naming ``customer``: same ID number, else e-mail, else phone (one query)."""
+    keys = [(rank, column, key) for rank, (column, key) in enumerate((
+        (Account.id_number_key, search.identifier(customer.id_number)), (Account.email_key, search.email(customer.email)),
+        (Account.phone_key, search.phone(customer.phone)))) if key]
+    if not keys:
+        return None
+    found = session.scalars(select(Account).where(or_(*(column == key for _rank, column, key in keys)),
+                                                  Account.customer_id.is_(None), Account.kind != "partner")
+                            .order_by(Account.id).limit(20)).all()
+    for _rank, column, key in keys:  # the best kind of match first, then the oldest account
+        for account in found:
+            if getattr(account, column.key) == key:
+                return account
     return None
 
 
