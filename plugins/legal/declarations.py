@@ -85,7 +85,7 @@ def entity_types():
         EntityType(Matter, _("Legal matter"), P + "matter.view", P + "matter.manage", "legal.matter", "{title}",
                    fields=MATTER_FIELDS),
         EntityType(Body, _("Court or arbitration body"), P + "matter.view", P + "matter.manage", None, "{name}"),
-        EntityType(Opinion, _("Legal opinion"), P + "opinion.answer", P + "opinion.answer", "legal.opinion",
+        EntityType(Opinion, _("Legal opinion"), P + "opinion.request", P + "opinion.answer", "legal.opinion",
                    "{subject}"),
     ]
 
@@ -119,6 +119,9 @@ def lookups():
         return USERS.match(stmt.where(User.active.is_(True), User.roles.any(Role.name.in_(("lawyer", "head_of_legal")))),
                            q)
 
+    def custodians(stmt, q):
+        return USERS.match(stmt.where(User.active.is_(True), User.roles.any(Role.name == "seal_custodian")), q)
+
     def approved(stmt, q):
         return CONTRACTS.match(stmt.where(Contract.status.in_(("approved", "signed", "active"))), q)
 
@@ -126,6 +129,8 @@ def lookups():
         Lookup("legal.contract", Contract, P + "contract.view", approved, lambda c: c.title,
                lambda c: f"#{c.id} · {c.approved_sha256[:12]}"),
         Lookup("legal.lawyer", User, P + "matter.view", lawyers, lambda u: u.full_name or u.username,
+               lambda u: u.username),
+        Lookup("legal.custodian", User, P + "template.manage", custodians, lambda u: u.full_name or u.username,
                lambda u: u.username),
         Lookup("legal.seal", Seal, P + "seal.request", lambda stmt, q: SEALS.match(stmt.where(Seal.active), q),
                lambda s: s.name, lambda s: s.kind),

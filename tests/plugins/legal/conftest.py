@@ -43,6 +43,10 @@ def store(session):
 @pytest.fixture
 def loan_template(session):
     """legal's loan agreement template (HTML) with the governing-law clause."""
+    return make_loan_template(session)
+
+
+def make_loan_template(session):
     from plugins.legal.services import templates
 
     templates.save_clause(session, "governing_law", "Governing law",
