@@ -256,19 +256,54 @@ def check_frozen(session, contract: Contract) -> bool:
     return True
 
 
+def changed_behind_review(session, contract_ids) -> set[int]:
+    """Of ``contract_ids`` (approved, signed or active; a list or a SELECT of ids), those whose document has
+    a version after the approved one that is not a signed copy — one query, whatever the number of contracts."""
+    from sqlalchemy import and_, exists
+
+    from core.models.document import DocumentVersion
+
+    if isinstance(contract_ids, list | set | tuple) and not contract_ids:
+        return set()
+    signed = exists().where(Signature.contract_id == Contract.id,
+                            Signature.document_version == DocumentVersion.number)
+    rows = session.scalars(select(Contract.id).join(DocumentVersion, and_(
+        DocumentVersion.document_id == Contract.document_id, DocumentVersion.number > Contract.approved_version))
+        .where(Contract.id.in_(contract_ids), ~signed).distinct())
+    return set(rows)
+
+
 def sign(session, contract: Contract, *, party: str, data: bytes, filename: str, store, signed_on: date,
          signed_text_sha256: str = "", method: str = "scan", user_id: int | None = None) -> Signature:
     """Store one party's signed copy and check it against the approved hash."""
+    return sign_envelope(session, contract, parties=[party], data=data, filename=filename, store=store,
+                         signed_on=signed_on, signed_text_sha256=signed_text_sha256, method=method,
+                         user_id=user_id)[0]
+
+
+def sign_envelope(session, contract: Contract, *, parties: list[str], data: bytes, filename: str, store,
+                  signed_on: date, signed_text_sha256: str = "", method: str = "scan",
+                  user_id: int | None = None) -> list[Signature]:
+    """One signed copy for several parties (an e-signature envelope every party signed, or a paper copy
+    signed at one table): stored once, one signature per party, each checked against the approved hash.
+
+    The copy proves the approved text when it is that very file (same bytes), or when the hash the
+    signers saw — printed on the signing page, or in the e-signature provider's receipt — is the
+    approved one. Anything else was signed on another text and is refused, nothing stored."""
     if contract.status not in ("approved", "signed", "active"):
         raise ConflictError(_("Contract ${id} must be approved before it is signed.", mapping={"id": contract.id}),
                             "status")
     if not check_frozen(session, contract):
         raise ConflictError(_("The contract's text changed after approval; it went back to review."), "status")
-    party = (party or "").strip()
-    if party not in party_list(contract):
-        raise UserError(_("Choose one of the contract's parties."), "party")
-    if any(s.party == party for s in contract.signatures):
-        raise ConflictError(_("${party} has already signed.", mapping={"party": party}), "party")
+    parties = [(p or "").strip() for p in parties]
+    known, signed = party_list(contract), {s.party for s in contract.signatures}
+    for party in parties:
+        if party not in known:
+            raise UserError(_("Choose one of the contract's parties."), "party")
+        if party in signed:
+            raise ConflictError(_("${party} has already signed.", mapping={"party": party}), "party")
+    if not parties or len(set(parties)) != len(parties):
+        raise UserError(_("Choose the parties who signed this copy, each once."), "party")
     if not data:
         raise UserError(_("Upload the signed copy."), "file")
     import hashlib
@@ -280,19 +315,19 @@ def sign(session, contract: Contract, *, party: str, data: bytes, filename: str,
                               "${hash}. Have the party sign the approved version.",
                               mapping={"hash": contract.approved_sha256[:16]}), "signed_text_sha256")
     stored = _store_text(session, contract, data, filename, store, user_id)
-    signature = Signature(contract_id=contract.id, party=party, method=method, signed_on=signed_on,
-                          document_version=stored.number, copy_sha256=copy_sha,
-                          signed_text_sha256=contract.approved_sha256, recorded_by_id=user_id)
-    session.add(signature)
+    rows = [Signature(contract_id=contract.id, party=party, method=method, signed_on=signed_on,
+                      document_version=stored.number, copy_sha256=copy_sha,
+                      signed_text_sha256=contract.approved_sha256, recorded_by_id=user_id) for party in parties]
+    session.add_all(rows)
     session.flush()
     session.refresh(contract, ["signatures"])
-    if contract.status == "approved" and {s.party for s in contract.signatures} >= set(party_list(contract)):
+    if contract.status == "approved" and {s.party for s in contract.signatures} >= set(known):
         contract.status = "signed"
         record_event(session, "contract_signed", "legal.contract", contract.id, {"sha256": contract.approved_sha256})
         session.flush()
         context.hooks(session).legal_contract_signed(contract=contract)
         activate_if_started(session, contract, context.today(session))
-    return signature
+    return rows
 
 
 def activate_if_started(session, contract: Contract, today: date) -> bool:
@@ -325,9 +360,10 @@ def generate_for_loan(session, loan, store) -> Contract | None:
     """The loan agreement of a loan at disbursement (borrower and investors as parties), sent to review.
 
     Returns None when legal has no active loan-agreement template yet: the loan
-    is disbursed either way (lending never waits for legal)."""
+    is disbursed either way (lending never waits for legal). It has no end date:
+    it lasts as long as the debt (the schedule is in the text), so the daily job
+    never expires it."""
     from core.formatting import current
-    from plugins.legal.services.common import add_months
 
     template = templates.template_for(session, "loan_agreement")
     if template is None or session.scalar(select(Contract.id).where(Contract.loan_id == loan.id,
@@ -338,8 +374,7 @@ def generate_for_loan(session, loan, store) -> Contract | None:
     contract = create_contract(session, title=current().translate(_("Loan agreement ${id}", mapping={"id": loan.id})),
                                contract_type="loan_agreement", owner_id=None, value=loan.principal,
                                parties=[loan.customer.name, *investors], counterparty=loan.customer.name,
-                               loan_id=loan.id, customer_id=loan.customer_id, start_date=loan.disbursed_on,
-                               end_date=add_months(loan.disbursed_on, loan.term_months))
+                               loan_id=loan.id, customer_id=loan.customer_id, start_date=loan.disbursed_on)
     generate(session, contract, version, loan_values(loan), store)
     submit(session, contract)
     return contract

@@ -78,12 +78,20 @@ def open_matter(session, *, title: str, kind: str = "litigation", loan=None, cus
 
 
 def on_case_escalated(session, case) -> Matter | None:
-    """Collections escalated a late case: a litigation matter on its loan (once per case)."""
+    """Collections escalated a late case: a litigation matter on its loan (once per case).
+
+    A matter legal already opened by hand on the loan takes the case instead of a second matter."""
     from core.formatting import current
 
     if session.scalar(select(Matter.id).where(Matter.collections_case_id == case.id)):
         return None
     loan = case.loan
+    existing = session.scalar(select(Matter).where(Matter.loan_id == loan.id, Matter.status.in_(OPEN_STATUSES),
+                                                   Matter.collections_case_id.is_(None)).limit(1))
+    if existing is not None:
+        existing.collections_case_id = case.id
+        session.flush()
+        return existing
     title = current().translate(_("Recovery of loan ${loan} from ${name}",
                                   mapping={"loan": loan.id, "name": case.customer.name}))
     return open_matter(session, title=title, loan=loan, collections_case_id=case.id)

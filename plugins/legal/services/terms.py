@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import context
 from core.audit import record_event
@@ -25,7 +25,7 @@ from plugins.legal.i18n import _, _n, word
 from plugins.legal.models import Contract
 from plugins.legal.services import reminders
 from plugins.legal.services.common import add_months
-from plugins.legal.services.contracts import activate_if_started, check_frozen
+from plugins.legal.services.contracts import activate_if_started, changed_behind_review, check_frozen
 
 
 def next_end(contract: Contract) -> date:
@@ -108,12 +108,18 @@ def daily(session, today: date | None = None) -> DailyRun:
     run = DailyRun()
     leads = reminders.lead_times(session)
     hooks = context.hooks(session)
-    live = session.scalars(select(Contract).where(Contract.status.in_(("approved", "signed", "active")))
+    live = Contract.status.in_(("approved", "signed", "active"))
+    for contract_id in sorted(changed_behind_review(session, select(Contract.id).where(live))):
+        check_frozen(session, session.get(Contract, contract_id))
+        run.back_to_review += 1
+    # Only what may change today is loaded: contracts waiting to start, and those with an end date (a loan
+    # agreement lasts as long as its debt and has none; there are as many of them as loans).
+    todo = session.scalars(select(Contract).where(live, or_(Contract.status != "active",
+                                                            Contract.end_date.is_not(None)))
                            .order_by(Contract.id)).all()
-    for contract in live:
-        if not check_frozen(session, contract):
-            run.back_to_review += 1
-            continue
+    for contract in todo:
+        if contract.status not in ("approved", "signed", "active"):
+            continue  # just sent back to review
         if activate_if_started(session, contract, today):
             run.activated += 1
         if contract.status != "active" or contract.end_date is None:
@@ -127,22 +133,24 @@ def daily(session, today: date | None = None) -> DailyRun:
                 record_event(session, "contract_expired", "legal.contract", contract.id, {})
                 run.expired += 1
                 break
-        if contract.status != "active":
-            continue
+        if contract.status != "active" or contract.owner_id is None:
+            continue  # nobody to remind
         run.reminded += _remind_contract(session, contract, today, leads, hooks)
     session.flush()
     return run
 
 
 def _remind_contract(session, contract: Contract, today: date, leads, hooks) -> int:
-    fmt, sent = current(), 0
     deadlines = [("end_date", contract.end_date, _("Contract ${id} (${title}) ends on ${date}."))]
     if contract.renewal_type != "none" and contract.notice_given_on is None:
         deadlines.insert(0, ("notice_deadline", contract.notice_deadline,
                              _("Contract ${id} (${title}): the last day to give notice against renewal is "
                                "${date}.")))
+    sent = 0
     for kind, deadline, text in deadlines:
-        message = _(text, mapping={"id": contract.id, "title": contract.title, "date": fmt.date(deadline)})
+        if reminders.due_lead(leads, deadline, today) is None:
+            continue  # most days: nothing to check in the database
+        message = _(text, mapping={"id": contract.id, "title": contract.title, "date": current().date(deadline)})
         reminder = reminders.remind(session, entity_type="legal.contract", entity_id=contract.id, kind=kind,
                                     deadline=deadline, today=today, user_id=contract.owner_id, text=message,
                                     leads=leads)
