@@ -48,6 +48,7 @@ MATTER_STATUSES = ("preparing", "filed", "hearing", "judgment", "enforcement", "
 MATTER_STATUS_WORDS = (_("litigation"), _("arbitration"), _("preparing"), _("filed"), _("hearing"),
                        _("judgment"), _("enforcement"), _("closed"))
 BODY_KINDS = ("court", "arbitration")
+BODY_WORDS = (_("court"),)
 EVENT_KINDS = ("hearing", "filing", "appeal_deadline", "enforcement_deadline", "other")
 EVENT_WORDS = (_("hearing"), _("filing"), _("appeal deadline"), _("enforcement deadline"), _("other"))
 
