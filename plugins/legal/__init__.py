@@ -138,3 +138,10 @@ def collections_case_escalated(case):
     from plugins.legal.services.matters import on_case_escalated
 
     on_case_escalated(object_session(case), case)
+
+
+@hookimpl
+def mutuo_api():
+    from plugins.legal.api import operations
+
+    return operations()
