@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 def legal_contract_approved(contract: Contract) -> None:
     """React to a contract whose last review level approved it.
 
-    ``contract.status`` is ``"approved"``; ``contract.approved_sha256`` is the
+    Called once per approval, by :func:`plugins.legal.services.contracts.decide`, after the text's hash
+    is frozen. ``contract.status`` is ``"approved"``; ``contract.approved_sha256`` is the
     frozen text's hash. CRM may mark a partner agreement ready to sign here.
     Returns nothing.
     """
@@ -30,15 +31,19 @@ def legal_contract_approved(contract: Contract) -> None:
 
 @hookspec
 def legal_contract_signed(contract: Contract) -> None:
-    """React to a contract every party has signed (``status`` ``"signed"``, or ``"active"`` right after when
-    its start date has come). Each signed copy matched the approved hash. Returns nothing."""
+    """React to a contract every party has signed.
+
+    Called once, when the last party's signed copy is recorded (each copy matched the approved hash);
+    ``contract.status`` is ``"signed"``, and ``"active"`` right after when its start date has come.
+    Returns nothing.
+    """
 
 
 @hookspec
 def legal_contract_expiring(contract: Contract, kind: str, deadline: date, days_before: int) -> None:
     """React to a reminder the daily job sent about an active contract.
 
-    ``kind`` is ``"notice_deadline"`` (the last day to give notice against a
+    Called by the daily job ``legal.daily`` for each reminder it sends. ``kind`` is ``"notice_deadline"`` (the last day to give notice against a
     renewal, computed from the current end date) or ``"end_date"``;
     ``days_before`` the lead time reached (``legal.reminder_days``). Called once
     per contract, kind, deadline and lead time. Returns nothing.
@@ -47,10 +52,17 @@ def legal_contract_expiring(contract: Contract, kind: str, deadline: date, days_
 
 @hookspec
 def legal_matter_opened(matter: Matter) -> None:
-    """React to a litigation or arbitration matter just opened (``matter.collections_case_id`` is set when it
-    came from a collections escalation). Returns nothing."""
+    """React to a litigation or arbitration matter just opened.
+
+    Called once per matter, opened by hand or from a collections escalation (then
+    ``matter.collections_case_id`` is set). Returns nothing.
+    """
 
 
 @hookspec
 def legal_matter_closed(matter: Matter) -> None:
-    """React to a matter closed: ``matter.outcome``, ``awarded`` and ``recovered`` are final. Returns nothing."""
+    """React to a matter closed.
+
+    Called once, when the matter moves to ``"closed"``: ``matter.outcome``, ``awarded`` and
+    ``recovered`` are final. Returns nothing.
+    """

@@ -1,5 +1,5 @@
 """Query budgets of legal's lists and record pages: the same number of statements with 2 loan agreements as with
-8 (docs/performance.md)."""
+6 (docs/performance.md)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -56,6 +56,6 @@ def test_legal_pages_keep_their_query_budgets(session, world, make_user, mutuo_d
     book(2)
     hugo = app_for(mutuo_db, "hugo")
     few = query_counts(hugo, mutuo_db.engine, PAGES, contract=first[0])
-    book(6)
+    book(4)
     many = query_counts(hugo, mutuo_db.engine, PAGES, contract=first[0])
     assert_query_budgets(few, many, PAGES)
