@@ -14,7 +14,7 @@ from .test_views import TODAY, app_for
 
 PAGES = {
     "/legal/contracts": 4,
-    "/legal/contracts/{contract}": 13,  # with its review, signatures, documents and history
+    "/legal/contracts/{contract}": 15,  # its review, signatures, documents, and history naming what it refers to
     "/legal/templates": 4,
     "/legal/seals": 4,
     "/legal/opinions": 4,
