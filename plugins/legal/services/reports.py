@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from core.models.meta import Base  # noqa: F401
 from plugins.legal.models import Body, Contract, Matter, MatterEvent, MatterRecovery, SealUse
 from plugins.legal.services.matters import OPEN_STATUSES
 
