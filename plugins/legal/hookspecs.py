@@ -51,6 +51,16 @@ def legal_contract_expiring(contract: Contract, kind: str, deadline: date, days_
 
 
 @hookspec
+def legal_signature_gateways() -> list:
+    """Offer e-signature providers to legal.
+
+    Called when a contract is sent for signing and by the daily job that collects completed
+    envelopes. Return objects shaped like :class:`plugins.legal.signing.SignatureGateway`
+    (a ``name``, ``send`` and ``fetch``). Returns a list (may be empty).
+    """
+
+
+@hookspec
 def legal_matter_opened(matter: Matter) -> None:
     """React to a litigation or arbitration matter just opened.
 

@@ -135,6 +135,9 @@ class Contract(Base):
     #: Which version of the text was approved, and its SHA-256: the frozen text every signature is checked against.
     approved_version: Mapped[int | None] = mapped_column(Integer)
     approved_sha256: Mapped[str] = mapped_column(String(64), default="")
+    #: The e-signature provider (a ``legal_signature_gateways`` gateway) and its envelope, while out for signing.
+    signature_gateway: Mapped[str] = mapped_column(String(40), default="")
+    signature_envelope: Mapped[str] = mapped_column(String(100), default="")
     review_levels: Mapped[int] = mapped_column(Integer, default=1)
     start_date: Mapped[date | None] = mapped_column(Date)
     #: The end of the current term: moved by each renewal. ``first_end_date`` anchors the renewals.

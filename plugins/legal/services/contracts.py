@@ -378,3 +378,53 @@ def generate_for_loan(session, loan, store) -> Contract | None:
     generate(session, contract, version, loan_values(loan), store)
     submit(session, contract)
     return contract
+
+
+# -- e-signature providers (plugins.legal.signing) ---------------------------------------------------------
+
+def gateways(session) -> dict:
+    return {g.name: g for group in context.hooks(session).legal_signature_gateways() for g in (group or [])}
+
+
+def send_for_signature(session, contract: Contract, gateway_name: str, store) -> str:
+    """Hand the approved text to an e-signature provider; the daily job collects the signed envelope."""
+    from core.documents import open_version
+    from core.models.document import Document
+
+    gateway = gateways(session).get(gateway_name)
+    if gateway is None:
+        raise UserError(_("No e-signature provider named ${name} is enabled.", mapping={"name": gateway_name}),
+                        "gateway")
+    if contract.status != "approved" or not check_frozen(session, contract):
+        raise ConflictError(_("Contract ${id} must be approved before it is signed.", mapping={"id": contract.id}),
+                            "status")
+    if contract.signature_envelope:
+        raise ConflictError(_("Contract ${id} is already out for signature.", mapping={"id": contract.id}),
+                            "status")
+    version, stream = open_version(session, store, session.get(Document, contract.document_id),
+                                   contract.approved_version)
+    with stream:
+        data = stream.read()
+    envelope = gateway.send(contract_id=contract.id, title=contract.title, document=data,
+                            filename=version.filename, parties=party_list(contract))
+    contract.signature_gateway, contract.signature_envelope = gateway.name, str(envelope)[:100]
+    record_event(session, "sent_for_signature", "legal.contract", contract.id,
+                 {"gateway": gateway.name, "envelope": contract.signature_envelope})
+    session.flush()
+    return contract.signature_envelope
+
+
+def collect_signatures(session, contract: Contract, store) -> list[Signature]:
+    """Store a completed envelope's signed copy, checked against the approved hash ([] while incomplete)."""
+    gateway = gateways(session).get(contract.signature_gateway)
+    if gateway is None or not contract.signature_envelope:
+        return []
+    envelope = gateway.fetch(contract.signature_envelope)
+    if envelope is None:
+        return []
+    signed = sign_envelope(session, contract, parties=envelope.parties, data=envelope.data,
+                           filename=envelope.filename, store=store, signed_on=envelope.signed_on,
+                           signed_text_sha256=envelope.document_sha256, method=gateway.name)
+    contract.signature_envelope = ""
+    session.flush()
+    return signed

@@ -23,8 +23,33 @@ class Run:
                                            self.seals_out))))
 
 
+def collect_envelopes(session) -> int:
+    """Signed envelopes of the e-signature providers; one signed on another text is refused and logged."""
+    from sqlalchemy import select
+
+    from core.audit import record_event
+    from core.documents import blob_store
+    from core.errors import UserError
+    from plugins.legal.models import Contract
+    from plugins.legal.services import contracts as contract_services
+
+    waiting = session.scalars(select(Contract).where(Contract.status == "approved",
+                                                     Contract.signature_envelope != "")).all()
+    collected = 0
+    for contract in waiting:
+        try:
+            with session.begin_nested():
+                collected += bool(contract_services.collect_signatures(session, contract, blob_store(session)))
+        except UserError as refused:
+            record_event(session, "signature_refused", "legal.contract", contract.id,
+                         {"envelope": contract.signature_envelope, "why": str(refused)})
+            contract.signature_envelope = ""
+    return collected
+
+
 def run(session, today: date | None = None) -> Run:
     today = today or context.today(session)
     leads = reminders.lead_times(session)
+    collect_envelopes(session)
     contracts = terms.daily(session, today)
     return Run(contracts, matters.remind_calendar(session, today, leads), seals.remind_overdue(session, today, leads))

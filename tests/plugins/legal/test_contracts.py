@@ -191,3 +191,9 @@ def test_no_template_no_agreement_and_the_loan_is_disbursed_anyway(session, worl
     loan = world.loan()
     assert loan.status == "active"
     assert session.scalars(select(Contract)).all() == []
+
+
+def test_legal_models_match_its_migrations(mutuo_db):
+    from core.testing import assert_models_match_migrations
+
+    assert_models_match_migrations(mutuo_db, owners=("legal",))

@@ -145,6 +145,8 @@ def upgrade():
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.Column('approved_version', sa.Integer(), nullable=True),
     sa.Column('approved_sha256', sa.String(length=64), nullable=False),
+    sa.Column('signature_gateway', sa.String(length=40), nullable=False),
+    sa.Column('signature_envelope', sa.String(length=100), nullable=False),
     sa.Column('review_levels', sa.Integer(), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
