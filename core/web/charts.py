@@ -31,7 +31,12 @@ from decimal import Decimal
 from typing import Any
 
 import pygal
+from pygal.etree import etree as _pygal_etree
 from sqlalchemy import Date, literal, select, union_all
+
+# pygal switches to lxml whenever lxml is importable (docxtpl, weasyprint… bring it); the cleaning below
+# works on xml.etree elements, so keep pygal on the standard library whatever else is installed.
+_pygal_etree.to_etree()
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _DROP = {"style", "script"}
