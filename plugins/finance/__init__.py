@@ -62,24 +62,10 @@ def mutuo_menu(request):
 
 
 @hookimpl
-def mutuo_search(request, query):
-    from plugins.finance.views.search import global_search
-
-    return global_search(request, query)
-
-
-@hookimpl
 def mutuo_dashboard(request):
     from plugins.finance.views.dashboard import widgets
 
     return widgets(request)
-
-
-@hookimpl
-def mutuo_api():
-    from plugins.finance.api import operations
-
-    return operations()
 
 
 @hookimpl

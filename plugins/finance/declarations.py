@@ -94,5 +94,4 @@ def menu():
         MenuEntry(_("Chart of accounts"), "finance.accounts", P + "books.view", section, 412),
         MenuEntry(_("Posting rules"), "finance.rules", P + "books.view", section, 413),
         MenuEntry(_("Period close"), "finance.periods", P + "books.view", section, 420),
-        MenuEntry(_("Investor statements"), "finance.investor_statements", P + "statement.view", section, 430),
     ]

@@ -2,10 +2,8 @@
 
 ROUTES = [
     ("finance.accounts", "/accounts"),
-    ("finance.account", r"/accounts/{id:\d+}"),
     ("finance.rules", "/rules"),
     ("finance.journal", "/journal"),
-    ("finance.entry", r"/entries/{id:\d+}"),
     ("finance.entry_reverse", r"/entries/{id:\d+}/reverse"),
     ("finance.trial_balance", "/trial-balance"),
     ("finance.periods", "/periods"),
@@ -14,9 +12,8 @@ ROUTES = [
     ("finance.statement_import", "/statements/import"),
     ("finance.reconcile", "/reconcile"),
     ("finance.line", r"/lines/{id:\d+}"),
-    ("finance.investor_statements", "/investor-statements"),
 ]
-MODULES: tuple[str, ...] = ()
+MODULES = ("books", "bank")
 
 
 def includeme(config):

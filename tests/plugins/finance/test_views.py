@@ -1,0 +1,67 @@
+"""Finance's pages through the authorization matrix, and an accountant's month end through the web:
+import a statement, reconcile the unmatched line by creating the missing repayment, close the month."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from core.testing import csrf_token
+from plugins.finance.models import Period, StatementLine
+from plugins.finance.services import journal
+
+PAGES = ("/finance/journal", "/finance/trial-balance", "/finance/accounts", "/finance/rules", "/finance/periods",
+         "/finance/statements", "/finance/reconcile", "/finance/statements/import")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_need_finance_permissions(logged_in, path):
+    app = logged_in(permissions=("core.dashboard.view",))
+    app.get(path, status=403)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_finance_manager_sees_every_page(login_as, path):
+    assert login_as("finance_manager").get(path).status_int == 200
+
+
+def test_an_accountant_may_not_close_a_month(login_as):
+    app = login_as("accountant")
+    app.post("/finance/periods", {"csrf_token": csrf_token(app), "month": "2025-01-01"}, status=403)
+
+
+def test_csv_exports(login_as):
+    app = login_as("finance_manager")
+    assert "1010" in app.get("/finance/trial-balance?format=csv").text
+    assert app.get("/finance/journal?format=csv").content_type == "text/csv"
+
+
+def test_month_end_through_the_pages(login_as, mutuo_db, world, dbsession, clock):
+    clock.day = date(2025, 2, 20)
+    loan = world.loan(investors=2)
+    dbsession.commit()
+    loan_id = loan.id
+    app = login_as("finance_manager")
+    form = app.get("/finance/statements/import").forms["import-form"]
+    form["file"] = ("feb.csv", b"Date,Amount,Reference,Description,Counterparty\n"
+                               b"2025-01-20,888.85,BANK-REF-9,installment,Borrower\n")
+    page = form.submit("import").follow()
+    assert "BANK-REF-9" in page.text
+    line_id = mutuo_db.transaction(lambda s: s.scalars(select(StatementLine.id)).one())
+    line_page = app.get(f"/finance/lines/{line_id}")
+    repay = line_page.forms["repayment-form"]
+    repay["loan_id"] = str(loan_id)
+    repay.submit("create_repayment").follow()
+    assert mutuo_db.transaction(lambda s: s.get(StatementLine, line_id).status) == "matched"
+    # the repayment's date is after the disbursement: January closes with every check green
+    clock.day = date(2025, 2, 20)
+    close = app.get("/finance/periods").forms["close-form"]
+    close["month"] = "2025-01-01"
+    close.submit("close").follow()
+    assert mutuo_db.transaction(lambda s: s.scalars(select(Period.closed_through)).all()) == [date(2025, 1, 31)]
+    assert mutuo_db.transaction(lambda s: journal.differences(s)) == []
+    tb = app.get("/finance/trial-balance")
+    assert "books-agree" in tb.text
+    assert D(0) == mutuo_db.transaction(lambda s: journal.trial_balance(s)["difference"])
