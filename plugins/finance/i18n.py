@@ -39,4 +39,5 @@ CODE_WORDS = (
     _("lending cash deposited"), _("lending cash withdrawn"), _("lending investment reserved"),
     _("lending investments released"), _("lending loan disbursed"), _("lending repayment posted"),
     _("lending loan written off"), _("finance bank fee"),
+    _("trial balance"), _("books equal lending"), _("bank reconciled"), _("guarantee fund reconciled"),
 )
