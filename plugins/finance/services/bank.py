@@ -384,3 +384,38 @@ def ageing(session, today: date | None = None) -> list[tuple[str, int, Decimal]]
 
 def unmatched_count(session) -> int:
     return session.scalar(select(func.count(StatementLine.id)).where(StatementLine.status == "unmatched")) or 0
+
+
+# -- repayments that arrive only in the bank file ---------------------------------------------------
+
+LOAN_REFERENCE = r"(?i)\bloan[\s\-_#]*(\d+)\b"
+
+
+def loan_named(line: StatementLine) -> int | None:
+    """The loan number a borrower wrote on the transfer ("loan 123", "LOAN-123"), if any."""
+    import re
+
+    found = re.search(LOAN_REFERENCE, f"{line.reference} {line.description}")
+    return int(found.group(1)) if found else None
+
+
+def post_bank_repayments(session, statement_id: int | None = None) -> tuple[int, list[int]]:
+    """Post every unmatched money-in line naming an active loan as that loan's repayment (lending's
+    service, so allocation, distribution and every event happen), and match it. A line lending refuses
+    (too much, a closed loan) stays unmatched for a person. Returns (posted, refused line ids)."""
+    stmt = select(StatementLine).where(StatementLine.status == "unmatched", StatementLine.amount > 0)
+    if statement_id is not None:
+        stmt = stmt.where(StatementLine.statement_id == statement_id)
+    posted, refused = 0, []
+    for line in session.scalars(stmt.order_by(StatementLine.booked_on, StatementLine.id)).all():
+        loan_id = loan_named(line)
+        loan = session.get(Loan, loan_id) if loan_id else None
+        if loan is None or loan.status != "active":
+            continue
+        try:
+            with session.begin_nested():
+                create_repayment(session, line, loan)
+            posted += 1
+        except UserError:
+            refused.append(line.id)
+    return posted, refused
