@@ -58,6 +58,10 @@ DEFAULT_RULES: dict[str, list[tuple[str, str, str, str]]] = {
     "lending_loan_written_off": [
         ("9900", "debit", "outstanding_principal", ""), ("9000", "credit", "outstanding_principal", "")],
     # finance's own events
+    "finance_guarantee_payout": [
+        ("2300", "debit", "amount", ""), ("1020", "credit", "amount", "")],
+    "finance_guarantee_recovery": [
+        ("1020", "debit", "amount", ""), ("2300", "credit", "amount", "")],
     "finance_bank_fee": [
         ("5000", "debit", "amount", ""), ("1010", "credit", "amount", "")],
 }

@@ -182,3 +182,30 @@ class StatementLine(Base):
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     statement: Mapped[Statement] = relationship()
+
+
+CLAIM_STATUSES = ("proposed", "paid", "rejected")
+
+
+class GuaranteeClaim(Base):
+    """Investors of a defaulted loan compensated from the principal guarantee fund.
+
+    Proposed, then approved (paid: each investor's share is credited to their cash account through
+    lending's deposit service) or rejected. ``recovered`` grows as later repayments of the loan go back
+    to the fund (its right of recovery) until it reaches ``amount``.
+    """
+
+    __tablename__ = "finance_guarantee_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("lending_loan.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(Money())
+    interest: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    recovered: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    status: Mapped[str] = mapped_column(String(10), default="proposed", index=True)
+    days_past_due: Mapped[int] = mapped_column(Integer, default=0)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")

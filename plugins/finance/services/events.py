@@ -6,13 +6,12 @@ transaction thousands of times in a replay. What an event posts is the posting r
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from core import context
-from core.money import ZERO, money
+from core.money import ZERO
+from plugins.finance.services import guarantee
 from plugins.finance.services.journal import post
 from plugins.lending.models import CashEntry, Holding
 
@@ -41,18 +40,10 @@ def released(application, investments) -> None:
          memo=f"Application {application.id} {application.status}")
 
 
-def guarantee_share(session) -> tuple[Decimal, Decimal]:
-    """(share of the origination fee, share of the principal) paid into the guarantee fund (settings)."""
-    settings = context.settings(session)
-    return (Decimal(str(settings.get("finance.guarantee_fee_share", "0.25"))),
-            Decimal(str(settings.get("finance.guarantee_principal_share", "0"))))
-
-
 def disbursed(loan) -> None:
     session = object_session(loan)
     spent = session.execute(select(Holding.investor_id, Holding.amount).where(Holding.loan_id == loan.id)).all()
-    of_fee, of_principal = guarantee_share(session)
-    contribution = money(loan.origination_fee * of_fee + loan.principal * of_principal)
+    contribution = guarantee.contribution(session, loan)
     post(session, "lending_loan_disbursed", "lending.loan", loan.id, loan.disbursed_on,
          {"spent": [tuple(row) for row in spent], "principal": loan.principal, "origination_fee": loan.origination_fee,
           "payout": loan.payout, "guarantee_contribution": contribution},
@@ -70,6 +61,7 @@ def repaid(repayment) -> None:
           "principal": repayment.principal, "interest": repayment.interest, "penalty": repayment.penalty,
           "undistributed": repayment.distributed - sum((x[1] for x in distributed), ZERO)},
          customer_id=repayment.loan.customer_id, loan_id=repayment.loan_id, memo=repayment.reference)
+    guarantee.recover(session, repayment)
 
 
 def written_off(loan, outstanding_principal) -> None:

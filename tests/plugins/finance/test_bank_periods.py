@@ -126,3 +126,20 @@ def test_close_refuses_unreconciled_lines_without_a_reason(dbsession, world, clo
         periods.close_month(dbsession, date(2025, 1, 1))
     period = periods.close_month(dbsession, date(2025, 1, 1), override="bank confirms on Monday")
     assert "FAILED bank_reconciled" in period.checklist and "override" in period.checklist
+
+
+def test_repayments_only_in_the_bank_file_are_posted_in_bulk(dbsession, world, clock):
+    clock.day = date(2025, 2, 20)
+    first, second = world.loan(investors=1), world.loan(investors=2)
+    data = (f"Date,Amount,Reference,Description,Counterparty\n"
+            f"2025-02-15,888.85,,cuota LOAN-{first.id},A\n"
+            f"2025-02-16,300.00,loan {second.id},,B\n"
+            f"2025-02-16,999999.00,loan {second.id}-x,,B\n"  # more than the loan owes: lending refuses it
+            f"2025-02-17,10.00,,no loan named,C\n").encode()
+    statement = bank.import_statement(dbsession, client_bank(dbsession), "feb.csv", data)
+    posted, refused = bank.post_bank_repayments(dbsession, statement.id)
+    lines = dbsession.scalars(select(StatementLine).order_by(StatementLine.id)).all()
+    assert posted == 2 and refused == [lines[2].id]
+    assert [x.status for x in lines] == ["matched", "matched", "unmatched", "unmatched"]
+    assert first.repayments[0].amount == D("888.85") and first.repayments[0].reference == f"BANK-{lines[0].id}"
+    assert journal.differences(dbsession) == [] and journal.trial_balance(dbsession)["difference"] == 0
