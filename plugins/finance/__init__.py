@@ -69,6 +69,13 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_jobs():
+    from plugins.finance.declarations import jobs
+
+    return jobs()
+
+
+@hookimpl
 def lending_demo_day(session, day, story):
     from plugins.finance.demo import day as demo_day
 

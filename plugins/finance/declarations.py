@@ -94,4 +94,21 @@ def menu():
         MenuEntry(_("Chart of accounts"), "finance.accounts", P + "books.view", section, 412),
         MenuEntry(_("Posting rules"), "finance.rules", P + "books.view", section, 413),
         MenuEntry(_("Period close"), "finance.periods", P + "books.view", section, 420),
+        MenuEntry(_("Reports"), "finance.reports", P + "books.view", section, 421),
+        MenuEntry(_("Guarantee fund"), "finance.guarantee", P + "books.view", section, 425),
+        MenuEntry(_("Investor statements"), "finance.investor_statement", P + "statement.view", section, 430),
+    ]
+
+
+def jobs():
+    from core.jobs import JobSpec
+    from plugins.finance import jobs as tasks
+
+    return [
+        JobSpec("finance.auto_match", tasks.auto_match, "0 6 * * *",
+                _("Matches unmatched bank statement lines to lending's deposits, withdrawals and repayments, and "
+                  "posts the repayments that arrived only in the bank file.")),
+        JobSpec("finance.investor_statements", tasks.investor_statements, "0 7 * * *",
+                _("After a month is closed, stores every investor's statement of that month as a PDF document."),
+                time_limit=3600),
     ]

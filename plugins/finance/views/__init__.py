@@ -12,8 +12,12 @@ ROUTES = [
     ("finance.statement_import", "/statements/import"),
     ("finance.reconcile", "/reconcile"),
     ("finance.line", r"/lines/{id:\d+}"),
+    ("finance.reports", "/reports"),
+    ("finance.guarantee", "/guarantee"),
+    ("finance.claim", r"/guarantee/claims/{id:\d+}"),
+    ("finance.investor_statement", "/investor-statement"),
 ]
-MODULES = ("books", "bank")
+MODULES = ("books", "bank", "reports")
 
 
 def includeme(config):

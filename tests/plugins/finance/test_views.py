@@ -13,7 +13,8 @@ from plugins.finance.models import Period, StatementLine
 from plugins.finance.services import journal
 
 PAGES = ("/finance/journal", "/finance/trial-balance", "/finance/accounts", "/finance/rules", "/finance/periods",
-         "/finance/statements", "/finance/reconcile", "/finance/statements/import")
+         "/finance/statements", "/finance/reconcile", "/finance/statements/import", "/finance/reports",
+         "/finance/guarantee", "/finance/investor-statement")
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -65,3 +66,20 @@ def test_month_end_through_the_pages(login_as, mutuo_db, world, dbsession, clock
     tb = app.get("/finance/trial-balance")
     assert "books-agree" in tb.text
     assert D(0) == mutuo_db.transaction(lambda s: journal.trial_balance(s)["difference"])
+
+
+def test_reports_and_an_investor_statement_with_csv_and_pdf(login_as, world, dbsession, clock):
+    clock.day = date(2025, 2, 20)
+    loan = world.loan(investors=2)
+    investor = loan.holdings[0].investor_id
+    dbsession.commit()
+    app = login_as("finance_manager")
+    page = app.get("/finance/reports")
+    assert "balance-sheet" in page.text and "fees-by-product" in page.text
+    assert "4000" in app.get("/finance/reports?format=csv&report=income_statement").text
+    assert app.get("/finance/reports?format=csv&report=fees_by_product").text.count("\n") == 2  # header + product
+    statement = app.get(f"/finance/investor-statement?investor={investor}&month=2025-01-01")
+    assert "95,000.00" in statement.text
+    assert "closing,95000.00" in app.get(f"/finance/investor-statement?investor={investor}&month=2025-01-01"
+                                         "&format=csv").text.replace("\r", "")
+    assert app.get(f"/finance/investor-statement?investor={investor}&month=2025-01-01&format=pdf").body[:4] == b"%PDF"
