@@ -39,5 +39,6 @@ CODE_WORDS = (
     _("lending cash deposited"), _("lending cash withdrawn"), _("lending investment reserved"),
     _("lending investments released"), _("lending loan disbursed"), _("lending repayment posted"),
     _("lending loan written off"), _("finance bank fee"),
+    _("proposed"), _("paid"), _("rejected"),
     _("trial balance"), _("books equal lending"), _("bank reconciled"), _("guarantee fund reconciled"),
 )
