@@ -32,9 +32,9 @@ def roles():
     everything = tuple(p.name for p in permissions())
     return [
         RoleSpec("accountant", _("Accountant"),
-                 ("core.dashboard.view", P + "books.view", P + "bank.view", P + "bank.reconcile",
+                 ("core.dashboard.view", P + "books.view", P + "bank.view", P + "bank.reconcile", P + "period.close",
                   P + "statement.view", "lending.customer.view", "lending.loan.view", "lending.repayment.view"),
-                 _("Keeps the books day to day: imports bank statements and reconciles them.")),
+                 _("Keeps the books day to day: imports bank statements, reconciles them and closes the month.")),
         RoleSpec("finance_manager", _("Finance manager"),
                  ("core.dashboard.view", *everything, "lending.customer.view", "lending.loan.view",
                   "lending.repayment.view"),

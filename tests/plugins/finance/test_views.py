@@ -28,9 +28,11 @@ def test_a_finance_manager_sees_every_page(login_as, path):
     assert login_as("finance_manager").get(path).status_int == 200
 
 
-def test_an_accountant_may_not_close_a_month(login_as):
+def test_an_accountant_may_not_reverse_entries_nor_pay_the_fund(login_as):
     app = login_as("accountant")
-    app.post("/finance/periods", {"csrf_token": csrf_token(app), "month": "2025-01-01"}, status=403)
+    app.post("/finance/entries/1/reverse", {"csrf_token": csrf_token(app)}, status=403)
+    app.post("/finance/guarantee", {"csrf_token": csrf_token(app), "loan_id": "1"}, status=403)
+    app.post("/finance/guarantee/claims/1", {"csrf_token": csrf_token(app), "decision": "approve"}, status=403)
 
 
 def test_csv_exports(login_as):
