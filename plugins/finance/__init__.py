@@ -69,6 +69,13 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_api():
+    from plugins.finance.api import operations
+
+    return operations()
+
+
+@hookimpl
 def mutuo_jobs():
     from plugins.finance.declarations import jobs
 
