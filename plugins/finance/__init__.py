@@ -69,6 +69,20 @@ def mutuo_dashboard(request):
 
 
 @hookimpl
+def mutuo_search(request, query):
+    from plugins.finance.views.search import global_search
+
+    return global_search(request, query)
+
+
+@hookimpl
+def lending_customer_panels(request, customer):
+    from plugins.finance.views.search import customer_panels
+
+    return customer_panels(request, customer)
+
+
+@hookimpl
 def mutuo_api():
     from plugins.finance.api import operations
 

@@ -85,3 +85,21 @@ def test_reports_and_an_investor_statement_with_csv_and_pdf(login_as, world, dbs
     assert "closing,95000.00" in app.get(f"/finance/investor-statement?investor={investor}&month=2025-01-01"
                                          "&format=csv").text.replace("\r", "")
     assert app.get(f"/finance/investor-statement?investor={investor}&month=2025-01-01&format=pdf").body[:4] == b"%PDF"
+
+
+def test_the_customer_page_panel_and_the_global_search(login_as, world, dbsession, clock):
+    from plugins.finance.services import bank
+
+    clock.day = date(2025, 2, 20)
+    investor = world.investor(cash=D("1234.00"))
+    journal.ensure_defaults(dbsession)
+    client = dbsession.scalars(select(bank.BankAccount)).first()
+    bank.import_statement(dbsession, client, "s.csv", b"Date,Amount,Reference,Description,Counterparty\n"
+                                                      b"2025-01-01,9.00,XREF-42,,\n")
+    investor_id = investor.id
+    dbsession.commit()
+    app = login_as("finance_manager")
+    page = app.get(f"/lending/customers/{investor_id}")
+    assert "Balance in the books" in page.text and "1,234.00" in page.text
+    found = app.get("/search", {"q": "XREF-42"})
+    assert "Statement line" in found.text
