@@ -2,7 +2,10 @@
 
 ROUTES = [
     ("finance.accounts", "/accounts"),
+    ("finance.account_new", "/accounts/new"),
+    ("finance.account", r"/accounts/{id:\d+}"),
     ("finance.rules", "/rules"),
+    ("finance.rule", r"/rules/{id:\d+}"),
     ("finance.journal", "/journal"),
     ("finance.entry_reverse", r"/entries/{id:\d+}/reverse"),
     ("finance.trial_balance", "/trial-balance"),
@@ -17,7 +20,7 @@ ROUTES = [
     ("finance.claim", r"/guarantee/claims/{id:\d+}"),
     ("finance.investor_statement", "/investor-statement"),
 ]
-MODULES = ("books", "bank", "reports")
+MODULES = ("books", "bank", "reports", "edit")
 
 
 def includeme(config):

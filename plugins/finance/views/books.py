@@ -49,8 +49,10 @@ def journal_list(request):
 @view_config(route_name="finance.accounts", renderer=LIST_PAGE, permission="finance.books.view")
 def accounts(request):
     journal.ensure_defaults(request.dbsession)
+    manage = request.has_permission("finance.books.manage")
     listing = Listing(request, select(Account), columns=[
-        Column("code", _("Code"), Account.code, value=lambda a: a.code),
+        Column("code", _("Code"), Account.code, value=lambda a: a.code,
+               link=(lambda request, a: request.route_url("finance.account", id=a.id)) if manage else None),
         Column("name", _("Name"), Account.name, value=lambda a: a.name, wide=True),
         Column("kind", _("Kind"), Account.kind, value=lambda a: label(a.kind)),
         Column("custodial", _("Custodial"), Account.custodial, value=lambda a: a.custodial),
@@ -58,15 +60,18 @@ def accounts(request):
     ], filters=[
         Filter("kind", _("Kind"), lambda s, v: s.where(Account.kind == v), tuple((k, label(k)) for k in ACCOUNT_KINDS)),
     ], default_sort="code", export_name="chart-of-accounts")
-    return render_listing(listing, title=_("Chart of accounts"))
+    actions = [(_("New account"), request.route_url("finance.account_new"))] if manage else []
+    return render_listing(listing, title=_("Chart of accounts"), actions=actions)
 
 
 @view_config(route_name="finance.rules", renderer=LIST_PAGE, permission="finance.books.view")
 def rules(request):
     journal.ensure_defaults(request.dbsession)
+    manage = request.has_permission("finance.books.manage")
     listing = Listing(request, select(PostingRule), columns=[
         Column("event_type", _("Event"), PostingRule.event_type, value=lambda r: r.event_type),
-        Column("position", "#", PostingRule.position, value=lambda r: r.position),
+        Column("position", "#", PostingRule.position, value=lambda r: r.position,
+               link=(lambda request, r: request.route_url("finance.rule", id=r.id)) if manage else None),
         Column("account", _("Account"), PostingRule.account_code, value=lambda r: r.account_code),
         Column("side", _("Side"), PostingRule.side, value=lambda r: label(r.side)),
         Column("amount", _("Amount"), PostingRule.amount, value=lambda r: r.amount),

@@ -30,6 +30,8 @@ def test_a_finance_manager_sees_every_page(login_as, path):
 
 def test_an_accountant_may_not_reverse_entries_nor_pay_the_fund(login_as):
     app = login_as("accountant")
+    app.get("/finance/accounts/new", status=403)
+    app.get("/finance/rules/1", status=403)
     app.post("/finance/entries/1/reverse", {"csrf_token": csrf_token(app)}, status=403)
     app.post("/finance/guarantee", {"csrf_token": csrf_token(app), "loan_id": "1"}, status=403)
     app.post("/finance/guarantee/claims/1", {"csrf_token": csrf_token(app), "decision": "approve"}, status=403)
@@ -103,3 +105,23 @@ def test_the_customer_page_panel_and_the_global_search(login_as, world, dbsessio
     assert "Balance in the books" in page.text and "1,234.00" in page.text
     found = app.get("/search", {"q": "XREF-42"})
     assert "Statement line" in found.text
+
+
+def test_a_finance_manager_edits_the_chart_and_a_rule(login_as, mutuo_db):
+    from plugins.finance.models import Account, PostingRule
+
+    app = login_as("finance_manager")
+    form = app.get("/finance/accounts/new").forms["deform"]
+    form["code"], form["name"], form["kind"] = "5300", "Software", "expense"
+    form.submit("save").follow()
+    assert mutuo_db.transaction(lambda s: s.scalars(select(Account.name).where(Account.code == "5300")).one()) == \
+        "Software"
+    again = app.get("/finance/accounts/new").forms["deform"]
+    again["code"], again["name"], again["kind"] = "5300", "Twice", "expense"
+    assert "exists already" in again.submit("save", status=400).text
+    rule_id = mutuo_db.transaction(lambda s: s.scalars(select(PostingRule.id).where(
+        PostingRule.event_type == "finance_bank_fee", PostingRule.side == "debit")).one())
+    edit = app.get(f"/finance/rules/{rule_id}").forms["deform"]
+    edit["account_code"] = "5300"
+    edit.submit("save").follow()
+    assert mutuo_db.transaction(lambda s: s.get(PostingRule, rule_id).account_code) == "5300"
