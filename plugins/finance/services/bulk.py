@@ -51,15 +51,16 @@ def post_unposted_repayments(session, repayment_ids: list[int] | None = None) ->
     day = Repayment.paid_on if locked is None else case(
         (Repayment.paid_on > locked, Repayment.paid_on), else_=literal(locked + timedelta(days=1)))
     first = session.scalar(select(func.coalesce(func.max(Entry.id), 0)))
-    count = session.execute(insert(Entry).from_select(
+    session.execute(insert(Entry).from_select(
         ["entry_date", "event_date", "event_type", "source_type", "source_id", "customer_id", "loan_id", "memo",
          "created_at"],
         select(day, Repayment.paid_on, literal(EVENT), literal(SOURCE), Repayment.id, Loan.customer_id,
                Repayment.loan_id, func.substr(Repayment.reference, 1, 200), literal(utcnow()))
-        .join(Loan, Loan.id == Repayment.loan_id).where(Repayment.id.in_(todo)).order_by(Repayment.id))).rowcount
+        .join(Loan, Loan.id == Repayment.loan_id).where(Repayment.id.in_(todo)).order_by(Repayment.id)))
+    new = and_(Entry.id > first, Entry.event_type == EVENT, Entry.source_type == SOURCE)
+    count = session.scalar(select(func.count(Entry.id)).where(new)) or 0  # (rowcount is -1 on some drivers)
     if not count:
         return 0
-    new = and_(Entry.id > first, Entry.event_type == EVENT, Entry.source_type == SOURCE)
     parts = []
     for code, side, key, party in rules:
         account = literal(codes[code])
