@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import select
 
 from core.testing import csrf_token
@@ -17,15 +16,16 @@ PAGES = ("/finance/journal", "/finance/trial-balance", "/finance/accounts", "/fi
          "/finance/guarantee", "/finance/investor-statement")
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_pages_need_finance_permissions(logged_in, path):
+def test_pages_need_finance_permissions(logged_in):
     app = logged_in(permissions=("core.dashboard.view",))
-    app.get(path, status=403)
+    for path in PAGES:
+        app.get(path, status=403)
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_a_finance_manager_sees_every_page(login_as, path):
-    assert login_as("finance_manager").get(path).status_int == 200
+def test_a_finance_manager_sees_every_page(login_as):
+    app = login_as("finance_manager")
+    for path in PAGES:
+        assert app.get(path).status_int == 200, path
 
 
 def test_an_accountant_may_not_reverse_entries_nor_pay_the_fund(login_as):
@@ -125,3 +125,12 @@ def test_a_finance_manager_edits_the_chart_and_a_rule(login_as, mutuo_db):
     edit["account_code"] = "5300"
     edit.submit("save").follow()
     assert mutuo_db.transaction(lambda s: s.get(PostingRule, rule_id).account_code) == "5300"
+
+
+def test_the_dashboard_widget(login_as, world, dbsession, clock):
+    clock.day = date(2025, 1, 20)
+    world.loan(investors=1)  # 200.00 origination fee in January
+    dbsession.commit()
+    page = login_as("finance_manager").get("/")
+    assert "Fee income by month" in page.text and "Unreconciled bank lines" in page.text
+    assert "200.00" in page.text
