@@ -116,6 +116,7 @@ def approve(session, claim: GuaranteeClaim) -> GuaranteeClaim:
                  {"amount": claim.amount}, loan_id=claim.loan_id, memo=f"Guarantee claim {claim.id}")
     claim.status, claim.decided_on, claim.decided_by = "paid", day, current_actor(session).name or ""
     session.flush()
+    _claimed_loans(session).add(claim.loan_id)
     record_event(session, "guarantee_claim_paid", "finance.guarantee_claim", claim.id, {"amount": claim.amount})
     return claim
 
@@ -131,8 +132,20 @@ def reject(session, claim: GuaranteeClaim, note: str) -> GuaranteeClaim:
     return claim
 
 
+def _claimed_loans(session) -> set[int]:
+    """Loans with a paid claim not fully recovered, read once per transaction (:func:`.journal.forget` drops it)."""
+    cache = journal._cache(session)
+    found = cache.get("finance.claimed_loans")
+    if found is None:
+        found = cache["finance.claimed_loans"] = set(session.scalars(select(GuaranteeClaim.loan_id).where(
+            GuaranteeClaim.status == "paid", GuaranteeClaim.recovered < GuaranteeClaim.amount)))
+    return found
+
+
 def recover(session, repayment) -> None:
     """The fund's right of recovery on a repayment of a loan it compensated (called by the repayment hook)."""
+    if repayment.loan_id not in _claimed_loans(session):  # the usual case, without a query per repayment
+        return
     claim = session.scalar(select(GuaranteeClaim).where(GuaranteeClaim.loan_id == repayment.loan_id,
                                                         GuaranteeClaim.status == "paid",
                                                         GuaranteeClaim.recovered < GuaranteeClaim.amount))
@@ -156,6 +169,8 @@ def recover(session, repayment) -> None:
                  {"amount": take}, loan_id=claim.loan_id, memo=f"Guarantee claim {claim.id} recovery")
     claim.recovered += take
     session.flush()
+    if claim.recovered >= claim.amount:
+        _claimed_loans(session).discard(claim.loan_id)
 
 
 def coverage(session) -> dict:

@@ -27,6 +27,8 @@ from core.money import ZERO, money
 from plugins.finance.i18n import _
 from plugins.finance.models import Account, Entry, Line, Period, PostingRule
 
+ENTRIES = Entry.__table__
+LINES = Line.__table__
 RULES_KEY = "finance.rules"
 ACCOUNTS_KEY = "finance.accounts"
 LOCK_KEY = "finance.lock_date"
@@ -138,11 +140,12 @@ def post(session, event_type: str, source_type: str, source_id: int, day: date, 
     lines = lines_for(session, event_type, amounts, customer_id)
     if not lines:
         return None
-    entry_id = session.execute(insert(Entry).returning(Entry.id), [{
+    # Core statements on the tables (not the ORM's bulk path): this runs once per lending event.
+    entry_id = session.execute(ENTRIES.insert().returning(ENTRIES.c.id), {
         "entry_date": posting_date(session, day), "event_date": day, "event_type": event_type,
         "source_type": source_type, "source_id": source_id, "customer_id": customer_id, "loan_id": loan_id,
-        "memo": memo[:200], "reversal_of_id": reversal_of_id, "created_at": context_now()}]).scalar_one()
-    session.execute(insert(Line), [
+        "memo": memo[:200], "reversal_of_id": reversal_of_id, "created_at": context_now()}).scalar_one()
+    session.execute(LINES.insert(), [
         {"entry_id": entry_id, "account_id": account_id, "customer_id": who, "loan_id": loan_id, "debit": debit,
          "credit": credit} for account_id, who, debit, credit in lines])
     return entry_id
