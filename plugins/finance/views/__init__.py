@@ -13,6 +13,7 @@ ROUTES = [
     ("finance.statements", "/statements"),
     ("finance.statement", r"/statements/{id:\d+}"),
     ("finance.statement_import", "/statements/import"),
+    ("finance.bank_account", r"/banks/{id:\d+}"),
     ("finance.reconcile", "/reconcile"),
     ("finance.line", r"/lines/{id:\d+}"),
     ("finance.reports", "/reports"),

@@ -76,3 +76,31 @@ def rule_edit(request):
     appstruct = {"account_code": rule.account_code, "side": rule.side, "amount": rule.amount, "party": rule.party}
     return page(_("Posting rule ${event} ${n}", mapping={"event": rule.event_type, "n": rule.position}),
                 process(request, form, save, appstruct))
+
+
+class BankSchema(CSRFSchema):
+    name = colander.SchemaNode(colander.String(), title=_("Name"), validator=colander.Length(1, 120))
+    iban = colander.SchemaNode(colander.String(), title=_("IBAN"), missing="", validator=colander.Length(0, 40))
+    csv_mapping = colander.SchemaNode(colander.String(), title=_("CSV columns"),
+                                      description=_("One key=value a line: delimiter, date, amount (or credit and "
+                                                    "debit), reference, description, counterparty, date_format, "
+                                                    "decimal."),
+                                      widget=deform.widget.TextAreaWidget(rows=9))
+
+
+@view_config(route_name="finance.bank_account", renderer=FORM_PAGE, permission="finance.bank.reconcile")
+def bank_account_edit(request):
+    from plugins.finance.models import BankAccount
+    from plugins.finance.services import bank
+
+    account = get_visible_or_404(request, BankAccount, request.matchdict["id"])
+    form = make_form(request, BankSchema(), buttons=("save",))
+
+    def save(data):
+        account.name, account.iban = data["name"].strip(), data["iban"].strip()
+        bank.save_mapping(request.dbsession, account, data["csv_mapping"])
+        flash(request, _("Bank account ${name} saved.", mapping={"name": account.name}))
+        return request.route_url("finance.statement_import")
+
+    appstruct = {"name": account.name, "iban": account.iban, "csv_mapping": account.csv_mapping}
+    return page(_("Bank account ${name}", mapping={"name": account.name}), process(request, form, save, appstruct))

@@ -134,3 +134,18 @@ def test_the_dashboard_widget(login_as, world, dbsession, clock):
     page = login_as("finance_manager").get("/")
     assert "Fee income by month" in page.text and "Unreconciled bank lines" in page.text
     assert "200.00" in page.text
+
+
+def test_the_csv_columns_are_saved_per_bank(login_as, mutuo_db):
+    from plugins.finance.models import BankAccount
+
+    app = login_as("accountant")
+    link = app.get("/finance/statements/import").html.select("#banks a")[1]["href"]
+    form = app.get(link).forms["deform"]
+    form["csv_mapping"] = "date=Day\namount=Sum"
+    form.submit("save").follow()
+    bank_id = int(link.rstrip("/").split("/")[-1])
+    assert mutuo_db.transaction(lambda s: s.get(BankAccount, bank_id).csv_mapping) == "date=Day\namount=Sum"
+    form = app.get(link).forms["deform"]
+    form["csv_mapping"] = "when=Day"
+    assert "key=value" in form.submit("save", status=400).text
