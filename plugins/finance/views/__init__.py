@@ -7,6 +7,7 @@ ROUTES = [
     ("finance.rules", "/rules"),
     ("finance.rule", r"/rules/{id:\d+}"),
     ("finance.journal", "/journal"),
+    ("finance.entry", r"/entries/{id:\d+}"),
     ("finance.entry_reverse", r"/entries/{id:\d+}/reverse"),
     ("finance.trial_balance", "/trial-balance"),
     ("finance.periods", "/periods"),

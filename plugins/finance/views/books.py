@@ -29,7 +29,8 @@ def _day(value: str | None) -> date | None:
 def journal_list(request):
     journal.ensure_defaults(request.dbsession)
     listing = Listing(request, select(Entry), columns=[
-        Column("id", "#", Entry.id, value=lambda e: e.id),
+        Column("id", "#", Entry.id, value=lambda e: e.id,
+               link=lambda request, e: request.route_url("finance.entry", id=e.id)),
         Column("entry_date", _("Posted on"), Entry.entry_date, value=lambda e: e.entry_date),
         Column("event_date", _("Happened on"), Entry.event_date, value=lambda e: e.event_date, optional=True),
         Column("event_type", _("Event"), Entry.event_type, value=lambda e: label(e.event_type.replace("_", " "))),
@@ -127,5 +128,23 @@ def period_close(request):
 @view_config(route_name="finance.entry_reverse", request_method="POST", permission="finance.books.manage")
 def entry_reverse(request):
     entry = get_visible_or_404(request, Entry, request.matchdict["id"])
-    return run_action(request, lambda: journal.reverse(request.dbsession, entry, request.POST.get("memo", "")),
-                      _("Entry reversed."), request.route_url("finance.journal"))
+    return run_action(request, lambda: request.route_url(
+        "finance.entry", id=journal.reverse(request.dbsession, entry, request.POST.get("memo", ""))),
+        _("Entry reversed."), request.route_url("finance.entry", id=entry.id))
+
+
+@view_config(route_name="finance.entry", renderer="plugins.finance:templates/entry.pt", permission="finance.books.view")
+def entry_page(request):
+    from sqlalchemy.orm import selectinload
+
+    from plugins.finance.models import Line
+
+    session = request.dbsession
+    entry = get_visible_or_404(request, Entry, request.matchdict["id"])
+    lines = session.scalars(select(Line).options(selectinload(Line.account)).where(Line.entry_id == entry.id)
+                            .order_by(Line.id)).all()
+    reversed_by = session.scalar(select(Entry.id).where(Entry.reversal_of_id == entry.id))
+    return {"title": _("Entry ${id}", mapping={"id": entry.id}), "entry": entry, "lines": lines,
+            "reversed_by": reversed_by, "csrf": request.session.get_csrf_token(),
+            "can_reverse": request.has_permission("finance.books.manage") and reversed_by is None
+            and entry.event_type != "reversal"}

@@ -8,7 +8,7 @@ from core.money import ZERO
 from core.web.charts import bar_chart
 from core.web.menu import Widget
 from plugins.finance.i18n import _
-from plugins.finance.services import bank, journal
+from plugins.finance.services import bank, guarantee, journal
 from plugins.finance.services.periods import month_start
 
 
@@ -23,8 +23,10 @@ def widgets(request):
     income = journal.income_by_month(session, ("4000", "4010", "4020"), months)
     totals = [(m.strftime("%Y-%m"), sum((dict(rows)[m] for rows in income.values()), ZERO)) for m in months]
     chart = bar_chart(totals, title=_("Fee income by month"), kind="money")
+    cover = guarantee.coverage(session)
     return [Widget(_("Finance"), "finance.books.view", chart=chart,
                    rows=[(_("Unreconciled bank lines"), bank.unmatched_count(session)),
-                         (_("Guarantee fund"), -journal.account_balance(session, "2300")),
+                         (_("Guarantee fund"), cover["fund"]),
+                         (_("Fund coverage"), "—" if cover["ratio"] is None else f"{cover['ratio'] * 100:.1f} %"),
                          (_("Fee income this month"), totals[-1][1])],
                    link=request.route_url("finance.trial_balance"))]

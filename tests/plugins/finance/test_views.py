@@ -149,3 +149,20 @@ def test_the_csv_columns_are_saved_per_bank(login_as, mutuo_db):
     form = app.get(link).forms["deform"]
     form["csv_mapping"] = "when=Day"
     assert "key=value" in form.submit("save", status=400).text
+
+
+def test_an_entry_page_and_its_reversal(login_as, world, dbsession, mutuo_db, clock):
+    from plugins.finance.models import Entry
+
+    clock.day = date(2025, 2, 20)
+    investor = world.investor(cash=D("40.00"))
+    entry_id = dbsession.scalars(select(Entry.id).where(Entry.customer_id == investor.id)).one()
+    dbsession.commit()
+    app = login_as("finance_manager")
+    page = app.get(f"/finance/entries/{entry_id}")
+    assert "lending.cash_entry" in page.text and "40.00" in page.text
+    form = page.forms["reverse-form"]
+    form["memo"] = "typed twice"
+    reversal = form.submit("reverse").follow()
+    assert "Reverses" in reversal.text and "reverse-form" not in reversal.text
+    assert mutuo_db.transaction(lambda s: journal.custodial_balances(s)[investor.id]) == D("0.00")
