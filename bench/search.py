@@ -35,9 +35,12 @@ FIRST = ("Ana", "Álvaro", "Belén", "Carlos", "Dolores", "Íñigo", "José", "L
          "Raúl", "Sofía", "Tomás", "Verónica")
 LAST = ("Álvarez", "Benítez", "Castaño", "Díaz", "Fernández", "García", "Gómez", "Hernández", "Jiménez", "López",
         "Martínez", "Muñoz", "Núñez", "Ortiz", "Pérez", "Ramírez", "Rodríguez", "Sánchez", "Suárez", "Vázquez")
-#: The lookup endpoint's paths (issue 15.2, ``forms``): fill in once ``/lookup/{name}`` exists, e.g.
-#: ``["/lookup/customer?q=alv", "/lookup/customer?q=B00012345"]``.
-LOOKUP_PATHS: list[str] = []
+#: The lookup endpoint's paths: short common prefixes (every tenth customer matches "alv"), a substring, a
+#: rare pair of words, an ID number typed with a dash, the start of a phone, a loan's number.
+LOOKUP_PATHS = ["/lookup/lending.customer?q=alv", "/lookup/lending.customer?q=ma",
+                "/lookup/lending.borrower?q=varez", "/lookup/lending.customer?q=nandez+lop",
+                "/lookup/lending.customer?q=B-00012345", "/lookup/lending.customer?q=600+01",
+                "/lookup/lending.loan?q=alv", "/lookup/lending.loan?q=4242"]
 LIST_TARGET_MS, LIST_TARGET_RPS, LOOKUP_TARGET_MS = 50, 150, 30
 
 
