@@ -420,8 +420,9 @@ class Group:
 
 
 def top(session, stmt, search: Search, q: str, limit: int = 5) -> list:
-    """The ``limit`` best rows of ``stmt`` for ``q`` (``stmt`` already through the record rules)."""
-    result = session.execute(search.match(stmt, q).limit(limit))
+    """The ``limit`` best rows of ``stmt`` for ``q`` (``stmt`` already through the record rules), ranked
+    among at most ``4 * limit`` candidates per kind of match (the global search asks every plugin at once)."""
+    result = session.execute(search.match(stmt, q, candidates=4 * limit).limit(limit))
     return list(result.scalars() if len(result.keys()) == 1 else result)
 
 

@@ -24,6 +24,8 @@ def _loan_detail(loan) -> str:
 
 
 def lookups() -> list[Lookup]:
+    from sqlalchemy.orm import joinedload
+
     from plugins.lending.models import Customer, Loan
     from plugins.lending.search import CUSTOMER_PICKER, LOANS
     from plugins.products.models import LoanProduct, ProductVersion
@@ -35,8 +37,9 @@ def lookups() -> list[Lookup]:
         return match
 
     def loans(stmt, q):
-        # the loan's number, or its borrower's name, ID or phone; the newest first among equals
-        return LOANS.match(stmt, q).order_by(Loan.id.desc())
+        # the loan's number, or its borrower's name, ID or phone; the newest first among equals; the
+        # borrowers read with the loans (the label names them)
+        return LOANS.match(stmt, q).options(joinedload(Loan.customer)).order_by(Loan.id.desc())
 
     def products(stmt, q):
         # what a new application may choose: the current version of an active product
