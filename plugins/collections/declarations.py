@@ -100,12 +100,11 @@ def lookups():
     """The case picker: a debtor's name, ID, phone or the case number, through the cases' record rule (a
     collector finds only the cases assigned to them)."""
     from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
     from core.models.user import User
     from core.web.admin_users import USERS
     from core.web.lookups import Lookup
-    from sqlalchemy.orm import joinedload
-
     from plugins.collections.models import Case
     from plugins.collections.search import CASES
 
