@@ -16,12 +16,13 @@ A list declares its search::
         Field(Customer.name_key, "words"),
     )
     Listing(..., filters=[CUSTOMERS.filter(), ...])      # the ``q`` box
-    CUSTOMERS.match(select(Customer), "alv")              # lookups: narrowed and ranked
+    CUSTOMERS.match(select(Customer), "alv")              # lookups: narrowed, ranked among capped candidates
 
 Kinds: ``exact`` (the whole normalised text), ``prefix``, ``substring``, ``words`` (every typed word is
 found somewhere: "ana alv" finds "Ana Álvarez"; words with a digit are left to the identifier fields),
 ``number`` (an integer id typed in full, ``#12`` too).
 ``Related(fk, search, key)`` searches another table's columns (a loan by its borrower's name).
+How a plugin declares its search, and what each part costs: docs/search.md.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from sqlalchemy import Boolean, Float, Integer, String, and_, event, false, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapper, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 #: The region phones without a country code are read in (ISO 3166 code), from ``mutuo.phone_region``.
@@ -298,12 +299,12 @@ class Search:
     def condition(self, q: str):
         """SQL: a row matches ``q`` in any field; ``false()`` when ``q`` matches nothing by any field."""
         q = (q or "").strip()[:MAX_QUERY]
-        found = [f for f in self.fields if f.condition(q) is not None]
+        found = [(f, where) for f, where in ((f, f.condition(q)) for f in self.fields) if where is not None]
         if not found:
             return None if not q else false()
         if len(found) == 1:
-            return found[0].condition(q)
-        return or_(*(f.condition(q, among_others=True) if isinstance(f, Related) else f.condition(q) for f in found))
+            return found[0][1]
+        return or_(*(f.condition(q, among_others=True) if isinstance(f, Related) else where for f, where in found))
 
     def apply(self, stmt, q: str):
         """``stmt`` narrowed to the rows matching ``q`` (the list's own order stays)."""
