@@ -358,7 +358,8 @@ class Search:
         serves when one field is another table's), ordered by their best rank (exact, prefix, the
         rest), then by likeness to ``q`` of the first name-like field (``similarity`` on PostgreSQL,
         the shorter key elsewhere), then alphabetically by it. Callers may add orders
-        (``.order_by(Loan.id.desc())``) and take ``.limit(n)`` (n <= ``candidates``).
+        (``.order_by(Loan.id.desc())``) and take ``.limit(n)`` (n <= ``candidates``; n itself where the
+        search has no such field, see :attr:`ranks_by_name`).
         """
         q = (q or "").strip()[:MAX_QUERY]
         name = self._name_field()
@@ -379,6 +380,11 @@ class Search:
         if name is not None:
             order += [likeness(name.column, name.value(q)).desc(), name.column]
         return stmt.join(best, best.c.pk == pk).order_by(None).order_by(*order)
+
+    @property
+    def ranks_by_name(self) -> bool:
+        """Whether matches of the same rank are ordered by a text field of this search's own table."""
+        return self._name_field() is not None
 
     def _name_field(self):
         """The field results are ordered by among equals: the first words, substring, prefix, exact one."""
@@ -422,8 +428,11 @@ class Group:
 
 def top(session, stmt, search: Search, q: str, limit: int = 5) -> list:
     """The ``limit`` best rows of ``stmt`` for ``q`` (``stmt`` already through the record rules), ranked
-    among at most ``4 * limit`` candidates per kind of match (the global search asks every plugin at once)."""
-    result = session.execute(search.match(stmt, q, candidates=4 * limit).limit(limit))
+    among at most ``4 * limit`` candidates per kind of match (the global search asks every plugin at once);
+    ``limit`` when the search has no text field of its own to rank them by (loans, cases: by number or
+    by their customer), where more candidates would only be read to be dropped."""
+    candidates = 4 * limit if search.ranks_by_name else limit
+    result = session.execute(search.match(stmt, q, candidates=candidates).limit(limit))
     return list(result.scalars() if len(result.keys()) == 1 else result)
 
 

@@ -5,7 +5,7 @@ identifier, then prefix, then the rest), so a lookup finds what the list's searc
 """
 from __future__ import annotations
 
-from core.web.lookups import Lookup
+from core.web.lookups import MAX_RESULTS, Lookup
 from plugins.lending.i18n import _, label
 
 
@@ -38,8 +38,9 @@ def lookups() -> list[Lookup]:
 
     def loans(stmt, q):
         # the loan's number, or its borrower's name, ID or phone; the newest first among equals; the
-        # borrowers read with the loans (the label names them)
-        return LOANS.match(stmt, q).options(joinedload(Loan.customer)).order_by(Loan.id.desc())
+        # borrower read with the loans (the label names them); no name of its own to rank by: as many
+        # candidates as results
+        return LOANS.match(stmt, q, MAX_RESULTS).options(joinedload(Loan.customer)).order_by(Loan.id.desc())
 
     def products(stmt, q):
         # what a new application may choose: the current version of an active product
