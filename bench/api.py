@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import collections_daily as data  # noqa: E402  (the fast data writer)
-import web_lists as web  # noqa: E402  (the servers and the figures)
+import report  # noqa: E402  (the servers and the table of figures)
+import web_lists as web  # noqa: E402  (the load loop and the figures)
 
 TARGET_RATIO = 5
 PLUGINS = "products lending"
@@ -120,10 +121,8 @@ def main(argv=None) -> None:
     def bare(n):
         return "GET", "/bare", None, {}
 
-    app_proc, app_port, m1 = web.start(web.mutuo_app, args.threads, settings)
-    bare_proc, bare_port, m2 = web.start(web.bare_app, args.threads)
     warm = {"bare": 0, "repayment": 10_000_000}  # warm-up repayments use references of their own
-    try:
+    with report.serving(args.threads, settings) as (app_port, bare_port):
         runs = [("bare Pyramid JSON view", bare_port, bare, 200),
                 ("GET loans?limit=50", app_port, listing, 200),
                 ("POST repayment", app_port, repayment, 201)]
@@ -134,19 +133,9 @@ def main(argv=None) -> None:
         for name, port, request, expect in runs:
             latencies, elapsed = web.load_requests(port, request, args.seconds, args.threads, args.max_requests, expect)
             results.append((name, *web.figures(latencies, elapsed), len(latencies)))
-    finally:
-        for proc in (app_proc, bare_proc):
-            proc.terminate()
-            proc.join(5)
-        m1.shutdown()
-        m2.shutdown()
+    report.summary(results, f"{args.threads} client threads × {args.seconds:.0f} s each, waitress {args.threads} "
+                   f"threads, API key auth, responses validated: {args.validate_responses}", "request")
     bare_p95 = results[0][3]
-    print(f"{args.threads} client threads × {args.seconds:.0f} s each, waitress {args.threads} threads, API key auth, "
-          f"responses validated: {args.validate_responses}")
-    print(f"{'request':26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/bare':>9} {'requests':>9}")
-    for name, rps, p50, p95, count in results:
-        ratio = p95 / bare_p95 if bare_p95 else float("nan")
-        print(f"{name:26} {rps:8.0f} {p50:8.1f} {p95:8.1f} {ratio:9.1f} {count:9d}")
     list_ratio = results[1][3] / bare_p95 if bare_p95 else float("nan")
     print(f"list p95 is {list_ratio:.1f}× the bare view's: "
           + ("meets" if list_ratio <= TARGET_RATIO else "MISSES") + f" the target (≤ {TARGET_RATIO}×)")

@@ -182,33 +182,17 @@ def existing(n: int):
         return None
     if loans != n or not cases:
         return None
-    settings = {"mutuo.plugins": data.PLUGINS, "sqlalchemy.url": url, "mutuo.environment": "testing",
-                "mutuo.secret": "x" * 40, "mutuo.timezone": "UTC", "mutuo.cookie_secure": "false"}
-    return url, settings, ids, 0.0
+    import book
+
+    return url, book.settings(url), ids, 0.0
 
 
 def build(n: int):
-    from core.accounts import create_user
-    from core.audit import Actor, set_actor
-    from core.db import get_session_factory, run_in_transaction
-    from core.jobs import job_platform
-
-    url = data.database_url("web")
-    settings, registry, engine, version_id = data.prepare(url)
-    data.team(engine, 60)
-
-    def supervisor(session):
-        set_actor(session, Actor(None, "bench"))
-        create_user(session, "boss", PASSWORD, roles=["collections_supervisor"])
-
-    run_in_transaction(get_session_factory(engine), supervisor)
-    data.write(engine, data.generate(n, version_id, installments=True))
-    seconds, summary = data.run_job(job_platform(settings, base=registry, engine=engine), "collections.assign_cases")
+    import book
     from sqlalchemy import text
 
+    url, settings, engine, seconds = book.build("web", n, "collections_supervisor", PASSWORD, installments=True)
     with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
         collector_id = conn.execute(text("SELECT id FROM core_user WHERE username = 'collector001'")).scalar()
         cases = conn.execute(text("SELECT id FROM collections_case WHERE collector_id = :c ORDER BY id LIMIT 20"),
                              {"c": collector_id}).scalars().all()

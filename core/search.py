@@ -16,12 +16,13 @@ A list declares its search::
         Field(Customer.name_key, "words"),
     )
     Listing(..., filters=[CUSTOMERS.filter(), ...])      # the ``q`` box
-    CUSTOMERS.match(select(Customer), "alv")              # lookups: narrowed and ranked
+    CUSTOMERS.match(select(Customer), "alv")              # lookups: narrowed, ranked among capped candidates
 
 Kinds: ``exact`` (the whole normalised text), ``prefix``, ``substring``, ``words`` (every typed word is
 found somewhere: "ana alv" finds "Ana Álvarez"; words with a digit are left to the identifier fields),
 ``number`` (an integer id typed in full, ``#12`` too).
 ``Related(fk, search, key)`` searches another table's columns (a loan by its borrower's name).
+How a plugin declares its search, and what each part costs: docs/search.md.
 """
 from __future__ import annotations
 
@@ -32,8 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Integer, String, and_, case, event, false, literal, or_, select
+from sqlalchemy import Boolean, Float, Integer, String, and_, event, false, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapper, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 #: The region phones without a country code are read in (ISO 3166 code), from ``mutuo.phone_region``.
 DEFAULT_PHONE_REGION = "ES"
@@ -166,6 +171,52 @@ def is_search_key(column) -> bool:
 
 KINDS = ("exact", "prefix", "substring", "words", "number")
 EXACT, PREFIX, OTHER = 0, 1, 2  # the ranks of a match, best first
+#: How many rows ``Search.match`` ranks per kind of match (exact, each prefix, the rest): never every match.
+CANDIDATES = 50
+
+
+class likeness(FunctionElement):
+    """SQL: how alike a key and the typed text are, higher is closer: ``similarity(key, text)`` on PostgreSQL
+    (``pg_trgm``, created by core's migration c0008), minus the key's length elsewhere (the shorter of two
+    keys holding the text is the closer)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "likeness"
+
+
+@compiles(likeness)
+def _likeness(element, compiler, **kw):
+    key = list(element.clauses)[0]
+    return f"(0 - length({compiler.process(key, **kw)}))"
+
+
+@compiles(likeness, "postgresql")
+def _similarity(element, compiler, **kw):
+    return f"similarity({compiler.process(element.clauses, **kw)})"
+
+
+class _any_of(ColumnElement):
+    """SQL: ``column`` is one of ``keys`` (a select of one column): ``column = ANY(ARRAY(keys))`` on
+    PostgreSQL (the keys read once, then an index condition, inside an OR too), ``column IN (keys)`` elsewhere."""
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("keys", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, keys):
+        self.column, self.keys = column.__clause_element__() if hasattr(column, "__clause_element__") else column, keys
+
+
+@compiles(_any_of)
+def _in_keys(element, compiler, **kw):
+    return compiler.process(element.column.in_(element.keys), **kw)
+
+
+@compiles(_any_of, "postgresql")
+def _any_array(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.keys.scalar_subquery(), **kw)}))"
 
 
 def _like_escape(text: str) -> str:
@@ -208,16 +259,6 @@ class Field:
             return None
         return and_(*(self.column.like("%" + _like_escape(word) + "%", escape="\\") for word in words))
 
-    def rank(self, q: str):
-        """SQL: 0 when ``q`` is this field's whole value, 1 when it starts it, else 2 (a CASE's branches)."""
-        value = self.value(q)
-        if value in ("", None):
-            return []
-        if self.kind in ("exact", "number"):
-            return [(self.column == value, EXACT)]
-        return [(self.column == value, EXACT), (self.column.like(_like_escape(value) + "%", escape="\\"), PREFIX)]
-
-
 @dataclass(frozen=True)
 class Related:
     """Search another table and keep the rows pointing at its matches: ``Related(Loan.customer_id,
@@ -227,14 +268,23 @@ class Related:
     search: Search
     key: Any
 
-    def condition(self, q: str):
+    def condition(self, q: str, among_others: bool = False):
+        """SQL: the rows pointing at a match of ``q``. ``among_others``: OR-ed with other fields' matches,
+        where PostgreSQL cannot probe an index for ``fk IN (subquery)`` and scans every row; when ``q``
+        names few records (only identifiers and numbers compared, no name) the list of their keys is
+        read first (``fk = ANY(ARRAY(subquery))``, an index condition)."""
         where = self.search.condition(q)
         if where is None:
             return None
-        return self.fk.in_(select(self.key).where(where))
+        keys = select(self.key).where(where)
+        if among_others and all(rank != OTHER for rank, _where in self.search.candidates(q)):
+            return _any_of(self.fk, keys)
+        return self.fk.in_(keys)
 
-    def rank(self, q: str):
-        return []
+    def exact(self, q: str):
+        """SQL: the rows pointing at a record ``q`` names in full (its ID number, its number)."""
+        where = self.search.exact_condition(q)
+        return None if where is None else self.fk.in_(select(self.key).where(where))
 
 
 @dataclass(frozen=True)
@@ -249,37 +299,97 @@ class Search:
     def condition(self, q: str):
         """SQL: a row matches ``q`` in any field; ``false()`` when ``q`` matches nothing by any field."""
         q = (q or "").strip()[:MAX_QUERY]
-        found = [c for c in (f.condition(q) for f in self.fields) if c is not None]
+        found = [(f, where) for f, where in ((f, f.condition(q)) for f in self.fields) if where is not None]
         if not found:
             return None if not q else false()
-        return or_(*found)
+        if len(found) == 1:
+            return found[0][1]
+        return or_(*(f.condition(q, among_others=True) if isinstance(f, Related) else where for f, where in found))
 
     def apply(self, stmt, q: str):
         """``stmt`` narrowed to the rows matching ``q`` (the list's own order stays)."""
         where = self.condition(q)
         return stmt if where is None else stmt.where(where)
 
-    def rank(self, q: str):
-        """SQL: the best rank of a row for ``q`` (0 exact identifier, 1 prefix, 2 anything else)."""
-        q = (q or "").strip()[:MAX_QUERY]
-        whens, seen = [], set()
-        for when in sorted((w for f in self.fields for w in f.rank(q)), key=lambda w: w[1]):  # exact tests first
-            key = str(when[0].compile(compile_kwargs={"literal_binds": True}))
-            if key not in seen:  # the same column declared exact and prefix: test it once
-                seen.add(key)
-                whens.append(when)
-        return case(*whens, else_=literal(OTHER, Integer())) if whens else literal(OTHER, Integer())
+    @property
+    def table(self):
+        """The table this search narrows (its fields' own, or their foreign keys')."""
+        first = self.fields[0]
+        return (first.fk if isinstance(first, Related) else first.column).table
 
-    def match(self, stmt, q: str):
-        """``stmt`` narrowed to ``q``'s matches and ordered best first (the lookups' contract)."""
-        stmt = self.apply(stmt, q)
-        order = [self.rank(q)]
-        # then alphabetically by the first name-like field (words, substring, prefix), else the first text field
+    def exact_condition(self, q: str):
+        """SQL: ``q`` is a row's whole value in some field (an identifier, a number, a name typed in full)."""
+        found = [where for rank, where in self.candidates(q) if rank == EXACT]
+        return or_(*found) if found else None
+
+    def candidates(self, q: str) -> list[tuple[int, Any]]:
+        """``(rank, SQL)`` per field and kind of match, each served by one index: the whole value
+        (``EXACT``), its start (``PREFIX``, a btree range), anywhere (``OTHER``, trigrams); the same
+        column and value once."""
+        q = (q or "").strip()[:MAX_QUERY]
+        found, seen = [], set()
+
+        def add(rank, key, where):
+            if where is not None and key not in seen:
+                seen.add(key)
+                found.append((rank, where))
+
+        for f in self.fields:
+            if isinstance(f, Related):
+                add(EXACT, (str(f.fk), "exact"), f.exact(q))
+                add(OTHER, (str(f.fk), "any"), f.condition(q))
+                continue
+            value = f.value(q)
+            if value in ("", None):
+                continue
+            add(EXACT, (str(f.column), "=", value), f.column == value)
+            if f.kind not in ("exact", "number"):
+                add(PREFIX, (str(f.column), "like", value), f.column.like(_like_escape(value) + "%", escape="\\"))
+            if f.kind in ("substring", "words"):
+                add(OTHER, (str(f.column), f.kind, value), f.condition(q))
+        return found
+
+    def match(self, stmt, q: str, candidates: int = CANDIDATES):
+        """``stmt`` narrowed to ``q``'s matches and ordered best first (the lookups' contract).
+
+        Only a capped candidate set is ranked, never every match (a short common prefix, "alv", matches
+        a tenth of a book): up to ``candidates`` rows per field and kind of match (see
+        :meth:`candidates`: each one index probe or range, and no OR across fields, which no index
+        serves when one field is another table's), ordered by their best rank (exact, prefix, the
+        rest), then by likeness to ``q`` of the first name-like field (``similarity`` on PostgreSQL,
+        the shorter key elsewhere), then alphabetically by it. Callers may add orders
+        (``.order_by(Loan.id.desc())``) and take ``.limit(n)`` (n <= ``candidates``; n itself where the
+        search has no such field, see :attr:`ranks_by_name`).
+        """
+        q = (q or "").strip()[:MAX_QUERY]
+        name = self._name_field()
+        found = self.candidates(q)
+        if not found:  # nothing typed (every row), or nothing this search can compare (no row)
+            narrowed = stmt if not q else stmt.where(false())
+            return narrowed.order_by(None).order_by(*([name.column] if name is not None else []))
+        pk = next(iter(self.table.primary_key.columns))
+        base = stmt.order_by(None).limit(None).with_only_columns(pk.label("pk"), maintain_column_froms=True)
+
+        def tier(rank: int, where):
+            capped = base.where(where).limit(candidates).subquery()
+            return select(capped.c.pk, literal(rank, Integer()).label("rank"))
+
+        union = union_all(*(tier(rank, where) for rank, where in found)).subquery()
+        best = select(union.c.pk, func.min(union.c.rank).label("rank")).group_by(union.c.pk).subquery()
+        order: list[Any] = [best.c.rank]
+        if name is not None:
+            order += [likeness(name.column, name.value(q)).desc(), name.column]
+        return stmt.join(best, best.c.pk == pk).order_by(None).order_by(*order)
+
+    @property
+    def ranks_by_name(self) -> bool:
+        """Whether matches of the same rank are ordered by a text field of this search's own table."""
+        return self._name_field() is not None
+
+    def _name_field(self):
+        """The field results are ordered by among equals: the first words, substring, prefix, exact one."""
         fields = [f for f in self.fields if isinstance(f, Field) and f.kind != "number"]
-        first = next((f for kind in ("words", "substring", "prefix", "exact") for f in fields if f.kind == kind), None)
-        if first is not None:
-            order.append(first.column)
-        return stmt.order_by(None).order_by(*order)
+        return next((f for kind in ("words", "substring", "prefix", "exact") for f in fields if f.kind == kind), None)
 
     def filter(self, title=None, key: str = "q"):
         """The list's search box as a :class:`core.web.listing.Filter` (``q`` by default)."""
@@ -317,8 +427,12 @@ class Group:
 
 
 def top(session, stmt, search: Search, q: str, limit: int = 5) -> list:
-    """The ``limit`` best rows of ``stmt`` for ``q`` (``stmt`` already through the record rules)."""
-    result = session.execute(search.match(stmt, q).limit(limit))
+    """The ``limit`` best rows of ``stmt`` for ``q`` (``stmt`` already through the record rules), ranked
+    among at most ``4 * limit`` candidates per kind of match (the global search asks every plugin at once);
+    ``limit`` when the search has no text field of its own to rank them by (loans, cases: by number or
+    by their customer), where more candidates would only be read to be dropped."""
+    candidates = 4 * limit if search.ranks_by_name else limit
+    result = session.execute(search.match(stmt, q, candidates=candidates).limit(limit))
     return list(result.scalars() if len(result.keys()) == 1 else result)
 
 

@@ -100,16 +100,18 @@ def lookups():
     """The case picker: a debtor's name, ID, phone or the case number, through the cases' record rule (a
     collector finds only the cases assigned to them)."""
     from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
     from core.models.user import User
     from core.web.admin_users import USERS
-    from core.web.lookups import Lookup
+    from core.web.lookups import MAX_RESULTS, Lookup
     from plugins.collections.models import Case
     from plugins.collections.search import CASES
 
     def match(stmt, q):
         # the case's or loan's number, or the debtor's name, ID or phone (the cases list's search)
-        return CASES.match(stmt, q).order_by(Case.id.desc())
+        # (no name of its own to rank by: as many candidates as results)
+        return CASES.match(stmt, q, MAX_RESULTS).options(joinedload(Case.customer)).order_by(Case.id.desc())
 
     def label(case):
         return _("Case ${id} · ${name}", mapping={"id": case.id, "name": case.customer.name})

@@ -5,7 +5,7 @@ identifier, then prefix, then the rest), so a lookup finds what the list's searc
 """
 from __future__ import annotations
 
-from core.web.lookups import Lookup
+from core.web.lookups import MAX_RESULTS, Lookup
 from plugins.lending.i18n import _, label
 
 
@@ -24,6 +24,8 @@ def _loan_detail(loan) -> str:
 
 
 def lookups() -> list[Lookup]:
+    from sqlalchemy.orm import joinedload
+
     from plugins.lending.models import Customer, Loan
     from plugins.lending.search import CUSTOMER_PICKER, LOANS
     from plugins.products.models import LoanProduct, ProductVersion
@@ -35,8 +37,10 @@ def lookups() -> list[Lookup]:
         return match
 
     def loans(stmt, q):
-        # the loan's number, or its borrower's name, ID or phone; the newest first among equals
-        return LOANS.match(stmt, q).order_by(Loan.id.desc())
+        # the loan's number, or its borrower's name, ID or phone; the newest first among equals; the
+        # borrower read with the loans (the label names them); no name of its own to rank by: as many
+        # candidates as results
+        return LOANS.match(stmt, q, MAX_RESULTS).options(joinedload(Loan.customer)).order_by(Loan.id.desc())
 
     def products(stmt, q):
         # what a new application may choose: the current version of an active product

@@ -6,8 +6,8 @@ from sqlalchemy import select, text
 
 from core.testing import browser_login
 from plugins.lending import services
-from plugins.lending.models import Customer
-from plugins.lending.search import CUSTOMERS
+from plugins.lending.models import Customer, Loan
+from plugins.lending.search import CUSTOMER_PICKER, CUSTOMERS, LOANS
 
 
 @pytest.fixture
@@ -41,6 +41,32 @@ def test_match_puts_the_exact_identifier_first(people, session, world):
     session.flush()
     ranked = session.scalars(CUSTOMERS.match(select(Customer), "12345678Z")).all()
     assert ranked == [ana, other]
+
+
+def test_match_ranks_a_capped_candidate_set(people, session, world):
+    """A short common prefix ranks at most ``candidates`` rows per kind of match, never every match; an exact
+    identifier still comes first, then names starting with the text, then names holding it."""
+    ana, ben = people
+    for n in range(6):
+        services.update_customer(session, world.customer(), name=f"Alvaro Number{n}")
+    services.update_customer(session, world.customer(), name="Rosa Alva")
+    session.flush()
+    found = session.scalars(CUSTOMERS.match(select(Customer), "alva", candidates=3)).all()
+    # 9 customers hold "alva": at most 3 starting with it and 3 others are ranked, those starting it first
+    assert 3 <= len(found) <= 6 and all(c.name.startswith("Alvaro") for c in found[:3])
+    assert session.scalars(CUSTOMER_PICKER.match(select(Customer), "12345678z", candidates=1)).first() == ana
+    assert session.scalars(CUSTOMER_PICKER.match(select(Customer), str(ben.id))).first() == ben
+
+
+def test_a_loan_is_found_by_its_number_or_its_borrowers_identifiers(people, session, world):
+    ana, _ben = people
+    loan = world.loan(borrower=ana, amount=D("6000.00"))
+    other = world.loan(amount=D("5000.00"))
+    session.flush()
+    assert session.scalars(LOANS.apply(select(Loan), str(other.id))).all() == [other]
+    assert session.scalars(LOANS.apply(select(Loan), "12345678-z")).all() == [loan]
+    assert session.scalars(LOANS.match(select(Loan), "12345678-z")).all() == [loan]
+    assert session.scalars(LOANS.match(select(Loan), f"#{loan.id}")).first() == loan
 
 
 def test_customers_list_and_global_search(people, session, world, login_as):
@@ -93,6 +119,20 @@ def test_a_name_search_uses_the_indexes(mutuo_db, people, session):
     assert "ix_lending_customer_name_key_trgm" in substring, substring
     prefix = plan("12345678Z")
     assert "ix_lending_customer_id_number_key" in prefix, prefix
+
+
+@pytest.mark.postgres
+def test_a_number_or_an_identifier_reaches_loans_through_indexes(mutuo_db, people, session):
+    """``Loan.id = 12 OR customer_id IN (…)`` is no index condition in PostgreSQL: every loan would be read.
+    When the customers' side compares identifiers only, their ids are read first (``= ANY(ARRAY(…))``)."""
+    if mutuo_db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set MUTUO_TEST_DATABASE_URL): EXPLAIN")
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    stmt = LOANS.apply(select(Loan.id), "12345").compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join(session.execute(text(f"EXPLAIN {stmt}")).scalars())
+    assert "ix_lending_loan_customer_id" in plan and "ANY" in plan, plan
+    # a name is no identifier: its matches may be many, the plain semi-join stays
+    assert "ANY" not in str(LOANS.condition("alvarez").compile(session.get_bind()))
 
 
 @pytest.mark.browser
