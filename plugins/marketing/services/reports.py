@@ -99,7 +99,7 @@ def funnel(session, start: date, end: date, campaign_id: int | None = None) -> d
     converted = dict(session.execute(
         select(Conversion.kind, func.count(Conversion.id))
         .where(Conversion.customer_id.in_(touched), and_(Conversion.occurred_at >= since, Conversion.occurred_at < until))
-        .group_by(Conversion.kind)))
+        .group_by(Conversion.kind)).all())
     return {"clicks": session.scalar(clicks) or 0, "registrations": session.scalar(registered) or 0,
             "verified": converted.get("verified", 0), "funded": converted.get("funded", 0)}
 

@@ -91,7 +91,8 @@ def campaign_new(request):
         return request.route_url("marketing.campaign", id=campaign.id)
 
     return page(_("New campaign"), process(request, form, create,
-                                           {"starts_on": business_today(request.dbsession)}))
+                                           {"starts_on": business_today(request.dbsession), "goal": "funded",
+                                            "status": "active"}))
 
 
 @view_config(route_name="marketing.campaign_edit", renderer=FORM_PAGE, permission="marketing.campaign.manage")
@@ -136,7 +137,7 @@ def spend_new(request):
         return request.route_url("marketing.campaign", id=campaign.id)
 
     return page(_("Add a cost to ${name}", mapping={"name": campaign.name}),
-                process(request, form, add, {"spent_on": business_today(request.dbsession)}),
+                process(request, form, add, {"spent_on": business_today(request.dbsession), "kind": "actual"}),
                 intro=_("Attach the invoice to the campaign's documents."))
 
 
