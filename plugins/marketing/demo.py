@@ -58,7 +58,7 @@ def _quarter_start(day: date) -> bool:
 def _start_quarter(session, state: _State, day: date) -> None:
     year_name = f"Acquisition {day.year}"
     programme = session.scalar(select(Campaign).where(Campaign.name == year_name))
-    channels = session.scalars(select(Channel).order_by(Channel.id)).all()
+    channels = session.scalars(select(Channel).where(Channel.kind != "direct").order_by(Channel.id)).all()
     if programme is None:
         programme = campaigns.create_campaign(session, name=year_name, channel_id=channels[0].id, starts_on=day,
                                               ends_on=date(day.year, 12, 31), budget=Decimal("0.00"), goal="funded",
