@@ -23,10 +23,10 @@ from sqlalchemy import or_, select
 
 from core import context, search
 from core.errors import UserError
-from core.models.meta import utcnow
 from plugins.lending.models import Customer
 from plugins.marketing.i18n import _
 from plugins.marketing.models import Campaign, Click, Link, Touchpoint, Visitor
+from plugins.marketing.services import now
 
 VISITOR_COOKIE = "mutuo_vid"
 _VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -87,7 +87,7 @@ def visitor_id(cookie: str | None) -> tuple[str, bool]:
 
 def record_click(session, link: Link, visitor: str, referrer: str = "", at: datetime | None = None) -> Click:
     click = Click(link_id=link.id, campaign_id=link.campaign_id, visitor_id=visitor,
-                  referrer=(referrer or "")[:500], clicked_at=at or utcnow())
+                  referrer=(referrer or "")[:500], clicked_at=at or now(session))
     session.add(click)
     session.flush()
     known = session.scalar(select(Visitor.customer_id).where(Visitor.visitor_id == visitor,
