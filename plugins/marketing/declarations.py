@@ -1,6 +1,7 @@
 """What marketing declares to core: permissions, roles, record types, lookups, menu."""
 from __future__ import annotations
 
+from core.entities import Field
 from core.security import Permission, RoleSpec
 from plugins.marketing.i18n import _
 
@@ -46,17 +47,18 @@ def entity_types():
     view, manage = P + "campaign.view", P + "campaign.manage"
     return [
         EntityType(Channel, _("Marketing channel"), view, manage, "marketing.channels", "{name}",
-                   fields={"name": _("Name"), "kind": _("Kind"), "active": _("Active")}),
+                   fields={"name": _("Name"), "kind": Field(_("Kind"), "label"), "active": _("Active")}),
         EntityType(Campaign, _("Campaign"), view, manage, "marketing.campaign", "{name}", fields=CAMPAIGN_FIELDS),
         EntityType(Spend, _("Campaign cost"), view, P + "spend.manage", None, _("Cost {id}"),
-                   fields={"campaign_id": _("Campaign"), "spent_on": _("Date"), "kind": _("Planned or actual"),
+                   fields={"campaign_id": _("Campaign"), "spent_on": _("Date"), "kind": Field(_("Planned or actual"), "label"),
                            "amount": _("Amount"), "description": _("Description")}),
         EntityType(Link, _("Tracked link"), view, manage, None, "{code}",
                    fields={"code": _("Code"), "campaign_id": _("Campaign"), "medium": _("Medium"),
                            "target_url": _("Target"), "active": _("Active")}),
         EntityType(Touchpoint, _("Touchpoint"), P + "touchpoint.view", P + "touchpoint.manage", None,
                    _("Touchpoint {id}"), fields={"customer_id": _("Customer"), "campaign_id": _("Campaign"),
-                                                 "touched_at": _("When"), "source": _("Source"), "note": _("Note")}),
+                                                 "touched_at": _("When"), "source": Field(_("Source"), "label"),
+                                                 "note": _("Note")}),
     ]
 
 
@@ -93,6 +95,6 @@ def menu():
 
 CAMPAIGN_FIELDS = {
     "name": _("Name"), "channel_id": _("Channel"), "parent_id": _("Programme"), "owner_id": _("Owner"),
-    "starts_on": _("Starts"), "ends_on": _("Ends"), "budget": _("Budget"), "goal": _("Goal"),
-    "audience": _("Audience"), "status": _("Status"), "created_at": _("Created"),
+    "starts_on": _("Starts"), "ends_on": _("Ends"), "budget": _("Budget"), "goal": Field(_("Goal"), "label"),
+    "audience": _("Audience"), "status": Field(_("Status"), "label"), "created_at": _("Created"),
 }

@@ -49,12 +49,12 @@ TOUCH_SOURCES = ("click", "offline", "import")
 CONVERSION_KINDS = ("verified", "funded", "first_investment")
 MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay")
 
-#: Words of the stored codes, translated where shown (h.label(value, "marketing")).
+#: Words of the stored codes (underscores read as spaces), translated where shown (h.label(value, "marketing")).
 WORDS = (_("social"), _("messaging"), _("forum"), _("search"), _("display"), _("referral"), _("partner"),
-         _("offline"), _("email_sms"), _("direct"), _("registrations"), _("verified"), _("funded"),
-         _("first_investment"), _("planned"), _("active"), _("closed"), _("actual"), _("click"), _("import"),
-         _("first_touch"), _("last_touch"), _("last_non_direct"), _("linear"), _("position_based"),
-         _("time_decay"))
+         _("offline"), _("email sms"), _("direct"), _("registrations"), _("verified"), _("funded"),
+         _("first investment"), _("planned"), _("active"), _("closed"), _("actual"), _("click"), _("import"),
+         _("first touch"), _("last touch"), _("last non direct"), _("linear"), _("position based"),
+         _("time decay"))
 
 SHARE = Numeric(9, 6)  # a credit's share: 0.400000
 

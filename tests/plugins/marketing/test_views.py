@@ -215,3 +215,27 @@ def test_pages_keep_their_query_budgets(logged_in, mutuo_db, spring, world, sess
     assert_query_budgets(few, many, BUDGETS)
     assert mutuo_db.transaction(lambda s: s.scalar(select(func.count()).select_from(Link))) == 15
     assert lending  # lending's services build the customers (world)
+
+
+def test_a_spanish_marketer_reads_the_pages_in_spanish(logged_in, spring):
+    campaign_id, _code = spring
+    app = logged_in(permissions=("core.dashboard.view", "marketing.campaign.view", "marketing.report.view"),
+                    locale="es")
+    page = app.get(f"/marketing/campaigns/{campaign_id}")
+    assert page.html.html["lang"] == "es"
+    text = page.text
+    assert "Enlaces de seguimiento" in text and "Presupuesto" in text and "según posición" in text
+    assert "Retorno por campaña" in app.get("/marketing/report").text
+
+
+def test_refusals_are_translated_and_the_catalogue_is_complete():
+    import plugins.marketing
+    from core.errors import UserError
+    from core.i18n import localizer_for, plugin_locale_dir, translate, translation_dirs
+    from core.i18n_catalogs import catalogues, problems
+
+    spanish = localizer_for("es", [*translation_dirs(), str(plugin_locale_dir(plugins.marketing))])
+    with pytest.raises(UserError) as refused:
+        tracking.check_target("ftp://x")
+    assert translate(refused.value, spanish).startswith("Indique la dirección completa")
+    assert problems(catalogues(["marketing"])[0], ["es"]) == []
