@@ -22,6 +22,10 @@ def permissions() -> list[Permission]:
         Permission(P + "touchpoint.manage", _("Record offline touchpoints"), _("Type or import from CSV the "
                                                                                "event attendances and partner "
                                                                                "referrals of customers.")),
+        Permission(P + "audience.view", _("See audiences and consent"), _("Audiences, their broadcasts and the "
+                                                                           "customers' marketing consent.")),
+        Permission(P + "audience.send", _("Send broadcasts"), _("Define audiences, record consent and send "
+                                                                "messages to the consenting members.")),
         Permission(P + "report.view", _("See marketing reports"), _("CAC, ROI and ROAS per channel and campaign "
                                                                     "under each attribution model, the funnel.")),
     ]
@@ -32,7 +36,7 @@ def roles() -> list[RoleSpec]:
     return [
         RoleSpec("marketing_specialist", _("Marketing specialist"),
                  ("core.dashboard.view", P + "campaign.view", P + "campaign.manage", P + "touchpoint.view",
-                  P + "touchpoint.manage", P + "report.view"),
+                  P + "touchpoint.manage", P + "report.view", P + "audience.view"),
                  _("Runs campaigns: tracked links, offline touchpoints, reads the reports.")),
         RoleSpec("marketing_manager", _("Marketing manager"),
                  ("core.dashboard.view", *everything, "lending.customer.view"),
@@ -42,7 +46,7 @@ def roles() -> list[RoleSpec]:
 
 def entity_types():
     from core.entities import EntityType
-    from plugins.marketing.models import Campaign, Channel, Link, Spend, Touchpoint
+    from plugins.marketing.models import Audience, Broadcast, Campaign, Channel, Consent, Link, Spend, Touchpoint
 
     view, manage = P + "campaign.view", P + "campaign.manage"
     return [
@@ -59,6 +63,10 @@ def entity_types():
                    _("Touchpoint {id}"), fields={"customer_id": _("Customer"), "campaign_id": _("Campaign"),
                                                  "touched_at": _("When"), "source": Field(_("Source"), "label"),
                                                  "note": _("Note")}),
+        EntityType(Audience, _("Audience"), P + "audience.view", P + "audience.send", "marketing.audience", "{name}"),
+        EntityType(Consent, _("Marketing consent"), P + "audience.view", P + "audience.send", None,
+                   _("Consent {id}")),
+        EntityType(Broadcast, _("Broadcast"), P + "audience.view", P + "audience.send", None, _("Broadcast {id}")),
     ]
 
 
@@ -90,6 +98,8 @@ def menu():
         MenuEntry(_("Touchpoints"), "marketing.touchpoints", P + "touchpoint.view", section, 410),
         MenuEntry(_("Conversions"), "marketing.conversions", P + "touchpoint.view", section, 411),
         MenuEntry(_("Return by campaign"), "marketing.report", P + "report.view", section, 420),
+        MenuEntry(_("Audiences"), "marketing.audiences", P + "audience.view", section, 430),
+        MenuEntry(_("Consent"), "marketing.consents", P + "audience.view", section, 431),
     ]
 
 

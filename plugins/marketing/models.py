@@ -54,7 +54,7 @@ WORDS = (_("social"), _("messaging"), _("forum"), _("search"), _("display"), _("
          _("offline"), _("email sms"), _("direct"), _("registrations"), _("verified"), _("funded"),
          _("first investment"), _("planned"), _("active"), _("closed"), _("actual"), _("click"), _("import"),
          _("first touch"), _("last touch"), _("last non direct"), _("linear"), _("position based"),
-         _("time decay"))
+         _("time decay"), _("any"), _("borrower"), _("investor"), _("email"), _("sms"))
 
 SHARE = Numeric(9, 6)  # a credit's share: 0.400000
 
@@ -187,3 +187,57 @@ class Credit(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
 
     __table_args__ = (Index("ix_marketing_credit_model_campaign", "model", "campaign_id"),)
+
+
+# -- audiences, consent and broadcasts --------------------------------------------------------------
+
+CONSENT_CHANNELS = ("email", "sms")
+ROLES = ("any", "borrower", "investor")
+
+
+class Consent(Base):
+    """A customer's opt-in to marketing messages on one channel (core's opt-out register still applies).
+
+    Marketing needs consent given, not merely no objection: a broadcast reaches only customers with a
+    row here whose ``withdrawn_at`` is empty. The opt-out link of every message withdraws it.
+    """
+
+    __tablename__ = "marketing_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("lending_customer.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(60), default="")
+
+    __table_args__ = (UniqueConstraint("customer_id", "channel", name="uq_marketing_consent_customer_channel"),)
+
+
+class Audience(Base):
+    """A segment of customers by rules, evaluated when a broadcast is sent."""
+
+    __tablename__ = "marketing_audience"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(10), default="any")  # any | borrower | investor
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    region: Mapped[str] = mapped_column(String(100), default="")  # "" = every region
+    registered_since: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    __tablename__ = "marketing_broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience_id: Mapped[int] = mapped_column(ForeignKey("marketing_audience.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_campaign.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    promotes_project: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # in the audience, without consent on the channel
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,6 +17,12 @@ ROUTES = [
     ("marketing.conversions", "/conversions"),
     ("marketing.report", "/report"),
     ("marketing.join", "/join"),
+    ("marketing.audiences", "/audiences"),
+    ("marketing.audience_new", "/audiences/new"),
+    ("marketing.audience", r"/audiences/{id:\d+}"),
+    ("marketing.consents", "/consents"),
+    ("marketing.consent_new", "/consents/new"),
+    ("marketing.unsubscribe", "/unsubscribe/{token}"),
 ]
 
 
@@ -30,5 +36,5 @@ def includeme(config):
         config.add_route("marketing.redirect", r"/r/{code:[A-Za-z0-9_-]{1,32}}")
     finally:
         config.route_prefix = prefix
-    for module in ("campaigns", "lists", "tracking", "reports"):
+    for module in ("campaigns", "lists", "tracking", "reports", "audiences"):
         config.scan(f"plugins.marketing.views.{module}")

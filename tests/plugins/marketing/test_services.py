@@ -190,3 +190,9 @@ def test_the_margin_is_interest_and_fees_less_expected_loss(session, world):
     loan = lending.disburse(session, world.funded(amount=D("10000.00")))
     interest = sum((i.interest_due + i.fee_due for i in loan.installments), D(0))
     assert conversions.loan_margin(session, loan) == (interest + loan.origination_fee - D("300.00")).quantize(D("0.01"))
+
+
+def test_models_agree_with_migrations(mutuo_db):
+    from core.testing import assert_models_match_migrations
+
+    assert_models_match_migrations(mutuo_db)
