@@ -118,5 +118,5 @@ def day(session, day: date, story) -> None:
             _click(session, state, visitor, day)
             tracking.identify_visitor(session, visitor, email=f"customer{state.prepared}@example.test")
             state.pending[state.prepared] = visitor
-    for _n in range(rng.randrange(0, 4)):  # visitors who never register
+    for _n in range(rng.randrange(0, 2)):  # visitors who never register
         _click(session, state, tracking.visitor_id(None)[0], day)

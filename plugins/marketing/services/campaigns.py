@@ -92,7 +92,8 @@ def add_spend(session, campaign: Campaign, spent_on: date, amount, kind: str = "
                   description=(description or "").strip()[:200])
     session.add(spend)
     session.flush()
-    after = budget_status(session, campaign.id)
+    actual = before["actual"] + (amount if kind == "actual" else ZERO)
+    after = {**before, "actual": actual, "over": _over(before["budget"], actual)}
     if after["over"] and not before["over"]:
         record_event(session, "marketing.budget_exceeded", "marketing.campaign", campaign.id,
                      {"budget": str(after["budget"]), "actual": str(after["actual"])})
@@ -108,7 +109,11 @@ def budget_status(session, campaign_id: int) -> dict:
     budget = session.scalar(select(Campaign.budget).where(Campaign.id == campaign_id)) or ZERO
     actual, planned = money(actual), money(planned)
     return {"budget": budget, "planned": planned, "actual": actual, "left": budget - actual,
-            "over": budget > 0 and actual > budget or (budget == 0 and actual > 0)}
+            "over": _over(budget, actual)}
+
+
+def _over(budget: Decimal, actual: Decimal) -> bool:
+    return actual > budget
 
 
 def over_budget(session) -> list[tuple[Campaign, Decimal]]:

@@ -43,13 +43,13 @@ def _record(session, customer_id: int, kind: str, at: datetime, value: Decimal, 
                             reference=reference)
     session.add(conversion)
     session.flush()
-    attribute(session, conversion)
+    attribute(session, conversion, fresh=True)
     context.hooks(session).marketing_conversion_attributed(conversion=conversion)
     return conversion
 
 
-def attribute(session, conversion: Conversion) -> int:
-    """Write the conversion's credits under every model (replacing any); returns the touches counted."""
+def attribute(session, conversion: Conversion, fresh: bool = False) -> int:
+    """Write the conversion's credits under every model (replacing any unless ``fresh``); returns the touches."""
     lookback = setting(session, "lookback_days", 30)
     half_life = setting(session, "half_life_days", 7.0)
     rows = session.execute(
@@ -59,7 +59,8 @@ def attribute(session, conversion: Conversion) -> int:
         .order_by(Touchpoint.touched_at, Touchpoint.id)).all()
     at = conversion.occurred_at
     rows = [rows[i] for i in attribution.in_window([r.touched_at for r in rows], at, lookback)]
-    session.execute(delete(Credit).where(Credit.conversion_id == conversion.id))
+    if not fresh:
+        session.execute(delete(Credit).where(Credit.conversion_id == conversion.id))
     conversion.touches = len(rows)
     if not rows:
         session.flush()
