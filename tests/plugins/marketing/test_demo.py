@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from plugins.marketing.models import MODELS, Campaign, Click, Conversion, Credit, Spend, Touchpoint
 
 
-def test_the_demo_tells_a_marketing_story(mutuo_db):
+def test_the_demo_tells_a_marketing_story(mutuo_db, login_as):
     from plugins.lending.demo import load as lending_demo
     from plugins.products.demo import load as products_demo
 
@@ -43,3 +43,14 @@ def test_the_demo_tells_a_marketing_story(mutuo_db):
         assert late == 0
 
     mutuo_db.transaction(check)
+
+    # the pages over the demo's data: dashboard, the report under each model, a campaign's page
+    app = login_as("marketing_manager")
+    assert "Funded customers by channel" in app.get("/").text
+    for model in MODELS:
+        report = app.get(f"/marketing/report?model={model}&from=2020-01-01&to=2030-12-31")
+        assert report.html.find(id="report-table").find_all("tr")[1:], model
+    campaign_id = mutuo_db.transaction(lambda s: s.scalar(select(func.min(Campaign.id)).where(
+        Campaign.parent_id.is_not(None))))
+    page = app.get(f"/marketing/campaigns/{campaign_id}")
+    assert len(page.html.find(id="models").find_all("tr")) == 1 + len(MODELS)
