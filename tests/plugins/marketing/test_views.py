@@ -239,3 +239,11 @@ def test_refusals_are_translated_and_the_catalogue_is_complete():
         tracking.check_target("ftp://x")
     assert translate(refused.value, spanish).startswith("Indique la dirección completa")
     assert problems(catalogues(["marketing"])[0], ["es"]) == []
+
+
+def test_global_search_and_the_campaign_lookup_find_campaigns(login_as, spring):
+    campaign_id, _code = spring
+    app = login_as("marketing_specialist")
+    assert f"/marketing/campaigns/{campaign_id}" in app.get("/search", {"q": "savers"}).text
+    found = app.get("/lookup/marketing.campaign", {"q": "spring"}).json["results"]
+    assert [r["id"] for r in found] == [campaign_id]
