@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import colander
-import deform
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from core.errors import UserError
 from core.i18n import translate
 from core.web import parsing
-from core.web.forms import CSRFSchema, make_form, page, process
+from core.web.forms import CSRFSchema, Savepoint, make_form, page, process
 from core.web.lookups import LookupWidget
 from core.web.shell import flash
 from plugins.lending.models import Customer
@@ -89,24 +88,35 @@ def touchpoint_new(request):
     return page(_("Record an offline touchpoint"), process(request, form, save, {"touched_on": today(request.dbsession)}))
 
 
-class ImportSchema(CSRFSchema):
-    file = colander.SchemaNode(colander.String(), title=_("CSV lines"), validator=colander.Length(1, 2_000_000),
-                               widget=deform.widget.TextAreaWidget(rows=10),
-                               description=_("A header line customer_id_number,campaign,date,note then one "
-                                             "touchpoint a line; campaign by number or exact name, date as "
-                                             "2026-03-31."))
+MAX_IMPORT = 2_000_000  # bytes
 
 
-@view_config(route_name="marketing.touchpoint_import", renderer=FORM_PAGE,
+def _uploaded_text(request) -> str:
+    upload = request.POST.get("file")
+    raw = upload.file.read(MAX_IMPORT + 1) if getattr(upload, "filename", "") else \
+        (request.POST.get("text") or "").encode("utf-8")
+    if len(raw) > MAX_IMPORT:
+        raise UserError(_("The file is larger than 2 MB; split it."), "file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(_("Save the file as UTF-8 CSV and try again."), "file") from None
+
+
+@view_config(route_name="marketing.touchpoint_import", renderer=TEMPLATES + "import.pt",
              permission="marketing.touchpoint.manage")
 def touchpoint_import(request):
-    form = make_form(request, ImportSchema().bind(request=request), buttons=("import",))
-
-    def run(data):
-        count = tracking.import_touches(request.dbsession, data["file"])
-        flash(request, _("${n} touchpoints imported.", mapping={"n": count}))
-        return request.route_url("marketing.touchpoints")
-
-    return page(_("Import offline touchpoints"), process(request, form, run))
-
-
+    """A CSV file (or pasted lines): all or nothing, the first bad line named."""
+    error = None
+    if request.method == "POST":
+        point = Savepoint(request)
+        try:
+            count = tracking.import_touches(request.dbsession, _uploaded_text(request))
+        except UserError as exc:
+            point.rollback()
+            error = translate(exc, request.localizer)
+            request.response.status = 400
+        else:
+            flash(request, _("${n} touchpoints imported.", mapping={"n": count}))
+            return HTTPFound(request.route_url("marketing.touchpoints"))
+    return {"title": _("Import offline touchpoints"), "error": error, "columns": ",".join(tracking.CSV_COLUMNS)}

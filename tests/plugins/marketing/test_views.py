@@ -142,13 +142,16 @@ def test_offline_touchpoints_by_form_and_import(login_as, spring, world, session
     form = app.get("/marketing/touchpoints/new").forms["deform"]
     form["customer_id"], form["campaign_id"], form["touched_on"] = str(customer.id), str(campaign_id), "2025-03-01"
     form.submit("save").follow()
-    form = app.get("/marketing/touchpoints/import").forms["deform"]
-    form["file"] = (f"customer_id_number,campaign,date,note\n{customer.id_number},Spring savers,2025-03-02,fair\n"
-                    "NOPE,Spring savers,2025-03-02,\n")
+    good = f"customer_id_number,campaign,date,note\n{customer.id_number},Spring savers,2025-03-02,fair\n"
+    form = app.get("/marketing/touchpoints/import").forms["import-form"]
+    form["file"] = webtest.Upload("touches.csv", (good + "NOPE,Spring savers,2025-03-02,\n").encode(), "text/csv")
     refused = form.submit("import", status=400)
-    assert "Line 3" in refused.text
+    assert "Line 3" in refused.html.find(id="import-error").text
     count = mutuo_db.transaction(lambda s: s.scalar(select(func.count()).select_from(Touchpoint)))
     assert count == 1  # the good first line of the refused file was not kept
+    form = app.get("/marketing/touchpoints/import").forms["import-form"]
+    form["text"] = good  # pasted lines work too
+    assert "1 touchpoints imported" in form.submit("import").follow().text
 
 
 def test_pages_need_their_permissions(logged_in, mutuo_db, spring):
