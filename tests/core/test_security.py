@@ -11,7 +11,9 @@ from core.plugins import available_plugins
 from core.testing import csrf_token, login
 
 # The only views anyone may reach without logging in.
-PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/"}
+PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/",
+                 # marketing: the short link, the sign-up page it leads to, the opt-out link of its messages
+                 "marketing.redirect", "marketing.join", "marketing.unsubscribe"}
 # Protected routes whose success ends the caller's own session.
 ENDS_SESSION = {"account.logout_everywhere"}
 
