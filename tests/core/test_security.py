@@ -14,7 +14,9 @@ from core.testing import csrf_token, login
 PUBLIC_ROUTES = {"login", "logout", "health", "__static/deform/", "__static/core/",
                  # customer service's pages for customers: the notice board feed, the contact form, the
                  # satisfaction survey (by its token) and a mail provider's webhook (by a shared secret)
-                 "service.notices", "service.contact", "service.survey", "service.inbound_email"}
+                 "service.notices", "service.contact", "service.survey", "service.inbound_email",
+                 # marketing: the short link, the sign-up page it leads to, the opt-out link of its messages
+                 "marketing.redirect", "marketing.join", "marketing.unsubscribe"}
 # Protected routes whose success ends the caller's own session.
 ENDS_SESSION = {"account.logout_everywhere"}
 
