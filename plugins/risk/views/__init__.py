@@ -1,0 +1,5 @@
+"""Risk's pages: parse input, call one service, render."""
+
+
+def includeme(config):
+    config.scan("plugins.risk.views")

@@ -1,0 +1,2 @@
+def widgets(request):
+    return []
