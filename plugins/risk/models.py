@@ -266,3 +266,17 @@ class Signal(Base):
 
     customer: Mapped[Customer] = relationship()
     loan: Mapped[Loan | None] = relationship()
+
+
+class DelinquencyMark(Base):
+    """The first day a loan went past 30, 60 or 90 days past due (from lending's events): vintage curves,
+    default rates and the scorecard's Gini read these instead of replaying the loans' history."""
+
+    __tablename__ = "risk_delinquency_mark"
+    __table_args__ = (UniqueConstraint("loan_id", "threshold"),)
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("lending_loan.id"), index=True)
+    threshold: Mapped[int] = mapped_column(Integer)  # 30 | 60 | 90: more than this many days past due
+    reached_on: Mapped[date] = mapped_column(Date)

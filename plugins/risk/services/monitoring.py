@@ -52,7 +52,25 @@ def raise_signal(session, customer_id: int, loan_id: int | None, kind: str, deta
     return signal
 
 
+THRESHOLDS = (30, 60, 90)
+
+
+def mark_delinquency(session, loan_id: int, days_past_due: int) -> None:
+    """Remember the first day the loan went past 30, 60 and 90 days past due (for the reports)."""
+    from plugins.risk.models import DelinquencyMark
+
+    reached = [t for t in THRESHOLDS if days_past_due > t]
+    if not reached:
+        return
+    known = set(session.scalars(select(DelinquencyMark.threshold).where(DelinquencyMark.loan_id == loan_id)))
+    for threshold in reached:
+        if threshold not in known:
+            session.add(DelinquencyMark(loan_id=loan_id, threshold=threshold, reached_on=context.today(session)))
+    session.flush()
+
+
 def on_delinquency_changed(session, loan: Loan, old_bucket: str, new_bucket: str, days_past_due: int) -> None:
+    mark_delinquency(session, loan.id, days_past_due)
     if old_bucket != CURRENT or new_bucket == CURRENT:
         return
     raise_signal(session, loan.customer_id, loan.id, "first_late",

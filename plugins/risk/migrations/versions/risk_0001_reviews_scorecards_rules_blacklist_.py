@@ -2,7 +2,7 @@
 
 Revision ID: risk_0001
 Revises:
-Create Date: 2026-11-30 00:14:01.809851
+Create Date: 2026-11-30 00:17:30.354424
 """
 from alembic import op
 import sqlalchemy as sa
@@ -196,6 +196,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_risk_agenda_item_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_agenda_item_review_id'), ['review_id'], unique=False)
 
+    op.create_table('risk_delinquency_mark',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('reached_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['loan_id'], ['lending_loan.id'], name=op.f('fk_risk_delinquency_mark_loan_id_lending_loan')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_delinquency_mark')),
+    sa.UniqueConstraint('loan_id', 'threshold', name=op.f('uq_risk_delinquency_mark_loan_id'))
+    )
+    with op.batch_alter_table('risk_delinquency_mark', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_delinquency_mark_loan_id'), ['loan_id'], unique=False)
+
     op.create_table('risk_signal',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -266,6 +278,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_risk_signal_customer_id'))
 
     op.drop_table('risk_signal')
+    with op.batch_alter_table('risk_delinquency_mark', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_delinquency_mark_loan_id'))
+
+    op.drop_table('risk_delinquency_mark')
     with op.batch_alter_table('risk_agenda_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_agenda_item_review_id'))
         batch_op.drop_index(batch_op.f('ix_risk_agenda_item_meeting_id'))
