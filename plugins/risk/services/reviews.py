@@ -42,23 +42,49 @@ APPLICATION_ENTITY = "lending.application"
 
 def open_review(session, application: Application) -> Review:
     scorecard = scorecards.ensure_starter(session)
+    review = Review(application_id=application.id, customer_id=application.customer_id, scorecard_id=scorecard.id,
+                    status="pending", prepared_by_id=current_actor(session).id, opened_on=context.today(session))
+    session.add(review)
+    blacklist.screen_customer(session, application.customer)
+    _score(session, review, scorecard, application)
+    session.flush()
+    if review.rule_outcome == "refer":
+        refer(session, review)
+    return review
+
+
+def _score(session, review: Review, scorecard, application: Application) -> None:
+    """Score, rules, screening and exposure of ``application`` onto ``review`` (with ``scorecard``)."""
     facts = scorecards.facts(session, application)
     result = scorecards.card(scorecard).score(facts)
     outcome, results = rules.evaluate(rules.ensure_defaults(session), facts, result.score)
-    blacklist.screen_customer(session, application.customer)
     screening = blacklist.screening_state(session, application.customer_id)
     if screening == "hit" and outcome == "pass":
         outcome = "refer"
-    review = Review(application_id=application.id, customer_id=application.customer_id, scorecard_id=scorecard.id,
-                    score=result.score, grade=result.grade, score_level=result.level,
-                    bad_rate=Decimal(str(round(result.bad_rate, 6))), explanation=result.explanation(),
-                    reasons=", ".join(result.reasons)[:200], rule_results=results, rule_outcome=outcome,
-                    screening=screening, exposure=facts["exposure"], status="pending",
-                    recommendation="decline" if outcome == "decline" else "",
-                    prepared_by_id=current_actor(session).id, opened_on=context.today(session))
-    session.add(review)
+    review.score, review.grade, review.score_level = result.score, result.grade, result.level
+    review.bad_rate = Decimal(str(round(result.bad_rate, 6)))
+    review.explanation, review.reasons = result.explanation(), ", ".join(result.reasons)[:200]
+    review.rule_results, review.rule_outcome, review.screening = results, outcome, screening
+    review.exposure = facts["exposure"]
+    review.recommendation = "decline" if outcome == "decline" else ""
+
+
+def update_profile(session, review: Review, *, birth_date=None, monthly_income=None, monthly_debt=None) -> Review:
+    """The applicant's age, income and debts as the analyst verified them; the review is scored again with
+    the version that scored it (a pending review only: a referral stays with the committee)."""
+    from plugins.risk.services.monitoring import profile_of
+
+    _check_open(review, "pending")
+    if monthly_income is not None and monthly_income <= 0:
+        raise UserError(_("The monthly income must be above zero."), "monthly_income")
+    if monthly_debt is not None and monthly_debt < 0:
+        raise UserError(_("The monthly debt payments cannot be negative."), "monthly_debt")
+    profile = profile_of(session, review.customer_id)
+    profile.birth_date, profile.monthly_income, profile.monthly_debt = birth_date, monthly_income, monthly_debt
     session.flush()
-    if outcome == "refer":
+    _score(session, review, review.scorecard, review.application)
+    session.flush()
+    if review.rule_outcome == "refer":
         refer(session, review)
     return review
 
