@@ -107,6 +107,13 @@ def lending_demo_day(session, day, story):
     demo_day(session, day, story)
 
 
+@hookimpl
+def lending_demo_review(session, application, approved, reason):
+    from plugins.risk.demo import review
+
+    review(session, application, approved, reason)
+
+
 # -- lending's events: they run inside lending's transaction -------------------------------
 
 @hookimpl
