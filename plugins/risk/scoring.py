@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 KINDS = ("numeric", "category")
 LEVELS = ("low", "medium", "high", "very_high")
@@ -262,8 +263,7 @@ def band_for(bands: list[Band], score: Decimal) -> Band:
 
 # -- scoring ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     code: str
     label: str
     value: object
@@ -273,14 +273,19 @@ class Contribution:
     reason: str
 
 
-@dataclass(frozen=True)
 class Result:
-    score: Decimal
-    grade: str
-    level: str
-    contributions: tuple[Contribution, ...]
-    reasons: tuple[str, ...]
-    bad_rate: float
+    """A score: total, grade, level, the reason codes; each characteristic's part on demand
+    (:attr:`contributions`), kept as plain tuples until asked for (scoring stays fast)."""
+
+    __slots__ = ("score", "grade", "level", "reasons", "bad_rate", "_parts")
+
+    def __init__(self, score: Decimal, grade: str, level: str, parts: list, reasons: tuple, bad_rate: float):
+        self.score, self.grade, self.level, self.reasons, self.bad_rate = score, grade, level, reasons, bad_rate
+        self._parts = parts
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]:
+        return tuple(Contribution(*part) for part in self._parts)
 
     def explanation(self) -> list[dict]:
         return [{"code": c.code, "label": c.label, "value": None if c.value is None else str(c.value),
@@ -307,18 +312,23 @@ class Card:
         return sum((c.bin_for(facts.get(c.fact)).points for c in self.characteristics), Decimal(0))
 
     def score(self, facts: dict) -> Result:
-        contributions = []
+        parts = []
         total = Decimal(0)
+        get = facts.get
         for c, best in zip(self.characteristics, self._best):
-            value = facts.get(c.fact)
+            value = get(c.fact)
             found = c.bin_for(value)
-            total += found.points
-            contributions.append(Contribution(c.code, c.label, value, found.label, found.points,
-                                              best - found.points, c.reason or c.code))
-        costly = sorted((x for x in contributions if x.shortfall > 0), key=lambda x: -x.shortfall)
-        band = band_for(self.bands, total)
-        return Result(total, band.grade, band.level, tuple(contributions),
-                      tuple(x.reason for x in costly[:self.reason_count]), self.scaling.bad_rate_at(float(total)))
+            points = found.points
+            total += points
+            parts.append((c.code, c.label, value, found.label, points, best - points, c.reason or c.code))
+        costly = sorted((p for p in parts if p[5] > 0), key=lambda p: -p[5])
+        band = self.bands[-1]
+        for candidate in self.bands:  # highest floor first
+            if total >= candidate.min_score:
+                band = candidate
+                break
+        return Result(total, band.grade, band.level, parts, tuple(p[6] for p in costly[:self.reason_count]),
+                      self.scaling.bad_rate_at(float(total)))
 
 
 # -- monitoring ----------------------------------------------------------------------------------
