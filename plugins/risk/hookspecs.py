@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def risk_level_changed(customer: Customer, old_level: str, new_level: str, reason: str) -> None:
     """React to risk changing a customer's risk level.
 
-    ``old_level`` and ``new_level`` are ``"low"``, ``"medium"``, ``"high"``
+    Called when a customer is put on watch (a confirmed blacklist hit, a
+    collections high-risk report, an analyst's follow-up) or their level is
+    set by hand. ``old_level`` and ``new_level`` are ``"low"``, ``"medium"``, ``"high"``
     or ``"very_high"``; ``reason`` says why (a watch, a signal, a review).
     Collections may tighten its strategy; service may warn its agents.
     Returns nothing.
