@@ -5,6 +5,8 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import view_config
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
@@ -13,7 +15,7 @@ from core.web.listing import LIST_PAGE, Column, Filter, Listing, render_listing
 from core.web.record import record_panels
 from core.web.shell import flash
 from plugins.risk.i18n import _, word
-from plugins.risk.models import MEETING_STATUSES, VOTES, AgendaItem, Meeting
+from plugins.risk.models import MEETING_STATUSES, VOTES, AgendaItem, Meeting, Member, Review
 from plugins.risk.services import committee
 from plugins.risk.views.common import FORM_PAGE, TEMPLATES, choices, run_action
 
@@ -24,13 +26,16 @@ def meeting_url(request, meeting_id) -> str:
 
 @view_config(route_name="risk.meetings", renderer=LIST_PAGE, permission="risk.committee.view")
 def meeting_list(request):
-    link = lambda request, m: meeting_url(request, m.id)  # noqa: E731
-    listing = Listing(request, restricted_query(request, Meeting), columns=[
-        Column("id", "#", Meeting.id, link=link),
-        Column("held_on", _("Date"), Meeting.held_on, link=link),
-        Column("title", _("Title"), Meeting.title, wide=True),
-        Column("items", _("Items"), None, value=lambda m: len(m.items), kind="number"),
-        Column("status", _("Status"), Meeting.status, kind="label", domain="risk", card="key"),
+    link = lambda request, r: meeting_url(request, r[0].id)  # noqa: E731
+    items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == Meeting.id).correlate(Meeting) \
+        .scalar_subquery()
+    listing = Listing(request, restricted_query(request, Meeting).add_columns(items.label("items")), columns=[
+        Column("id", "#", Meeting.id, value=lambda r: r[0].id, link=link),
+        Column("held_on", _("Date"), Meeting.held_on, value=lambda r: r[0].held_on, link=link),
+        Column("title", _("Title"), Meeting.title, value=lambda r: r[0].title, wide=True),
+        Column("items", _("Items"), items, value=lambda r: r.items, kind="number"),
+        Column("status", _("Status"), Meeting.status, value=lambda r: r[0].status, kind="label", domain="risk",
+               card="key"),
     ], filters=[Filter("status", _("Status"), lambda s, v: s.where(Meeting.status == v),
                        tuple(choices(MEETING_STATUSES)))],
         default_sort="-held_on", export_name="risk-meetings")
@@ -69,15 +74,22 @@ def meeting_new(request):
 def meeting_page(request):
     meeting = get_visible_or_404(request, Meeting, request.matchdict["id"])
     me = request.user.id
+    items = request.dbsession.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                                      .order_by(AgendaItem.id).options(
+        selectinload(AgendaItem.votes), selectinload(AgendaItem.recusals),
+        joinedload(AgendaItem.review).joinedload(Review.customer),
+        joinedload(AgendaItem.review).joinedload(Review.application))).all()  # one batch, not one per item
+    members = request.dbsession.scalars(select(Member).where(Member.meeting_id == meeting.id).order_by(Member.id)
+                                        .options(joinedload(Member.user))).all()
     rows = []
-    for item in meeting.items:
+    for item in items:
         result = committee.item_tally(item)
         mine = next((v.vote for v in item.votes if v.user_id == me), None)
         recused = any(r.user_id == me for r in item.recusals)
         rows.append({"item": item, "tally": result, "mine": mine, "recused": recused})
-    is_member = any(m.user_id == me for m in meeting.members)
+    is_member = any(m.user_id == me for m in members)
     return {"title": _("Committee meeting ${date}", mapping={"date": meeting.held_on.isoformat()}),
-            "meeting": meeting, "rows": rows, "word": word, "votes": VOTES, "csrf": request.session.get_csrf_token(),
+            "meeting": meeting, "rows": rows, "members": members, "word": word, "votes": VOTES, "csrf": request.session.get_csrf_token(),
             "can_manage": meeting.status == "planned" and request.has_permission("risk.committee.manage"),
             "can_vote": meeting.status == "planned" and is_member and request.has_permission("risk.committee.vote"),
             "panels": record_panels(request, meeting, can_edit=False)}
