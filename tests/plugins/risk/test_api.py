@@ -42,25 +42,31 @@ def key(mutuo_db):
 def book(session, world, make_user):
     make_user("boss", roles=("risk_manager",))
     make_user("mia", roles=("risk_committee_member",))
-    world.submitted()                                  # review 1 pending
-    world.submitted(amount=D("40000.00"), term=24)     # review 2 referred, agenda item 1
+    from plugins.risk.models import AgendaItem, Review
+
+    first = world.submitted()                          # pending
+    world.submitted(amount=D("40000.00"), term=24)     # referred: an agenda item
+    ids = {"review": session.scalar(select(Review.id).where(Review.application_id == first.id)),
+           "item": session.scalar(select(AgendaItem.id))}
     session.commit()
     session.close()
+    return ids
 
 
 def test_reviews_list_read_and_decide(book, api, key):
     headers = key("boss")
     listing = api.get(f"{API}/reviews?status=pending", headers=headers).json
-    assert [r["id"] for r in listing["items"]] == [1]
-    record = api.get(f"{API}/reviews/1", headers=headers).json
+    review = book["review"]
+    assert [r["id"] for r in listing["items"]] == [review]
+    record = api.get(f"{API}/reviews/{review}", headers=headers).json
     assert record["score"] == "600.00" and len(record["explanation"]) == 7 and record["grade"] == "C"
-    refused = api.post_json(f"{API}/reviews/1/decision", {"recommendation": "decline", "level": "high"},
+    refused = api.post_json(f"{API}/reviews/{review}/decision", {"recommendation": "decline", "level": "high"},
                             headers=headers, expect_errors=True)
     assert refused.status_int == 422 and refused.content_type == PROBLEM
-    decided = api.post_json(f"{API}/reviews/1/decision", {"recommendation": "approve", "level": "low"},
+    decided = api.post_json(f"{API}/reviews/{review}/decision", {"recommendation": "approve", "level": "low"},
                             headers=headers).json
     assert decided["status"] == "approved"
-    again = api.post_json(f"{API}/reviews/1/decision", {"recommendation": "approve", "level": "low"},
+    again = api.post_json(f"{API}/reviews/{review}/decision", {"recommendation": "approve", "level": "low"},
                           headers=headers, expect_errors=True)
     assert again.status_int == 409
 
@@ -80,7 +86,7 @@ def test_score_blacklist_hits_and_votes(book, api, key):
     decided = api.post_json(f"{API}/hits/{hits[0]['id']}/decision", {"status": "cleared", "note": "Namesake"},
                             headers=headers).json
     assert decided["status"] == "cleared" and decided["note"] == "Namesake"
-    vote = api.post_json(f"{API}/agenda-items/1/votes", {"vote": "approve"}, headers=key("mia"),
+    vote = api.post_json(f"{API}/agenda-items/{book['item']}/votes", {"vote": "approve"}, headers=key("mia"),
                          expect_errors=True)
     assert vote.status_int == 422 and "present" in vote.json["detail"]
     assert api.get(f"{API}/reviews", headers={"Authorization": "Bearer nope"}, expect_errors=True).status_int == 401

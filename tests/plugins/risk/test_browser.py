@@ -36,7 +36,7 @@ def test_officer_submits_committee_votes_it_through_and_lending_lists_it(draft, 
         boss = boss_context.new_page()
         browser_login(boss, "boss")
         boss.goto("/risk/reviews")
-        boss.click(".listing a[href$='/risk/reviews/1'] >> nth=0")
+        boss.click(".listing td a >> nth=0")
         assert boss.inner_text("#review-status") == "referred"
         assert boss.inner_text("#review-outcome") == "refer"
         assert boss.locator("#explanation tbody tr, #explanation tr").count() >= 7
