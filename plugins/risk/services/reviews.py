@@ -136,6 +136,7 @@ def decide(session, review: Review, *, recommendation: str, level: str, warnings
     review.level, review.warnings, review.conditions = level, warnings.strip(), conditions.strip()
     review.recommendation = recommendation
     review.analyst_id = current_actor(session).id
+    _assess_customer(session, review, level)
     if recommendation == "refer":
         refer(session, review)
     else:
@@ -143,6 +144,17 @@ def decide(session, review: Review, *, recommendation: str, level: str, warnings
     if report:  # the demo writes one in twenty (a PDF each is its most expensive step)
         write_report(session, review)
     return review
+
+
+def _assess_customer(session, review: Review, level: str) -> None:
+    """The analyst's level becomes the customer's, except that a borrower on watch stays at least ``high``."""
+    from plugins.risk.models import LEVELS as ORDER
+    from plugins.risk.services.monitoring import profile_of, set_level
+
+    profile = profile_of(session, review.customer_id)
+    if profile.on_watch and ORDER.index(level) < ORDER.index("high"):
+        return
+    set_level(session, review.customer, level, f"review {review.id}")
 
 
 def finish(session, review: Review, approved: bool, reason: str) -> Review:

@@ -97,6 +97,7 @@ def test_analyst_approves_and_the_report_is_a_document_of_the_application(sessio
         reviews.decide(session, review, recommendation="approve_with_conditions", level="medium",
                        warnings="Thin file", conditions="Payroll domiciliation")
     assert application.status == "approved" and review.status == "approved" and review.decided_by_id == analyst.id
+    assert session.scalar(select(Profile.level).where(Profile.customer_id == review.customer_id)) == "medium"
     docs = documents_for(session, "lending.application", application.id)
     assert [d.id for d in docs] == [review.report_document_id]
     assert docs[0].versions[-1].content_type == "application/pdf"
