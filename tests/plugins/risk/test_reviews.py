@@ -144,3 +144,9 @@ def test_starter_card_and_rules_are_data(session):
                           bands=[{"min_score": 0, "grade": "E", "level": "low"}])
     assert refused.value.field == "definition"
     assert session.scalar(select(Review)) is None
+
+
+def test_models_and_migrations_agree(mutuo_db):
+    from core.testing import assert_models_match_migrations
+
+    assert_models_match_migrations(mutuo_db, owners=("risk",))
