@@ -61,6 +61,7 @@ def setup(session) -> dict[str, User]:
     for rule in rules.ensure_defaults(session):
         if rule.code == "RF_AMOUNT" and rule.limit == Decimal(30000):
             rule.limit = Decimal(15000)  # the demo department's policy: larger loans go to the committee
+            session.info.pop(rules.CACHE, None)
     if not session.scalar(select(func.count(BlacklistEntry.id))):
         for name, id_number, phone, reason, source in BLACKLIST:
             blacklist.add_entry(session, name=name, id_number=id_number, phone=phone, reason=reason, source=source)
@@ -150,10 +151,13 @@ def _committee_decides(session, found: Review, approved: bool, reason: str, peop
 
 def day(session, day: date, story) -> None:
     """One replayed day of the risk department (``lending_demo_day``)."""
+    due = session.scalars(select(Meeting).where(Meeting.status == "planned", Meeting.held_on <= day)
+                          .order_by(Meeting.id)).all()
+    if not due and day.weekday() != 0 and not (day.day == 1 and day.month % 3 == 0):
+        return  # nothing for the department today (one query, not the team's)
     people = _people(session)
     with _As(session, people["raul.manager"]):
-        for meeting in session.scalars(select(Meeting).where(Meeting.status == "planned", Meeting.held_on <= day)
-                                       .order_by(Meeting.id)).all():
+        for meeting in due:
             for member in meeting.members:
                 if not member.present:
                     committee.set_attendance(session, meeting, member.user_id, True)

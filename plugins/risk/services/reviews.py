@@ -57,7 +57,7 @@ def _score(session, review: Review, scorecard, application: Application) -> None
     """Score, rules, screening and exposure of ``application`` onto ``review`` (with ``scorecard``)."""
     facts = scorecards.facts(session, application)
     result = scorecards.card(scorecard).score(facts)
-    outcome, results = rules.evaluate(rules.ensure_defaults(session), facts, result.score)
+    outcome, results = rules.evaluate(rules.current_rules(session), facts, result.score)
     screening = blacklist.screening_state(session, application.customer_id)
     if screening == "hit" and outcome == "pass":
         outcome = "refer"

@@ -13,6 +13,7 @@ the first time they are needed; after that they are edited as data.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -32,6 +33,26 @@ DEFAULTS = {
     "on_watch": ("RF_WATCH", None, "refer"),
 }
 SEVERITY = {"pass": 0, "refer": 1, "decline": 2}
+
+
+CACHE = "risk.rules"  # session.info: a snapshot of the rules, read once per session (cleared by save_rule)
+
+
+class RuleData(NamedTuple):
+    code: str
+    check: str
+    limit: Decimal | None
+    outcome: str
+    active: bool
+
+
+def current_rules(session) -> list[RuleData]:
+    """The rules as plain data, read once per session (the demo reviews hundreds in one)."""
+    cached = session.info.get(CACHE)
+    if cached is None:
+        cached = session.info[CACHE] = [RuleData(r.code, r.check, r.limit, r.outcome, r.active)
+                                        for r in ensure_defaults(session)]
+    return cached
 
 
 def ensure_defaults(session) -> list[Rule]:
@@ -59,6 +80,7 @@ def save_rule(session, rule: Rule | None, *, code: str, check: str, limit, outco
     clash = session.scalar(select(Rule).where(Rule.code == code))
     if clash is not None and clash is not rule:
         raise UserError(_("Another rule already has the code ${code}.", mapping={"code": code}), "code")
+    session.info.pop(CACHE, None)
     rule = rule or Rule()
     rule.code, rule.check, rule.limit, rule.outcome, rule.active, rule.position = (
         code, check, None if limit is None else Decimal(str(limit)), outcome, active, position)
@@ -86,7 +108,7 @@ def _fires(check: str, limit: Decimal | None, facts: dict, score) -> bool | None
     raise ValueError(check)
 
 
-def evaluate(rules: list[Rule], facts: dict, score=None) -> tuple[str, list[dict]]:
+def evaluate(rules: list, facts: dict, score=None) -> tuple[str, list[dict]]:
     """(the worst outcome, one result per active rule: code, check, limit, result, outcome)."""
     results, worst = [], "pass"
     for rule in rules:
