@@ -57,6 +57,7 @@ LAST = ("García", "López", "Martín", "Sánchez", "Pérez", "Gómez", "Ruiz", 
 PURPOSES = ("Working capital", "Home repairs", "Equipment", "Stock", "Car", "Studies")
 OTHER_STATUSES = ("draft", "submitted", "approved", "rejected", "listed", "funded", "cancelled", "expired")
 RECENT = ("draft", "submitted", "approved", "listed", "funded")  # still on their way today
+REJECTIONS = ("Income does not cover the installment", "Incomplete documents", "Existing arrears elsewhere")
 #: share of the loans per behaviour (the rest pay on time); each at least ``MINIMUM`` loans
 BEHAVIOURS = (("default", D("0.05")), ("roll", D("0.07")), ("slip", D("0.14")), ("early", D("0.05")))
 MINIMUM = {"default": 2, "roll": 2, "slip": 3, "early": 1}
@@ -250,13 +251,21 @@ class Story:
             self._create(plan)
             return
         application = session.get(Application, plan.application_id)
+        if application.review_pending and step in ("approve", "reject"):
+            # a reviewing department (risk) holds it: it decides through its own people and services
+            approved = step == "approve"
+            reason = "" if approved else self.rng.choice(REJECTIONS)
+            context.hooks(session).lending_demo_review(session=session, application=application, approved=approved,
+                                                       reason=reason)
+            return
+        if application.status in ("submitted", "rejected") and step not in ("submit", "approve", "reject", "cancel"):
+            return  # still in review, or a reviewer rejected it: the story stops here
         if step == "submit":
             services.submit(session, application)
         elif step == "approve":
             services.approve(session, application, "Demo: meets the product's criteria")
         elif step == "reject":
-            services.reject(session, application, self.rng.choice(
-                ("Income does not cover the installment", "Incomplete documents", "Existing arrears elsewhere")))
+            services.reject(session, application, self.rng.choice(REJECTIONS))
         elif step == "cancel":
             services.cancel(session, application, "The borrower withdrew the request")
         elif step == "list":

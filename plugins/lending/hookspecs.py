@@ -120,6 +120,21 @@ def lending_demo_day(session: Session, day: date, story: Story) -> None:
     """
 
 
+@hookspec
+def lending_demo_review(session: Session, application: Application, approved: bool, reason: str) -> None:
+    """Decide, in the demo's story, an application a reviewing plugin is holding.
+
+    Called only by the demo loader, when the story reaches the approval
+    (``approved=True``) or the rejection (``approved=False``, ``reason`` the
+    story's) of an application whose ``review_pending`` names reviewers.
+    The reviewer plays its people's part through its own services and ends
+    with :func:`plugins.lending.services.review_decision`, so the story goes
+    on (a plugin that holds applications and does not implement this leaves
+    them in review, and the story's later steps for them are skipped).
+    Returns nothing.
+    """
+
+
 # -- customers, cash and funding (wave 2: marketing, crm, finance, risk and service react to these) --------
 
 @hookspec
