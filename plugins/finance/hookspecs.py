@@ -25,6 +25,7 @@ def finance_period_closed(period: Period) -> None:
 def finance_statement_line_matched(line: StatementLine) -> None:
     """React to a bank statement line matched (automatically or by a person).
 
+    Called right after the match is saved, in the same transaction.
     ``line.match_kind`` says to what (``deposit``, ``withdrawal``, ``repayment``, ``bank_fee``) and
     ``line.matched_id`` which lending record. Returns nothing.
     """
