@@ -77,6 +77,7 @@ def mutuo_entity_types():
     from core.entities import EntityType
     from core.i18n import _
     from core.models.document import Document
+    from core.models.state import PlatformState
     from core.models.user import Role, User
 
     return [
@@ -91,6 +92,9 @@ def mutuo_entity_types():
                    "{title}", fields={
                        "title": _("Title"), "description": _("Description"), "current_version": _("Version"),
                        "created_by": _("Created by"), "created_at": _("Created"), "deleted": _("Deleted")}),
+        # Facts the platform remembers (demo loaded, defaults seeded): admins read them in the audit log.
+        EntityType(PlatformState, _("Platform setting"), "core.audit.view", "core.audit.view", None, "{key}",
+                   fields={"key": _("Key"), "value": _("Value")}),
     ]
 
 

@@ -46,7 +46,17 @@ def roles() -> list[RoleSpec]:
 
 def entity_types():
     from core.entities import EntityType
-    from plugins.marketing.models import Audience, Broadcast, Campaign, Channel, Consent, Link, Spend, Touchpoint
+    from plugins.marketing.models import (
+        Audience,
+        Broadcast,
+        Campaign,
+        Channel,
+        Consent,
+        Conversion,
+        Link,
+        Spend,
+        Touchpoint,
+    )
 
     view, manage = P + "campaign.view", P + "campaign.manage"
     return [
@@ -63,10 +73,24 @@ def entity_types():
                    _("Touchpoint {id}"), fields={"customer_id": _("Customer"), "campaign_id": _("Campaign"),
                                                  "touched_at": _("When"), "source": Field(_("Source"), "label"),
                                                  "note": _("Note")}),
-        EntityType(Audience, _("Audience"), P + "audience.view", P + "audience.send", "marketing.audience", "{name}"),
+        EntityType(Conversion, _("Conversion"), P + "touchpoint.view", P + "touchpoint.manage", None,
+                   _("Conversion {id}"), fields={"customer_id": _("Customer"), "kind": Field(_("Kind"), "label"),
+                                                 "occurred_at": _("When"), "value": _("Value"),
+                                                 "reference": _("Reference"),
+                                                 "touches": _("Touchpoints in the window")}),
+        EntityType(Audience, _("Audience"), P + "audience.view", P + "audience.send", "marketing.audience", "{name}",
+                   fields={"name": _("Name"), "role": Field(_("Role"), "label"),
+                           "verified_only": _("Verified customers only"), "region": _("Region"),
+                           "registered_since": _("Registered since"), "created_at": _("Created")}),
         EntityType(Consent, _("Marketing consent"), P + "audience.view", P + "audience.send", None,
-                   _("Consent {id}")),
-        EntityType(Broadcast, _("Broadcast"), P + "audience.view", P + "audience.send", None, _("Broadcast {id}")),
+                   _("Consent {id}"), fields={"customer_id": _("Customer"), "channel": Field(_("Channel"), "label"),
+                                              "granted_at": _("Granted"), "withdrawn_at": _("Withdrawn"),
+                                              "source": _("Source")}),
+        EntityType(Broadcast, _("Broadcast"), P + "audience.view", P + "audience.send", None, _("Broadcast {id}"),
+                   fields={"audience_id": _("Audience"), "campaign_id": _("Campaign"),
+                           "channel": Field(_("Channel"), "label"), "subject": _("Subject"), "body": _("Message"),
+                           "promotes_project": _("Promotes a loan project"), "recipients": _("Recipients"),
+                           "skipped": _("Skipped (no consent)"), "sent_at": _("Sent")}),
     ]
 
 
