@@ -6,6 +6,8 @@ coverage. Handlers call the services the screens call; refusals become problems.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from core.api import DATE, ID, MONEY, Filter, Listing, Operation, array, nullable, obj, text
@@ -67,7 +69,8 @@ def read_entry(request, call):
 
 def trial_balance(request, call):
     journal.ensure_defaults(request.dbsession)
-    result = journal.trial_balance(request.dbsession, call.params.get("end"))
+    end = call.params.get("end")  # validated as a date by the document; the query needs a date, not text
+    result = journal.trial_balance(request.dbsession, date.fromisoformat(end) if isinstance(end, str) else end)
     return {"rows": [{"code": r["account"].code, "name": r["account"].name, "kind": r["account"].kind,
                       "debit": r["debit"], "credit": r["credit"], "balance": r["balance"]} for r in result["rows"]],
             "debits": result["debits"], "credits": result["credits"], "difference": result["difference"]}

@@ -12,6 +12,7 @@ figure (``None``), never a zero that reads like a bad month.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +38,8 @@ class Score:
     value: Decimal | None  # CSAT % satisfied, or NPS
     mean: Decimal | None
 
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def _pct(part: int, whole: int) -> Decimal:
     return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -113,7 +116,12 @@ def send_nps(session, limit: int = 200, every_days: int = 90) -> int:
 
 
 def find(session, token: str) -> Survey:
-    survey = session.scalars(select(Survey).where(Survey.token == (token or ""))).first()
+    token = token or ""
+    # Tokens are URL-safe base64 (secrets.token_urlsafe); anything else (a NUL byte, which PostgreSQL
+    # refuses in text) cannot be one, so it is simply not found.
+    if not _TOKEN.fullmatch(token):
+        raise NotFound(_("This survey does not exist."))
+    survey = session.scalars(select(Survey).where(Survey.token == token)).first()
     if survey is None:
         raise NotFound(_("This survey does not exist."))
     return survey

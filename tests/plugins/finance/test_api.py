@@ -33,7 +33,15 @@ def test_import_and_match_through_the_api(testapp, api_key_for, world, dbsession
     entry_id = entry.id
     dbsession.commit()
     key = api_key_for(("finance.bank.view", "finance.bank.reconcile", "finance.books.view"))
-    made = testapp.post(f"{API}/statements", {"bank_account_id": "1"},
+    from sqlalchemy import select
+
+    from plugins.finance.models import BankAccount
+    from plugins.finance.services import journal
+
+    journal.ensure_defaults(dbsession)  # the seeded bank account (its id differs on PostgreSQL: sequences go on)
+    bank_account = dbsession.scalars(select(BankAccount.id).order_by(BankAccount.id)).first()
+    dbsession.commit()
+    made = testapp.post(f"{API}/statements", {"bank_account_id": str(bank_account)},
                         upload_files=[("file", "feb.csv", b"Date,Amount,Reference,Description,Counterparty\n"
                                                           b"2025-02-02,75.00,,,\n2025-02-10,-3.00,,fee,\n")],
                         headers=key, status=201).json
