@@ -37,7 +37,7 @@ from core.models.user import User
 from core.money import money
 from plugins.collections.i18n import _
 from plugins.collections.models import OPEN_STATUSES, Case, Contact, Promise, Target
-from plugins.collections.services import actions, assignment, cases, config, contacts, strategies, targets
+from plugins.collections.services import actions, assignment, cases, config, contacts, escalation, strategies, targets
 from plugins.lending.models import Loan
 
 DEFAULT_REGIONS = ("North", "South", "East")
@@ -137,6 +137,22 @@ def day(session, day: date, story) -> None:
         desk.targets.add(month)
         _target(session, month, _("Demo: two fifths of what is overdue at the start of the month"))
     _work(session, day, story, desk)
+    _escalate_hopeless(session, day, story, desk)
+
+
+#: A supervisor sends a late case to legal once it is this many days overdue and the borrower is not going to pay.
+ESCALATE_AFTER_DAYS = 120
+
+
+def _escalate_hopeless(session, today: date, story, desk: Desk) -> None:
+    """Late cases whose borrower will not pay go to legal (with ``legal`` enabled its hook opens a matter)."""
+    late = session.scalars(select(Case).where(Case.status == "open", Case.stage.in_(escalation.ESCALATABLE_STAGES),
+                                              Case.overdue_since <= today - timedelta(days=ESCALATE_AFTER_DAYS))
+                           .order_by(Case.id)).all()
+    for case in late:
+        if story.next_payment(case.loan_id) is None:
+            escalation.escalate(session, case, translate(_("Demo: four months overdue and no payment in sight"),
+                                                         desk.company))
 
 
 def _target(session, month: date, note) -> None:

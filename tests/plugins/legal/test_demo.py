@@ -45,6 +45,10 @@ def test_the_demo_tells_legal_s_story(mutuo_db):
         late = s.scalars(select(Loan).where(Loan.days_past_due >= 130, Loan.status == "active")).all()
         sued = set(s.scalars(select(Matter.loan_id)))
         assert all(loan.id in sued for loan in late)
+        from plugins.collections.models import Case
+
+        escalated = set(s.scalars(select(Case.loan_id).where(Case.escalated_at.is_not(None))))
+        assert escalated and escalated <= sued  # collections' supervisor escalated them; legal's hook opened the suit
         assert s.scalar(select(func.count(MatterEvent.id)).where(MatterEvent.kind == "hearing")) >= 1
         assert s.scalar(select(func.count(SealUse.id))) >= 20
         assert s.scalar(select(func.count(SealUse.id)).where(SealUse.returned_on > SealUse.return_due)) >= 1
