@@ -139,3 +139,22 @@ def lending_loan_delinquency_changed(loan, old_bucket, new_bucket, days_past_due
     from plugins.crm.services import commissions
 
     commissions.on_delinquency_changed(object_session(loan), loan, old_bucket, new_bucket)
+
+
+# -- legal's events (only called when legal is enabled) -------------------------------------------------
+
+@hookimpl(optionalhook=True)
+def legal_contract_signed(contract):
+    """Every party signed the contract: the partner agreement made of it (if any) is signed, active once in force."""
+    from sqlalchemy.orm import object_session
+
+    from core import context
+    from core.audit import entity_type_of
+    from plugins.crm.services import agreements
+
+    session = object_session(contract)
+    today = context.today(session)
+    agreements.on_contract_signed(session, agreements.contract_ref(entity_type_of(type(contract)), contract.id),
+                                  signed_on=max((s.signed_on for s in contract.signatures), default=today),
+                                  in_force=contract.start_date is None or contract.start_date <= today,
+                                  valid_until=contract.end_date)

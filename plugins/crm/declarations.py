@@ -80,7 +80,8 @@ def entity_types():
         EntityType(Target, _("Sales target"), P + "target.view", P + "target.manage", "crm.target",
                    "{metric} {year}"),
         EntityType(Agreement, _("Partner agreement"), P + "commission.view", P + "commission.manage",
-                   "crm.agreement", "{title}"),
+                   "crm.agreement", "{title}", fields={"contract_ref": Field(_("Contract"), "text"),
+                                                       "status": Field(_("Status"), "label")}),
     ]
 
 

@@ -348,6 +348,11 @@ class CrmAgreement(Base):
     signed_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     terms: Mapped[str] = mapped_column(Text, default="")
+    #: draft (not signed yet) | signed (signed, starts later) | active (signed and in force)
+    status: Mapped[str] = mapped_column(String(12), default="draft", server_default="draft")
+    #: The contract another department made of it (``crm_partner_agreement_created``), as
+    #: ``"<entity type>:<id>"`` (``"legal.contract:42"``); empty for a simple record.
+    contract_ref: Mapped[str] = mapped_column(String(60), default="", server_default="", index=True)
 
     partner: Mapped[CrmAccount] = relationship()
 

@@ -140,6 +140,21 @@ def collections_case_escalated(case):
     on_case_escalated(object_session(case), case)
 
 
+@hookimpl(optionalhook=True)
+def crm_partner_agreement_created(agreement):
+    """crm created a partner agreement (only called when crm is enabled): its draft contract of type partner."""
+    from sqlalchemy.orm import object_session
+
+    from core.audit import entity_type_of
+    from core.documents import blob_store
+    from plugins.legal.models import Contract
+    from plugins.legal.services.contracts import create_for_partner_agreement
+
+    session = object_session(agreement)
+    contract = create_for_partner_agreement(session, agreement, blob_store(session))
+    return f"{entity_type_of(Contract)}:{contract.id}"
+
+
 @hookimpl
 def mutuo_api():
     from plugins.legal.api import operations

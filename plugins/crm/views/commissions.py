@@ -50,13 +50,16 @@ def agreement_list(request):
         Column("title", _("Title"), Agreement.title, value=lambda r: r[0].title,
                link=lambda req, r: req.route_url("crm.agreement", id=r[0].id), wide=True),
         Column("partner", _("Partner"), Account.name, value=lambda r: r.name),
+        Column("status", _("Status"), Agreement.status, value=lambda r: r[0].status,
+               kind="label", domain="crm"),
         Column("signed_on", _("Signed"), Agreement.signed_on, value=lambda r: r[0].signed_on or ""),
         Column("valid_until", _("Valid until"), Agreement.valid_until, value=lambda r: r[0].valid_until or ""),
     ], filters=[Filter("partner", _("Partner"), lambda s, v: s.where(Account.name.ilike(f"%{v}%")))],
         default_sort="-id", export_name="crm-agreements")
     actions = [(_("New agreement"), request.route_url("crm.agreement_new"))] \
         if request.has_permission("crm.commission.manage") else []
-    intro = _("Partner agreements as simple records: attach the signed document on the agreement's page.")
+    intro = _("Attach the signed document on the agreement's page; with legal enabled an agreement not yet "
+              "signed becomes a draft contract there, and its signature activates the agreement.")
     return render_listing(listing, title=_("Partner agreements"), actions=actions, intro=intro)
 
 
@@ -84,6 +87,14 @@ def agreement_new(request):
 
 @view_config(route_name="crm.agreement", renderer=TEMPLATES + "agreement.pt", permission="crm.commission.view")
 def agreement_page(request):
+    from core.entities import entity_types, record_url
+
     agreement = get_visible_or_404(request, Agreement, request.matchdict["id"])
-    return {"title": agreement.title, "a": agreement,
+    contract = agreements.split_ref(agreement.contract_ref)
+    contract_type = entity_types(request).get(contract[0]) if contract else None
+    contract_url = None
+    if contract and contract_type is not None and request.has_permission(contract_type.view_permission):
+        contract_url = record_url(request, *contract)
+    return {"title": agreement.title, "a": agreement, "contract_url": contract_url,
+            "status_label": agreements.status_label(agreement.status),
             "panels": record_panels(request, agreement, can_edit=request.has_permission("crm.commission.manage"))}

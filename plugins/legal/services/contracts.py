@@ -380,6 +380,44 @@ def generate_for_loan(session, loan, store) -> Contract | None:
     return contract
 
 
+# -- partner agreements made in crm (crm_partner_agreement_created) ---------------------------------------
+
+PARTNER_FIELDS = ("agreement_number", "agreement_title", "partner_name", "terms", "valid_until")
+
+
+def partner_agreement_values(agreement) -> dict:
+    """The fields a partner-agreement template may use, from crm's agreement (read, never imported)."""
+    from core.formatting import current
+
+    fmt = current()
+    return {"agreement_number": str(agreement.id), "agreement_title": agreement.title,
+            "partner_name": agreement.partner.name, "terms": (agreement.terms or "").strip() or "-",
+            "valid_until": fmt.date(agreement.valid_until) if agreement.valid_until else "-"}
+
+
+def create_for_partner_agreement(session, agreement, store) -> Contract:
+    """A draft contract of type partner for a partner agreement crm just created.
+
+    Its text is generated from legal's active partner template when there is one and it can be filled
+    (else legal uploads the text); it stays a draft: a lawyer submits it to review. The partner is the
+    counterparty and a party; legal adds the company's signatory to the parties before review."""
+    partner = agreement.partner
+    contract = create_contract(session, title=agreement.title, contract_type="partner", owner_id=None,
+                               parties=[partner.name], counterparty=partner.name,
+                               customer_id=getattr(partner, "customer_id", None), end_date=agreement.valid_until)
+    record_event(session, "contract_from_partner_agreement", "legal.contract", contract.id,
+                 {"agreement": agreement.id})
+    template = templates.template_for(session, "partner")
+    if template is not None:
+        try:
+            version = templates.current_version(session, template)
+            templates.check_values(version, partner_agreement_values(agreement))
+        except UserError:
+            return contract  # no published version, or a field crm cannot fill: legal writes the text
+        generate(session, contract, version, partner_agreement_values(agreement), store)
+    return contract
+
+
 # -- e-signature providers (plugins.legal.signing) ---------------------------------------------------------
 
 def gateways(session) -> dict:
