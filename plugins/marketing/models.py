@@ -65,7 +65,7 @@ WORDS = (_("social"), _("messaging"), _("forum"), _("search"), _("display"), _("
          _("offline"), _("email sms"), _("direct"), _("registrations"), _("verified"), _("funded"),
          _("first investment"), _("planned"), _("active"), _("closed"), _("actual"), _("click"), _("import"),
          _("first touch"), _("last touch"), _("last non direct"), _("linear"), _("position based"),
-         _("time decay"), _("any"), _("borrower"), _("investor"), _("email"), _("sms"))
+         _("time decay"), _("fee discount"), _("any"), _("borrower"), _("investor"), _("email"), _("sms"))
 
 SHARE = Numeric(9, 6)  # a credit's share: 0.400000
 

@@ -147,3 +147,12 @@ def on_disbursement(session, application, fee: Decimal, day: date) -> Decimal | 
 
 def redemption_for_loan(session, loan) -> Redemption | None:
     return session.scalar(select(Redemption).where(Redemption.application_id == loan.application_id))
+
+
+def usage_by_promotion(session, start: date, end: date) -> list[tuple[str, int]]:
+    """``(code, uses)`` of each promotion used between ``start`` and ``end`` (both included), most used first."""
+    uses = func.count(Redemption.id)
+    rows = session.execute(select(Promotion.code, uses).join(Redemption, Redemption.promotion_id == Promotion.id)
+                           .where(Redemption.redeemed_on >= start, Redemption.redeemed_on <= end)
+                           .group_by(Promotion.code).order_by(uses.desc(), Promotion.code)).all()
+    return [(code, int(n)) for code, n in rows]
