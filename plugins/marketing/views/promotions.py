@@ -8,6 +8,7 @@ import deform
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from core.formatting import for_request
 from core.security import get_visible_or_404, restricted_query
 from core.web import parsing
 from core.web.forms import CSRFSchema, make_form, page, process
@@ -122,13 +123,16 @@ def promotion_page(request):
         Column("fee", _("Fee before"), Redemption.fee, value=lambda r: r[0].fee),
         Column("discount", _("Discount"), Redemption.discount, value=lambda r: r[0].discount),
     ], default_sort="-slot", export_name=f"marketing-promotion-{promotion.id}")
-    terms = (_("${rate} % of the origination fee", mapping={"rate": promotion.rate * 100})
+    fmt = for_request(request)
+    terms = (_("${rate} of the origination fee", mapping={"rate": fmt.percent(promotion.rate, 1)})
              if promotion.rate is not None else _("${amount} off the origination fee",
-                                                  mapping={"amount": promotion.amount}))
+                                                  mapping={"amount": fmt.money(promotion.amount)}))
     intro = _("${terms}, ${start} to ${end} (included); used ${used} of ${limit} times, at most ${each} per "
-              "customer.", mapping={"terms": request.localizer.translate(terms), "start": promotion.valid_from,
-                                    "end": promotion.valid_to, "used": service.usage(request.dbsession, promotion),
-                                    "limit": promotion.global_limit or "∞", "each": promotion.per_customer_limit})
+              "customer.", mapping={"terms": fmt.translate(terms), "start": fmt.date(promotion.valid_from),
+                                    "end": fmt.date(promotion.valid_to),
+                                    "used": fmt.number(service.usage(request.dbsession, promotion)),
+                                    "limit": "∞" if promotion.global_limit is None else fmt.number(promotion.global_limit),
+                                    "each": fmt.number(promotion.per_customer_limit)})
     actions = [(_("Edit"), request.route_url("marketing.promotion_edit", id=promotion.id))] \
         if request.has_permission("marketing.promotion.manage") else []
     return render_listing(listing, title=f"{promotion.code} · {promotion.name}", intro=intro, actions=actions)

@@ -28,7 +28,7 @@ def test_a_manager_creates_a_promotion_and_sees_it_used_on_a_loan(login_as, mutu
     form["valid_to"] = "2025-03-31"
     form["global_limit"] = "10"
     page = form.submit("create").follow()
-    assert "SPRING50" in page.text and "50" in page.text
+    assert "SPRING50" in page.text and "50.0" in page.text
     promotion_id = mutuo_db.transaction(lambda s: s.scalar(select(Promotion.id).where(Promotion.code == "SPRING50")))
     loan = world.loan(disbursed_on=date(2025, 3, 31))
     session.commit()
