@@ -35,6 +35,8 @@ def test_a_manager_creates_a_promotion_and_sees_it_used_on_a_loan(login_as, mutu
     page = app.get(f"/marketing/promotions/{promotion_id}")
     assert f"/lending/loans/{loan.id}" in page.text and "100.00" in page.text  # half of the 200.00 fee
     assert "SPRING50" in app.get("/marketing/promotions").text
+    customer_page = app.get(f"/lending/customers/{loan.customer_id}")
+    assert "Promotions used" in customer_page.text and "SPRING50" in customer_page.text
     report = app.get("/marketing/report?from=2025-03-01&to=2025-03-31")
     assert 'id="promotion-usage"' in report.text and "SPRING50" in report.text
     edit = app.get(f"/marketing/promotions/{promotion_id}/edit").forms["deform"]
