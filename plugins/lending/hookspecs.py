@@ -222,6 +222,20 @@ def lending_disbursement_veto(application: Application) -> str | None:
 
 
 @hookspec
+def lending_origination_fee_discount(application: Application, fee: Decimal, disbursed_on: date) -> Decimal | None:
+    """Offer a discount on the origination fee of ``application``, or ``None``.
+
+    Called by :func:`plugins.lending.services.disburse` after the vetoes and
+    the funding check, before the loan is written, with ``fee`` the product's origination fee
+    and ``disbursed_on`` the disbursement date.
+    Marketing uses it for its fee-discount promotions (and records the
+    redemption in the same transaction). Return a non-negative ``Decimal``
+    amount to take off the fee; the answers are added up and the fee never
+    goes below zero.
+    """
+
+
+@hookspec
 def lending_loan_written_off(loan: Loan, outstanding_principal: Decimal) -> None:
     """React to a loan written off.
 

@@ -131,3 +131,12 @@ def lending_investment_reserved(investment):
     from plugins.marketing.services import conversions
 
     conversions.on_investment_reserved(object_session(investment), investment)
+
+
+@hookimpl
+def lending_origination_fee_discount(application, fee, disbursed_on):
+    from sqlalchemy.orm import object_session
+
+    from plugins.marketing.services import promotions
+
+    return promotions.on_disbursement(object_session(application), application, fee, disbursed_on)

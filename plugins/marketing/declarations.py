@@ -26,6 +26,10 @@ def permissions() -> list[Permission]:
                                                                            "customers' marketing consent.")),
         Permission(P + "audience.send", _("Send broadcasts"), _("Define audiences, record consent and send "
                                                                 "messages to the consenting members.")),
+        Permission(P + "promotion.view", _("See promotions"), _("Promotions, their terms and who used them on "
+                                                               "which loan.")),
+        Permission(P + "promotion.manage", _("Manage promotions"), _("Create and change fee-discount promotions, "
+                                                                     "their dates, eligibility and limits.")),
         Permission(P + "report.view", _("See marketing reports"), _("CAC, ROI and ROAS per channel and campaign "
                                                                     "under each attribution model, the funnel.")),
     ]
@@ -36,7 +40,8 @@ def roles() -> list[RoleSpec]:
     return [
         RoleSpec("marketing_specialist", _("Marketing specialist"),
                  ("core.dashboard.view", P + "campaign.view", P + "campaign.manage", P + "touchpoint.view",
-                  P + "touchpoint.manage", P + "report.view", P + "audience.view"),
+                  P + "touchpoint.manage", P + "report.view", P + "audience.view",
+                  P + "promotion.view"),
                  _("Runs campaigns: tracked links, offline touchpoints, reads the reports.")),
         RoleSpec("marketing_manager", _("Marketing manager"),
                  ("core.dashboard.view", *everything, "lending.customer.view"),
@@ -54,6 +59,8 @@ def entity_types():
         Consent,
         Conversion,
         Link,
+        Promotion,
+        Redemption,
         Spend,
         Touchpoint,
     )
@@ -91,6 +98,19 @@ def entity_types():
                            "channel": Field(_("Channel"), "label"), "subject": _("Subject"), "body": _("Message"),
                            "promotes_project": _("Promotes a loan project"), "recipients": _("Recipients"),
                            "skipped": _("Skipped (no consent)"), "sent_at": _("Sent")}),
+        EntityType(Promotion, _("Promotion"), P + "promotion.view", P + "promotion.manage", "marketing.promotion",
+                   "{code}", fields={"code": _("Code"), "name": _("Name"), "kind": Field(_("Kind"), "label"),
+                                     "rate": _("Discount rate"), "amount": _("Discount amount"),
+                                     "valid_from": _("Valid from"), "valid_to": _("Valid to"),
+                                     "role": Field(_("Customers"), "label"),
+                                     "verified_only": _("Verified customers only"), "global_limit": _("Uses in all"),
+                                     "per_customer_limit": _("Uses per customer"), "created_at": _("Created")}),
+        EntityType(Redemption, _("Promotion use"), P + "promotion.view", P + "promotion.manage", None,
+                   _("Use {id}"), fields={"promotion_id": _("Promotion"), "customer_id": _("Customer"),
+                                          "application_id": _("Application"), "slot": _("Use number"),
+                                          "customer_slot": _("Customer's use number"), "fee": _("Fee before"),
+                                          "discount": _("Discount"), "redeemed_on": _("Date"),
+                                          "created_at": _("Created")}),
     ]
 
 
@@ -122,6 +142,7 @@ def menu():
         MenuEntry(_("Touchpoints"), "marketing.touchpoints", P + "touchpoint.view", section, 410),
         MenuEntry(_("Conversions"), "marketing.conversions", P + "touchpoint.view", section, 411),
         MenuEntry(_("Return by campaign"), "marketing.report", P + "report.view", section, 420),
+        MenuEntry(_("Promotions"), "marketing.promotions", P + "promotion.view", section, 425),
         MenuEntry(_("Audiences"), "marketing.audiences", P + "audience.view", section, 430),
         MenuEntry(_("Consent"), "marketing.consents", P + "audience.view", section, 431),
     ]

@@ -32,7 +32,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, Money, UTCDateTime, utcnow
@@ -54,7 +65,7 @@ WORDS = (_("social"), _("messaging"), _("forum"), _("search"), _("display"), _("
          _("offline"), _("email sms"), _("direct"), _("registrations"), _("verified"), _("funded"),
          _("first investment"), _("planned"), _("active"), _("closed"), _("actual"), _("click"), _("import"),
          _("first touch"), _("last touch"), _("last non direct"), _("linear"), _("position based"),
-         _("time decay"), _("any"), _("borrower"), _("investor"), _("email"), _("sms"))
+         _("time decay"), _("fee discount"), _("any"), _("borrower"), _("investor"), _("email"), _("sms"))
 
 SHARE = Numeric(9, 6)  # a credit's share: 0.400000
 
@@ -241,3 +252,66 @@ class Broadcast(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)  # in the audience, without consent on the channel
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- promotions ----------------------------------------------------------------------------------------
+
+PROMOTION_KINDS = ("fee_discount",)
+
+
+class Promotion(Base):
+    """A fee discount offered to the borrowers who qualify, from ``valid_from`` to ``valid_to`` (both included).
+
+    The discount is a fraction of the origination fee (``rate``, 0.5 = half) or a fixed ``amount``
+    (never more than the fee). Lending asks for it when it disburses (``lending_origination_fee_discount``).
+    """
+
+    __tablename__ = "marketing_promotion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="fee_discount")
+    rate: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    valid_from: Mapped[date] = mapped_column(Date, index=True)
+    valid_to: Mapped[date] = mapped_column(Date, index=True)
+    role: Mapped[str] = mapped_column(String(10), default="any")  # any | borrower | investor
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    global_limit: Mapped[int | None] = mapped_column(Integer)  # None = no limit
+    per_customer_limit: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("rate IS NOT NULL OR amount IS NOT NULL", name="rate_or_amount"),)
+
+
+class Redemption(Base):
+    """One use of a promotion by a customer, on one application's disbursement.
+
+    The limits are enforced by unique constraints, not by a count read before the insert: the n-th use
+    of a promotion takes ``slot`` n and the customer's k-th use of it takes ``customer_slot`` k, and the
+    service only hands out slots up to the limits. Two transactions racing for the last slot insert the
+    same ``(promotion_id, slot)``; the database lets one commit and refuses the other (see
+    ``services/promotions.py``), so the limits hold under concurrent use.
+    """
+
+    __tablename__ = "marketing_redemption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(ForeignKey("marketing_promotion.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("lending_customer.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("lending_application.id"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    customer_slot: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[Decimal] = mapped_column(Money())  # the fee before the discount
+    discount: Mapped[Decimal] = mapped_column(Money())
+    redeemed_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    promotion: Mapped[Promotion] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("promotion_id", "slot", name="uq_marketing_redemption_slot"),
+        UniqueConstraint("promotion_id", "customer_id", "customer_slot", name="uq_marketing_redemption_customer_slot"),
+        CheckConstraint("slot >= 1 AND customer_slot >= 1", name="slots_positive"),
+    )

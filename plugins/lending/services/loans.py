@@ -79,6 +79,9 @@ def disburse(session, application: Application, disbursed_on: date | None = None
         raise ConflictError(_("Investments add up to ${invested}, not the ${principal} to disburse; the application "
                               "is not fully funded.", mapping={"invested": amount_text(invested),
                                                                "principal": amount_text(principal)}), "status")
+    discounts = context.hooks(session).lending_origination_fee_discount(application=application, fee=fee,
+                                                                         disbursed_on=disbursed_on)
+    fee = max(ZERO, fee - money(sum((d for d in discounts if d and d > ZERO), ZERO)))
     schedule = build_schedule(principal, application.annual_rate, application.term_months, version.repayment_method,
                               add_months(disbursed_on, 1))
     loan = Loan(

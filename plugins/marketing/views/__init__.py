@@ -23,6 +23,10 @@ ROUTES = [
     ("marketing.consents", "/consents"),
     ("marketing.consent_new", "/consents/new"),
     ("marketing.unsubscribe", "/unsubscribe/{token}"),
+    ("marketing.promotions", "/promotions"),
+    ("marketing.promotion_new", "/promotions/new"),
+    ("marketing.promotion", r"/promotions/{id:\d+}"),
+    ("marketing.promotion_edit", r"/promotions/{id:\d+}/edit"),
 ]
 
 
@@ -36,5 +40,5 @@ def includeme(config):
         config.add_route("marketing.redirect", r"/r/{code:[A-Za-z0-9_-]{1,32}}")
     finally:
         config.route_prefix = prefix
-    for module in ("campaigns", "lists", "tracking", "reports", "audiences"):
+    for module in ("campaigns", "lists", "tracking", "reports", "audiences", "promotions"):
         config.scan(f"plugins.marketing.views.{module}")

@@ -13,7 +13,7 @@ from core.formatting import for_request
 from core.web.charts import bar_chart
 from plugins.marketing.i18n import _
 from plugins.marketing.models import MODELS
-from plugins.marketing.services import reports, today
+from plugins.marketing.services import promotions, reports, today
 from plugins.marketing.views.campaigns import TEMPLATES, period
 from plugins.marketing.views.lists import label
 
@@ -35,7 +35,9 @@ def report(request):
     shown = [r for r in rows if r["cost"] or r["funded"] or r["clicks"]]
     chart = bar_chart([(r["name"], r["cac"]) for r in shown if r["cac"] is not None][:15], value_width=90,
                       title=fmt.translate(_("Customer acquisition cost (funded customers)")))
-    return {"title": _("Return by campaign"), "rows": shown, "model": model, "by": by, "start": start, "end": end,
+    usage = bar_chart(promotions.usage_by_promotion(session, start, end)[:15], kind="number",
+                      title=fmt.translate(_("Promotion uses in the period")))
+    return {"title": _("Return by campaign"), "usage": usage, "rows": shown, "model": model, "by": by, "start": start, "end": end,
             "models": MODELS, "label": label, "chart": chart, "funnel": reports.funnel(session, start, end),
             "ratio": lambda v: "—" if v is None else fmt.percent(v, 1),
             "times": lambda v: "—" if v is None else fmt.number(v, 2),

@@ -95,3 +95,28 @@ def test_customer_page_draws_the_panels_the_user_may_see(logged_in, mutuo_db, wo
         mutuo_db.pm.unregister(name="panels-test")
     assert "Risk level" in page.text and "Low" in page.text
     assert "Secret" not in page.text
+
+
+class _Discounts:
+    def __init__(self, *answers):
+        self.answers, self.asked = answers, []
+
+    @hookimpl
+    def lending_origination_fee_discount(self, application, fee, disbursed_on):
+        self.asked.append((application.id, fee, disbursed_on))
+        return self.answers[len(self.asked) - 1] if len(self.asked) <= len(self.answers) else None
+
+
+def test_fee_discounts_lower_the_origination_fee_and_never_below_zero(session, world, mutuo_db):
+    discounts = _Discounts(D("5.00"), D("-3.00"), D("500.00"))
+    mutuo_db.pm.register(discounts, name="discounts-test")
+    try:
+        discounted = services.disburse(session, world.funded(amount=D("1000.00"), listed_on=DAY), DAY)
+        negative = services.disburse(session, world.funded(amount=D("1000.00"), listed_on=DAY), DAY)
+        free = services.disburse(session, world.funded(amount=D("1000.00"), listed_on=DAY), DAY)
+    finally:
+        mutuo_db.pm.unregister(name="discounts-test")
+    assert [a[1:] for a in discounts.asked] == [(D("20.00"), DAY)] * 3  # 2 % of 1,000.00, asked with the date
+    assert (discounted.origination_fee, discounted.payout) == (D("15.00"), D("985.00"))
+    assert negative.origination_fee == D("20.00")  # a negative answer cannot raise the fee
+    assert (free.origination_fee, free.payout) == (D("0.00"), D("1000.00"))
