@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from plugins.lending.testing import World
+from plugins.lending.testing import world  # noqa: F401  (world: lending's fixture)
 
 
 @pytest.fixture
@@ -17,10 +17,6 @@ def mutuo_plugins():
 def session(dbsession):
     return dbsession
 
-
-@pytest.fixture
-def world(session, mutuo_db, clock):
-    return World(session, mutuo_db.documents, clock)
 
 
 @pytest.fixture

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.lending.testing import World
+from plugins.lending.testing import world  # noqa: F401  (world: lending's fixture)
 
 
 @pytest.fixture
 def mutuo_plugins():
     return ("products", "lending", "finance")
 
-
-@pytest.fixture
-def world(dbsession, mutuo_db, clock):
-    return World(dbsession, mutuo_db.documents, clock)

@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from plugins.lending.testing import World
+from plugins.lending.testing import world  # noqa: F401  (world: lending's fixture)
 
 HTML = ("<h1>Loan agreement {{ loan_number }}</h1><p>Between {{ borrower_name }} ({{ borrower_id_number }}) and "
         "{{ investors }}: {{ principal }} at {{ annual_rate }} for {{ term_months }} months from {{ disbursed_on }}, "
@@ -27,10 +27,6 @@ def mutuo_plugins():
 def session(dbsession):
     return dbsession
 
-
-@pytest.fixture
-def world(session, mutuo_db, clock):
-    return World(session, mutuo_db.documents, clock)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.lending.testing import World
+from plugins.lending.testing import world  # noqa: F401  (world: lending's fixture)
 
 
 @pytest.fixture
@@ -15,7 +15,3 @@ def mutuo_plugins():
 def session(dbsession):
     return dbsession
 
-
-@pytest.fixture
-def world(session, mutuo_db, clock):
-    return World(session, mutuo_db.documents, clock)
